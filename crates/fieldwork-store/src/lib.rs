@@ -1,0 +1,157 @@
+#![doc = include_str!("../README.md")]
+
+mod connection;
+mod error;
+mod invitations;
+mod responses;
+mod schema;
+mod surveys;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use connection::{redact, Backend, DatabaseUrl};
+pub use error::StoreError;
+pub use invitations::{Invitation, InvitationClaim};
+pub use responses::{
+    InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount,
+};
+pub use surveys::{ImportOutcome, StoredSurvey, SurveyStatus, SurveySummary};
+
+use connection::{open_pool, with_connection, ConnectionPool};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// The default database when none is given: an SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://fieldwork.db";
+
+/// The fieldwork database: surveys, responses and invitations, on SQLite or PostgreSQL.
+///
+/// Cheap to share behind an `Arc`; every method takes a pooled connection for its own work.
+pub struct Store {
+    pool: ConnectionPool,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("url", &self.url.display())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Open the database at `url` and bring its schema up to date.
+    /// An SQLite file is created if it does not exist.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::open_without_migrating(url)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Open the database at `url` as it is.
+    pub fn open_without_migrating(url: &str) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let pool = open_pool(&url, pool_size(&url))?;
+        Ok(Store { pool, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            ConnectionPool::Sqlite(_) => Backend::Sqlite,
+            ConnectionPool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The database's URL, without any password.
+    pub fn display_url(&self) -> String {
+        self.url.display()
+    }
+
+    /// Apply any migrations not yet applied; returns the names of those it applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let applied = with_connection!(self, |conn| {
+            let migrations = match self.backend() {
+                Backend::Sqlite => SQLITE_MIGRATIONS,
+                Backend::Postgres => POSTGRES_MIGRATIONS,
+            };
+            conn.run_pending_migrations(migrations)
+                .map(|versions| versions.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| StoreError::Migration(e.to_string()))
+        })?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied database migrations");
+        }
+        Ok(applied)
+    }
+
+    /// Whether a connection can be had and answers a trivial query.
+    pub fn check_health(&self) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        with_connection!(self, |conn| conn.batch_execute("SELECT 1"))?;
+        Ok(())
+    }
+}
+
+/// SQLite serialises writers anyway, so a few connections serve readers; PostgreSQL gains
+/// from more.
+fn pool_size(url: &DatabaseUrl) -> u32 {
+    match url {
+        DatabaseUrl::Sqlite(_) => 8,
+        DatabaseUrl::Postgres(_) => 16,
+    }
+}
+
+/// The current time, as the store records it (UTC, microseconds).
+pub(crate) fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    // Both backends keep microseconds; round here so a value reads back as it was written.
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// SQLite settings as a connection sees them; see [`Store::sqlite_pragmas`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlitePragmas {
+    pub journal_mode: String,
+    /// 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+    pub synchronous: i32,
+    pub busy_timeout_ms: i32,
+}
+
+impl Store {
+    /// The durability settings of a pooled SQLite connection (`None` on PostgreSQL).
+    pub fn sqlite_pragmas(&self) -> Result<Option<SqlitePragmas>, StoreError> {
+        use diesel::sql_types::{Integer, Text};
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = Text)]
+            journal_mode: String,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Sync {
+            #[diesel(sql_type = Integer)]
+            synchronous: i32,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Busy {
+            #[diesel(sql_type = Integer)]
+            timeout: i32,
+        }
+        let ConnectionPool::Sqlite(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let conn = &mut *pool.get()?;
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(conn)?;
+        let sync: Sync = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
+        let busy: Busy = diesel::sql_query("PRAGMA busy_timeout").get_result(conn)?;
+        Ok(Some(SqlitePragmas {
+            journal_mode: mode.journal_mode,
+            synchronous: sync.synchronous,
+            busy_timeout_ms: busy.timeout,
+        }))
+    }
+}

@@ -1,0 +1,282 @@
+//! Responses: written in batches, read back streaming.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use fieldwork_survey::{Completeness, ValidatedResponse};
+
+use crate::connection::{with_connection, write_transaction};
+use crate::schema::{responses, surveys};
+use crate::surveys::StoredSurvey;
+use crate::{now, Store, StoreError};
+
+/// A validated response and the key that makes its submission idempotent: the same key for
+/// the same survey version is stored once, however often it is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct NewResponse<'a> {
+    pub response: &'a ValidatedResponse,
+    pub submission_key: &'a str,
+}
+
+/// What happened to one response of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted { id: i64, public_id: String },
+    /// A response with that submission key was already stored; it is left as it was.
+    AlreadyStored { id: i64, public_id: String },
+}
+
+impl InsertOutcome {
+    pub fn public_id(&self) -> &str {
+        match self {
+            InsertOutcome::Inserted { public_id, .. }
+            | InsertOutcome::AlreadyStored { public_id, .. } => public_id,
+        }
+    }
+    pub fn id(&self) -> i64 {
+        match self {
+            InsertOutcome::Inserted { id, .. } | InsertOutcome::AlreadyStored { id, .. } => *id,
+        }
+    }
+}
+
+/// A response as read back: answers are the compact JSON object written at insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub public_id: String,
+    pub survey_version: u32,
+    pub stratum: Option<String>,
+    pub complete: bool,
+    pub created_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub answers: String,
+}
+
+/// Which responses to read.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter {
+    /// Partial (saved, unfinished) responses too; by default only complete ones.
+    pub include_partial: bool,
+    pub stratum: Option<String>,
+    /// Only responses submitted (or, for partial ones, last saved) at or after this time.
+    pub since: Option<NaiveDateTime>,
+    /// Only this version of the survey; by default every version.
+    pub version: Option<u32>,
+}
+
+/// Responses of one stratum and completeness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StratumCount {
+    pub stratum: Option<String>,
+    pub complete: bool,
+    pub count: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = responses)]
+struct NewResponseRow<'a> {
+    public_id: String,
+    survey_id: i64,
+    submission_key: &'a str,
+    stratum: Option<&'a str>,
+    complete: bool,
+    answers: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    submitted_at: Option<NaiveDateTime>,
+}
+
+type ResponseColumns = (
+    responses::id,
+    responses::public_id,
+    surveys::version,
+    responses::stratum,
+    responses::complete,
+    responses::created_at,
+    responses::submitted_at,
+    responses::answers,
+);
+
+const RESPONSE_COLUMNS: ResponseColumns = (
+    responses::id,
+    responses::public_id,
+    surveys::version,
+    responses::stratum,
+    responses::complete,
+    responses::created_at,
+    responses::submitted_at,
+    responses::answers,
+);
+
+type ResponseTuple = (
+    i64,
+    String,
+    i32,
+    Option<String>,
+    bool,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    String,
+);
+
+fn from_tuple(row: ResponseTuple) -> StoredResponse {
+    StoredResponse {
+        id: row.0,
+        public_id: row.1,
+        survey_version: row.2 as u32,
+        stratum: row.3,
+        complete: row.4,
+        created_at: row.5,
+        submitted_at: row.6,
+        answers: row.7,
+    }
+}
+
+impl Store {
+    /// Store responses to one survey version in a single transaction: one commit (and, on
+    /// SQLite, one fsync) for the whole batch. Each outcome lines up with its input.
+    pub fn insert_responses(
+        &self,
+        survey: &StoredSurvey,
+        batch: &[NewResponse<'_>],
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        for new in batch {
+            if new.response.survey_slug() != survey.slug()
+                || new.response.survey_version() != survey.version()
+            {
+                return Err(StoreError::WrongSurvey {
+                    slug: survey.slug().to_owned(),
+                    version: survey.version(),
+                });
+            }
+        }
+        let timestamp = now();
+        write_transaction!(self, |conn| {
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for new in batch {
+                let complete = new.response.completeness() == Completeness::Complete;
+                let row = NewResponseRow {
+                    public_id: uuid::Uuid::new_v4().to_string(),
+                    survey_id: survey.id,
+                    submission_key: new.submission_key,
+                    stratum: new.response.stratum(),
+                    complete,
+                    answers: new.response.answers_json(),
+                    created_at: timestamp,
+                    updated_at: timestamp,
+                    submitted_at: complete.then_some(timestamp),
+                };
+                let inserted: Vec<(i64, String)> = diesel::insert_into(responses::table)
+                    .values(&row)
+                    .on_conflict_do_nothing()
+                    .returning((responses::id, responses::public_id))
+                    .get_results(conn)?;
+                let outcome = match inserted.into_iter().next() {
+                    Some((id, public_id)) => InsertOutcome::Inserted { id, public_id },
+                    None => {
+                        let (id, public_id) = responses::table
+                            .filter(responses::survey_id.eq(survey.id))
+                            .filter(responses::submission_key.eq(new.submission_key))
+                            .select((responses::id, responses::public_id))
+                            .first(conn)?;
+                        InsertOutcome::AlreadyStored { id, public_id }
+                    }
+                };
+                outcomes.push(outcome);
+            }
+            Ok(outcomes)
+        })
+    }
+
+    /// One response by its public id, within a survey (any version).
+    pub fn find_response(
+        &self,
+        slug: &str,
+        public_id: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let row: Option<ResponseTuple> = with_connection!(self, |conn| responses::table
+            .inner_join(surveys::table)
+            .filter(surveys::slug.eq(slug))
+            .filter(responses::public_id.eq(public_id))
+            .select(RESPONSE_COLUMNS)
+            .first(conn)
+            .optional())?;
+        Ok(row.map(from_tuple))
+    }
+
+    /// Call `each` for every response of a survey that `filter` lets through, in the order
+    /// they were stored, without holding them all in memory.
+    pub fn for_each_response<E>(
+        &self,
+        slug: &str,
+        filter: &ResponseFilter,
+        mut each: impl FnMut(StoredResponse) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        with_connection!(self, |conn| {
+            let mut query = responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .select(RESPONSE_COLUMNS)
+                .order(responses::id.asc())
+                .into_boxed();
+            if !filter.include_partial {
+                query = query.filter(responses::complete.eq(true));
+            }
+            if let Some(stratum) = &filter.stratum {
+                query = query.filter(responses::stratum.eq(stratum.clone()));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(responses::updated_at.ge(since));
+            }
+            if let Some(version) = filter.version {
+                query = query.filter(surveys::version.eq(version as i32));
+            }
+            for row in query.load_iter::<ResponseTuple, diesel::connection::DefaultLoadingMode>(conn)? {
+                if let Err(e) = each(from_tuple(row?)) {
+                    return Ok(Err(e));
+                }
+            }
+            Ok(Ok(()))
+        })
+    }
+
+    /// Every response of a survey that `filter` lets through.
+    pub fn load_responses(
+        &self,
+        slug: &str,
+        filter: &ResponseFilter,
+    ) -> Result<Vec<StoredResponse>, StoreError> {
+        let mut all = Vec::new();
+        self.for_each_response(slug, filter, |r| {
+            all.push(r);
+            Ok::<(), std::convert::Infallible>(())
+        })?
+        .unwrap_or_else(|never| match never {});
+        Ok(all)
+    }
+
+    /// Responses per stratum and completeness, over every version of a survey.
+    pub fn count_responses(&self, slug: &str) -> Result<Vec<StratumCount>, StoreError> {
+        let rows: Vec<(Option<String>, bool, i64)> = with_connection!(self, |conn| {
+            responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .group_by((responses::stratum, responses::complete))
+                .select((
+                    responses::stratum,
+                    responses::complete,
+                    diesel::dsl::count_star(),
+                ))
+                .order((responses::stratum.asc(), responses::complete.asc()))
+                .load(conn)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(stratum, complete, count)| StratumCount {
+                stratum,
+                complete,
+                count,
+            })
+            .collect())
+    }
+}

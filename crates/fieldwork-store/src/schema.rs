@@ -1,0 +1,46 @@
+// The tables as the migrations under `migrations/` create them, on both backends.
+// Checked against the migrated databases by the store test `schema_matches_migrations`.
+
+diesel::table! {
+    surveys (id) {
+        id -> BigInt,
+        slug -> Text,
+        version -> Integer,
+        title -> Text,
+        definition -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        public_id -> Text,
+        survey_id -> BigInt,
+        submission_key -> Text,
+        stratum -> Nullable<Text>,
+        complete -> Bool,
+        answers -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        survey_slug -> Text,
+        token_hash -> Text,
+        stratum -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        response_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(responses -> surveys (survey_id));
+diesel::joinable!(invitations -> responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(surveys, responses, invitations);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

@@ -1,0 +1,198 @@
+//! Throwaway databases for tests, on real SQLite files and a real PostgreSQL server.
+//!
+//! PostgreSQL comes from `FIELDWORK_TEST_POSTGRES_URL` when it is set (a server whose user may
+//! create databases; `.ci/run` starts one), and otherwise from a private cluster that this
+//! process starts with the system's `initdb` and `postgres` in a temporary directory on a free
+//! port. Either way every test gets a database of its own. The private cluster runs as the
+//! `postgres` user when the tests run as root (PostgreSQL refuses root), and a small shell
+//! guardian stops it and removes its directory when the test process exits.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+use crate::Store;
+
+/// A store on a fresh database, and what keeps that database alive.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A store on a new SQLite file in a temporary directory.
+pub fn sqlite() -> TestDatabase {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = Store::open(&url).expect("a new SQLite store");
+    TestDatabase {
+        store,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A store on a new database of the test PostgreSQL server.
+pub fn postgres() -> TestDatabase {
+    let url = postgres_database_url();
+    let store = Store::open(&url).expect("a new PostgreSQL store");
+    TestDatabase {
+        store,
+        url,
+        _dir: None,
+    }
+}
+
+/// The URL of a new, empty database on the test PostgreSQL server.
+pub fn postgres_database_url() -> String {
+    let server = postgres_server_url();
+    let name = format!("fieldwork_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(server)
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("CREATE DATABASE on the test server");
+    with_database(server, &name)
+}
+
+/// The URL of the test PostgreSQL server's maintenance database.
+pub fn postgres_server_url() -> &'static str {
+    static SERVER: OnceLock<String> = OnceLock::new();
+    SERVER.get_or_init(|| match std::env::var("FIELDWORK_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => start_private_cluster().unwrap_or_else(|e| {
+            panic!("cannot start a PostgreSQL cluster for the tests ({e}); install PostgreSQL (apt-get install postgresql) or set FIELDWORK_TEST_POSTGRES_URL")
+        }),
+    })
+}
+
+/// Replace the database name in a PostgreSQL URL.
+fn with_database(server_url: &str, database: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server_url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    format!("{base}/{database}{query}")
+}
+
+fn start_private_cluster() -> Result<String, String> {
+    let bin = postgres_bin_dir().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let dir = std::env::temp_dir().join(format!("fieldwork-pg-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    if as_root {
+        run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
+    }
+    let data = dir.join("data");
+    let user_command = |program: &Path| {
+        let mut command = if as_root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        };
+        command.current_dir(&dir);
+        command
+    };
+    run(user_command(&bin.join("initdb"))
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "-D"])
+        .arg(&data))?;
+    let port = free_port()?;
+    // The guardian: start the server, then stop it once the test process has gone.
+    let script = format!(
+        "\"{postgres}\" -D \"{data}\" -p {port} -k \"{dir}\" -c listen_addresses=127.0.0.1 \
+         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+         >\"{dir}/server.log\" 2>&1 & server=$!; \
+         while [ -e /proc/{parent} ] && kill -0 $server 2>/dev/null; do sleep 1; done; \
+         kill -INT $server 2>/dev/null; wait $server; rm -rf \"{dir}\"",
+        postgres = bin.join("postgres").display(),
+        data = data.display(),
+        dir = dir.display(),
+        parent = std::process::id(),
+    );
+    let mut guardian = if as_root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--", "sh", "-c", &script]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.args(["-c", &script]);
+        c
+    };
+    guardian
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting postgres: {e}"))?;
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match PgConnection::establish(&url) {
+            Ok(_) => return Ok(url),
+            Err(e) if Instant::now() > deadline => {
+                let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+                return Err(format!("the server did not accept connections: {e}\n{log}"));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists() && bin.join("postgres").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("finding a free port: {e}"))
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("running {command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced_in_urls() {
+        assert_eq!(
+            super::with_database("postgres://u:p@h:5/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h:5/x?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -1,0 +1,279 @@
+//! The typed survey definition.
+//!
+//! A [`SurveyDefinition`] can only be built by [`crate::parse_definition`], which checks
+//! every rule in `docs/survey-format.md`; code that holds one may rely on those rules (ids are
+//! unique, `show_if` only looks backwards, the frame matches the stratum question, ...).
+//!
+//! These types also generate the JSON Schema checked in at `docs/survey.schema.json`, and
+//! serialise to the canonical JSON that the store keeps.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A whole survey: metadata, pages of questions, and how it is stratified.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SurveyDefinition {
+    /// URL-safe name, lower-case letters, digits and hyphens (`digital-leadership`).
+    pub slug: String,
+    pub title: String,
+    /// Whole number from 1; a new import of the same slug must carry a higher version.
+    pub version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether anyone with the survey's link may respond, not only invited respondents.
+    #[serde(default)]
+    pub allow_open_link: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stratification: Option<Stratification>,
+    pub pages: Vec<Page>,
+}
+
+/// Which question holds the stratum, and the population of each stratum.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Stratification {
+    /// Id of a required single-choice question whose option codes are the strata.
+    pub question: String,
+    pub frame: Frame,
+}
+
+/// The population frame. Either `population` inline, or `csv` naming a file (relative to the
+/// definition) with columns `stratum,population,source`; import resolves a CSV to inline figures.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Frame {
+    /// Population size per stratum code.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub population: BTreeMap<String, u64>,
+    /// Where each figure comes from, and whether it is an estimate.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+    /// Path of a frame CSV, relative to the definition file. Absent once resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+}
+
+/// A section of the survey, shown as one page of the form.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Page {
+    pub title: String,
+    pub questions: Vec<Question>,
+}
+
+/// A question: what every question has, and what its type adds.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Question {
+    /// Stable id: a lower-case letter, then letters, digits or `_`; at most 32 characters so
+    /// that it is a valid variable name in R, Stata and SPSS.
+    pub id: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Whether a complete response must answer it (when it is shown). Default true.
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<Condition>,
+    /// Answers that could harm or identify the respondent (experience of hostility, free text
+    /// about colleagues). Sensitive free text never appears in published outputs, and only in
+    /// exports for researchers whose role allows it; the codebook carries the flag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    #[serde(flatten)]
+    pub kind: QuestionKind,
+}
+
+/// The question types.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum QuestionKind {
+    /// Pick exactly one option (radios).
+    SingleChoice { options: Vec<Choice> },
+    /// Pick any number of options (checkboxes), within limits.
+    MultiChoice {
+        options: Vec<Choice>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min_selections: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_selections: Option<u32>,
+    },
+    /// An ordered scale, listed from the lowest (most negative) point to the highest.
+    Likert {
+        scale: Vec<Choice>,
+        /// Answers outside the scale, such as "Don't know" or "Prefer not to say".
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        non_substantive: Vec<Choice>,
+    },
+    /// Several items answered on one shared scale.
+    LikertGrid {
+        items: Vec<GridItem>,
+        scale: Vec<Choice>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        non_substantive: Vec<Choice>,
+    },
+    /// A number, whole or decimal, within optional bounds.
+    Number {
+        kind: NumberKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+    },
+    /// Free text.
+    Text {
+        format: TextFormat,
+        max_length: u32,
+    },
+}
+
+impl QuestionKind {
+    /// The `type` name as written in definitions.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            QuestionKind::SingleChoice { .. } => "single_choice",
+            QuestionKind::MultiChoice { .. } => "multi_choice",
+            QuestionKind::Likert { .. } => "likert",
+            QuestionKind::LikertGrid { .. } => "likert_grid",
+            QuestionKind::Number { .. } => "number",
+            QuestionKind::Text { .. } => "text",
+        }
+    }
+}
+
+/// An answer option: a stable code (stored, exported) and the label respondents see.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// In a multi-choice question: this option cannot be combined with others ("None of these").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
+    pub exclusive: bool,
+}
+
+/// One row of a Likert grid.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct GridItem {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberKind {
+    Integer,
+    Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TextFormat {
+    /// One line (a text input).
+    Short,
+    /// Several lines (a textarea).
+    Long,
+}
+
+/// When a question is shown, from answers to earlier questions. Exactly one form per object.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Condition {
+    /// The earlier question's answer is this code (for multi-choice: this code is selected).
+    Equals { question: String, equals: String },
+    /// The earlier question's answer is one of these codes (multi-choice: any is selected).
+    OneOf {
+        question: String,
+        one_of: Vec<String>,
+    },
+    Not {
+        not: Box<Condition>,
+    },
+    All {
+        all: Vec<Condition>,
+    },
+    Any {
+        any: Vec<Condition>,
+    },
+}
+
+impl SurveyDefinition {
+    /// Every question in form order.
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.pages.iter().flat_map(|page| page.questions.iter())
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions().find(|q| q.id == id)
+    }
+
+    /// The stratum codes with their labels, in the stratum question's order.
+    pub fn strata(&self) -> Vec<&Choice> {
+        let Some(stratification) = &self.stratification else {
+            return Vec::new();
+        };
+        match self.question(&stratification.question).map(|q| &q.kind) {
+            Some(QuestionKind::SingleChoice { options }) => options.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The canonical JSON of this definition, as the store keeps it.
+    pub fn to_canonical_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl Question {
+    /// The options that may be chosen (scale and non-substantive points for Likert questions).
+    pub fn offered_codes(&self) -> Vec<&str> {
+        match &self.kind {
+            QuestionKind::SingleChoice { options } | QuestionKind::MultiChoice { options, .. } => {
+                options.iter().map(|c| c.code.as_str()).collect()
+            }
+            QuestionKind::Likert {
+                scale,
+                non_substantive,
+            }
+            | QuestionKind::LikertGrid {
+                scale,
+                non_substantive,
+                ..
+            } => scale
+                .iter()
+                .chain(non_substantive)
+                .map(|c| c.code.as_str())
+                .collect(),
+            QuestionKind::Number { .. } | QuestionKind::Text { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether this question's answers are option codes that a `show_if` may test.
+    pub fn is_choice(&self) -> bool {
+        matches!(
+            self.kind,
+            QuestionKind::SingleChoice { .. }
+                | QuestionKind::MultiChoice { .. }
+                | QuestionKind::Likert { .. }
+        )
+    }
+
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+}
+
+/// The JSON Schema of survey definitions, generated from these types.
+pub fn definition_json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(SurveyDefinition);
+    serde_json::to_value(&schema).unwrap_or_default()
+}

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+mod answers;
+mod definition;
+mod parse;
+
+pub use answers::{
+    answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
+    FieldError, FieldErrorKind, SubmittedAnswers, ValidatedResponse,
+};
+pub use definition::{
+    definition_json_schema, Choice, Condition, Frame, GridItem, NumberKind, Page, Question,
+    QuestionKind, Stratification, SurveyDefinition, TextFormat,
+};
+pub use parse::{
+    parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
+    MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,
+};
