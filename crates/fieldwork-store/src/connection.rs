@@ -105,12 +105,11 @@ pub(crate) fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<ConnectionPo
         DatabaseUrl::Sqlite(path) => {
             let path_text = path.to_string_lossy().into_owned();
             // Establish once directly: r2d2 would retry until its timeout and hide the reason.
-            let mut probe = SqliteConnection::establish(&path_text).map_err(|e| {
-                StoreError::Connect {
+            let mut probe =
+                SqliteConnection::establish(&path_text).map_err(|e| StoreError::Connect {
                     target: target.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             SqlitePragmas
                 .on_acquire(&mut probe)
                 .map_err(|e| StoreError::Connect {

@@ -24,7 +24,9 @@ pub enum InvitationClaim {
     /// This call used it.
     Claimed,
     /// It had been used already, for this response.
-    AlreadyUsed { response_id: Option<i64> },
+    AlreadyUsed {
+        response_id: Option<i64>,
+    },
     NotFound,
 }
 

@@ -14,9 +14,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationClaim};
-pub use responses::{
-    InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount,
-};
+pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};
 pub use surveys::{ImportOutcome, StoredSurvey, SurveyStatus, SurveySummary};
 
 use connection::{open_pool, with_connection, ConnectionPool};

@@ -20,9 +20,15 @@ pub struct NewResponse<'a> {
 /// What happened to one response of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InsertOutcome {
-    Inserted { id: i64, public_id: String },
+    Inserted {
+        id: i64,
+        public_id: String,
+    },
     /// A response with that submission key was already stored; it is left as it was.
-    AlreadyStored { id: i64, public_id: String },
+    AlreadyStored {
+        id: i64,
+        public_id: String,
+    },
 }
 
 impl InsertOutcome {
@@ -231,7 +237,9 @@ impl Store {
             if let Some(version) = filter.version {
                 query = query.filter(surveys::version.eq(version as i32));
             }
-            for row in query.load_iter::<ResponseTuple, diesel::connection::DefaultLoadingMode>(conn)? {
+            for row in
+                query.load_iter::<ResponseTuple, diesel::connection::DefaultLoadingMode>(conn)?
+            {
                 if let Err(e) = each(from_tuple(row?)) {
                     return Ok(Err(e));
                 }

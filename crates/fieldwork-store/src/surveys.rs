@@ -130,7 +130,10 @@ impl Store {
     /// Store a definition: a new survey, or a new version of one (which must carry a higher
     /// version number than any stored). Re-importing a stored version unchanged does nothing.
     /// A new version starts as a draft; earlier versions keep their responses.
-    pub fn import_survey(&self, definition: &SurveyDefinition) -> Result<ImportOutcome, StoreError> {
+    pub fn import_survey(
+        &self,
+        definition: &SurveyDefinition,
+    ) -> Result<ImportOutcome, StoreError> {
         let canonical = definition.to_canonical_json();
         let slug = definition.slug.as_str();
         let version = definition.version as i32;
@@ -253,28 +256,28 @@ impl Store {
     /// Every survey, latest version first by slug, with response counts over all versions.
     pub fn list_surveys(&self) -> Result<Vec<SurveySummary>, StoreError> {
         type Counted = (String, bool, i64);
-        let (rows, counts): (Vec<(String, i32, String, String)>, Vec<Counted>) =
-            with_connection!(self, |conn| {
-                let rows = surveys::table
-                    .order((surveys::slug.asc(), surveys::version.desc()))
-                    .select((
-                        surveys::slug,
-                        surveys::version,
-                        surveys::title,
-                        surveys::status,
-                    ))
-                    .load(conn)?;
-                let counts = responses::table
-                    .inner_join(surveys::table)
-                    .group_by((surveys::slug, responses::complete))
-                    .select((
-                        surveys::slug,
-                        responses::complete,
-                        diesel::dsl::count_star(),
-                    ))
-                    .load(conn)?;
-                Ok::<_, StoreError>((rows, counts))
-            })?;
+        type Listed = (String, i32, String, String);
+        let (rows, counts): (Vec<Listed>, Vec<Counted>) = with_connection!(self, |conn| {
+            let rows = surveys::table
+                .order((surveys::slug.asc(), surveys::version.desc()))
+                .select((
+                    surveys::slug,
+                    surveys::version,
+                    surveys::title,
+                    surveys::status,
+                ))
+                .load(conn)?;
+            let counts = responses::table
+                .inner_join(surveys::table)
+                .group_by((surveys::slug, responses::complete))
+                .select((
+                    surveys::slug,
+                    responses::complete,
+                    diesel::dsl::count_star(),
+                ))
+                .load(conn)?;
+            Ok::<_, StoreError>((rows, counts))
+        })?;
         let mut summaries: Vec<SurveySummary> = Vec::new();
         for (slug, version, title, status) in rows {
             match summaries.last_mut() {

@@ -86,7 +86,8 @@ fn with_database(server_url: &str, database: &str) -> String {
 }
 
 fn start_private_cluster() -> Result<String, String> {
-    let bin = postgres_bin_dir().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
+    let bin =
+        postgres_bin_dir().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
     let as_root = Command::new("id")
         .arg("-u")
         .output()
@@ -110,7 +111,16 @@ fn start_private_cluster() -> Result<String, String> {
         command
     };
     run(user_command(&bin.join("initdb"))
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "-D"])
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
         .arg(&data))?;
     let port = free_port()?;
     // The guardian: start the server, then stop it once the test process has gone.

@@ -159,25 +159,24 @@ pub fn validate_answers(
                     ));
                 }
             }
-            (true, Some(value)) => {
-                match check_answer(question, value, completeness, &mut errors) {
-                    Some(answer) => {
-                        answers.insert(question.id.clone(), answer);
-                    }
-                    None => continue,
+            (true, Some(value)) => match check_answer(question, value, completeness, &mut errors) {
+                Some(answer) => {
+                    answers.insert(question.id.clone(), answer);
                 }
-            }
+                None => continue,
+            },
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let stratum = definition.stratification.as_ref().and_then(|s| {
-        match answers.get(&s.question) {
+    let stratum = definition
+        .stratification
+        .as_ref()
+        .and_then(|s| match answers.get(&s.question) {
             Some(Answer::Choice(code)) => Some(code.clone()),
             _ => None,
-        }
-    });
+        });
     Ok(ValidatedResponse {
         slug: definition.slug.clone(),
         version: definition.version,
@@ -276,7 +275,12 @@ fn is_blank(value: &Value) -> bool {
     }
 }
 
-fn error(question: &Question, item: Option<&str>, kind: FieldErrorKind, message: String) -> FieldError {
+fn error(
+    question: &Question,
+    item: Option<&str>,
+    kind: FieldErrorKind,
+    message: String,
+) -> FieldError {
     FieldError {
         question: question.id.clone(),
         item: item.map(str::to_owned),
@@ -378,14 +382,17 @@ fn check_answer(
                         question,
                         None,
                         FieldErrorKind::ExclusiveOptionCombined,
-                        format!("Select ‘{}’ on its own, or other options without it", exclusive.label),
+                        format!(
+                            "Select ‘{}’ on its own, or other options without it",
+                            exclusive.label
+                        ),
                     ));
                     return None;
                 }
             }
             let count = in_order.len() as u32;
-            let exclusive_alone = in_order.len() == 1
-                && options.iter().any(|o| o.exclusive && o.code == in_order[0]);
+            let exclusive_alone =
+                in_order.len() == 1 && options.iter().any(|o| o.exclusive && o.code == in_order[0]);
             if let Some(max) = max_selections {
                 if count > *max {
                     errors.push(error(
@@ -445,14 +452,13 @@ fn check_answer(
                         FieldErrorKind::WrongType,
                         "Expected one option code as a string".to_owned(),
                     )),
-                    None if completeness == Completeness::Complete && question.required => {
-                        errors.push(error(
+                    None if completeness == Completeness::Complete && question.required => errors
+                        .push(error(
                             question,
                             Some(&item.id),
                             FieldErrorKind::Required,
                             format!("Select an answer for ‘{}’", item.text),
-                        ))
-                    }
+                        )),
                     None => {}
                 }
             }
@@ -461,7 +467,12 @@ fn check_answer(
             }
             Some(Answer::Grid(grid))
         }
-        QuestionKind::Number { kind, min, max, unit } => {
+        QuestionKind::Number {
+            kind,
+            min,
+            max,
+            unit,
+        } => {
             let number = match value {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) => s.trim().replace(',', "").parse::<f64>().ok(),
@@ -535,7 +546,9 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::TooLong,
-                    format!("Your answer must be {max_length} characters or fewer (it has {length})"),
+                    format!(
+                        "Your answer must be {max_length} characters or fewer (it has {length})"
+                    ),
                 ));
                 return None;
             }

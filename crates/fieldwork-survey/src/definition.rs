@@ -125,10 +125,7 @@ pub enum QuestionKind {
         unit: Option<String>,
     },
     /// Free text.
-    Text {
-        format: TextFormat,
-        max_length: u32,
-    },
+    Text { format: TextFormat, max_length: u32 },
 }
 
 impl QuestionKind {
@@ -188,7 +185,10 @@ pub enum TextFormat {
 #[serde(untagged)]
 pub enum Condition {
     /// The earlier question's answer is this code (for multi-choice: this code is selected).
-    Equals { question: String, equals: String },
+    Equals {
+        question: String,
+        equals: String,
+    },
     /// The earlier question's answer is one of these codes (multi-choice: any is selected).
     OneOf {
         question: String,

@@ -13,6 +13,6 @@ pub use definition::{
     QuestionKind, Stratification, SurveyDefinition, TextFormat,
 };
 pub use parse::{
-    parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
-    MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,
+    parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem, MAX_DEFINITION_BYTES,
+    TEXT_ANSWER_HARD_MAX,
 };

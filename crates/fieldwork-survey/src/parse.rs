@@ -330,6 +330,8 @@ struct RawCondition {
 
 /// What an earlier question offers to a `show_if`: its type and its option codes.
 struct EarlierQuestion {
+    /// Its type was unusable (already reported): conditions on it are not checked further.
+    broken: bool,
     type_name: &'static str,
     choice: bool,
     codes: BTreeSet<String>,
@@ -352,7 +354,10 @@ impl Checker {
         match value {
             Some(text) if !text.trim().is_empty() => text,
             Some(_) => {
-                self.problem(format!("{path}.{field}"), format!("`{field}` must not be empty"));
+                self.problem(
+                    format!("{path}.{field}"),
+                    format!("`{field}` must not be empty"),
+                );
                 String::new()
             }
             None => {
@@ -434,10 +439,21 @@ impl Checker {
             Some(raw_questions) => {
                 for (q, raw_question) in raw_questions.into_iter().enumerate() {
                     let qpath = format!("{path}.questions[{q}]");
-                    if let Some(question) = self.question(raw_question, &qpath, earlier) {
+                    let id = raw_question.id.clone();
+                    let question = self.question(raw_question, &qpath, earlier);
+                    if let (None, Some(id)) = (&question, id) {
+                        earlier.entry(id).or_insert(EarlierQuestion {
+                            broken: true,
+                            type_name: "",
+                            choice: false,
+                            codes: BTreeSet::new(),
+                        });
+                    }
+                    if let Some(question) = question {
                         earlier.insert(
                             question.id.clone(),
                             EarlierQuestion {
+                                broken: false,
                                 type_name: question.kind.type_name(),
                                 choice: question.is_choice(),
                                 codes: question
@@ -499,8 +515,7 @@ impl Checker {
     }
 
     fn kind(&mut self, raw: &RawQuestion, path: &str) -> Option<QuestionKind> {
-        const TYPES: &str =
-            "single_choice, multi_choice, likert, likert_grid, number or text";
+        const TYPES: &str = "single_choice, multi_choice, likert, likert_grid, number or text";
         let Some(type_name) = raw.kind.as_deref() else {
             self.problem(path, format!("missing field `type` (one of {TYPES})"));
             return None;
@@ -552,7 +567,9 @@ impl Checker {
                     if min > max {
                         self.problem(
                             format!("{path}.min_selections"),
-                            format!("min_selections ({min}) is greater than max_selections ({max})"),
+                            format!(
+                                "min_selections ({min}) is greater than max_selections ({max})"
+                            ),
                         );
                     }
                 }
@@ -560,7 +577,10 @@ impl Checker {
                     if !options.is_empty() && min as usize > options.len() {
                         self.problem(
                             format!("{path}.min_selections"),
-                            format!("min_selections ({min}) is more than the {} options offered", options.len()),
+                            format!(
+                                "min_selections ({min}) is more than the {} options offered",
+                                options.len()
+                            ),
                         );
                     }
                 }
@@ -717,10 +737,7 @@ impl Checker {
     fn scale(&mut self, raw: &RawQuestion, path: &str) -> (Vec<Choice>, Vec<Choice>) {
         let scale = self.choices(raw.scale.as_deref(), path, "scale", false);
         if raw.scale.as_ref().is_some_and(|s| s.len() == 1) {
-            self.problem(
-                format!("{path}.scale"),
-                "a scale needs at least two points",
-            );
+            self.problem(format!("{path}.scale"), "a scale needs at least two points");
         }
         let non_substantive = match raw.non_substantive.as_deref() {
             Some(list) => self.choices(Some(list), path, "non_substantive", false),
@@ -743,7 +760,10 @@ impl Checker {
             return Vec::new();
         };
         if raw.is_empty() {
-            self.problem(format!("{path}.items"), "`items` must list at least one item");
+            self.problem(
+                format!("{path}.items"),
+                "`items` must list at least one item",
+            );
         }
         let mut seen = BTreeSet::new();
         let mut items = Vec::new();
@@ -837,6 +857,9 @@ impl Checker {
             self.problem(format!("{path}.question"), message);
             return None;
         };
+        if target.broken {
+            return None;
+        }
         if !target.choice {
             self.problem(
                 format!("{path}.question"),
@@ -857,7 +880,10 @@ impl Checker {
             _ => Vec::new(),
         };
         if raw.one_of.as_ref().is_some_and(Vec::is_empty) {
-            self.problem(format!("{path}.one_of"), "`one_of` needs at least one option");
+            self.problem(
+                format!("{path}.one_of"),
+                "`one_of` needs at least one option",
+            );
         }
         let mut ok = true;
         for (code_path, code) in &codes {
@@ -903,7 +929,10 @@ impl Checker {
             None => {}
             Some(q) => match &q.kind {
                 QuestionKind::SingleChoice { options } => {
-                    strata = Some(options.iter().map(|o| o.code.clone()).collect());
+                    // With no options, that problem is reported already; comparing the frame
+                    // with nothing would only repeat it.
+                    strata = (!options.is_empty())
+                        .then(|| options.iter().map(|o| o.code.clone()).collect());
                     if !q.required || q.show_if.is_some() {
                         self.problem(
                             format!("{path}.question"),
@@ -937,15 +966,17 @@ impl Checker {
     fn frame(&mut self, raw: RawFrame, strata: Option<&BTreeSet<String>>) -> Frame {
         let path = "stratification.frame";
         match (&raw.population, &raw.csv) {
-            (Some(_), Some(_)) => {
-                self.problem(path, "give the frame either `population` or `csv`, not both")
-            }
+            (Some(_), Some(_)) => self.problem(
+                path,
+                "give the frame either `population` or `csv`, not both",
+            ),
             (None, None) => self.problem(path, "the frame needs `population` or `csv`"),
             _ => {}
         }
+        let given = raw.population.is_some();
         let population = raw.population.unwrap_or_default();
         if let Some(strata) = strata {
-            if raw.csv.is_none() {
+            if given && raw.csv.is_none() {
                 for missing in strata.iter().filter(|s| !population.contains_key(*s)) {
                     self.problem(
                         format!("{path}.population"),

@@ -7,13 +7,22 @@ use crate::{answers, complete_response, on_both_backends};
 fn the_same_submission_key_is_stored_once(db: TestDatabase) {
     let survey = crate::imported(&db);
     let response = complete_response(&survey.definition, "councils");
-    let batch = [NewResponse { response: &response, submission_key: "key-1" }];
+    let batch = [NewResponse {
+        response: &response,
+        submission_key: "key-1",
+    }];
     let first = db.store.insert_responses(&survey, &batch).unwrap();
     let again = db.store.insert_responses(&survey, &batch).unwrap();
     assert!(matches!(first[0], InsertOutcome::Inserted { .. }));
     assert!(matches!(again[0], InsertOutcome::AlreadyStored { .. }));
     assert_eq!(first[0].public_id(), again[0].public_id());
-    assert_eq!(db.store.load_responses("digital-leadership", &Default::default()).unwrap().len(), 1);
+    assert_eq!(
+        db.store
+            .load_responses("digital-leadership", &Default::default())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 fn a_batch_lines_up_with_its_outcomes(db: TestDatabase) {
@@ -26,15 +35,21 @@ fn a_batch_lines_up_with_its_outcomes(db: TestDatabase) {
     let batch: Vec<_> = responses
         .iter()
         .zip(keys)
-        .map(|(response, submission_key)| NewResponse { response, submission_key })
+        .map(|(response, submission_key)| NewResponse {
+            response,
+            submission_key,
+        })
         .collect();
     let outcomes = db.store.insert_responses(&survey, &batch).unwrap();
     assert!(matches!(outcomes[0], InsertOutcome::Inserted { .. }));
     assert!(matches!(outcomes[1], InsertOutcome::Inserted { .. }));
-    assert_eq!(outcomes[2], InsertOutcome::AlreadyStored {
-        id: outcomes[0].id(),
-        public_id: outcomes[0].public_id().to_owned(),
-    });
+    assert_eq!(
+        outcomes[2],
+        InsertOutcome::AlreadyStored {
+            id: outcomes[0].id(),
+            public_id: outcomes[0].public_id().to_owned(),
+        }
+    );
 }
 
 fn answers_read_back_as_written(db: TestDatabase) {
@@ -42,7 +57,13 @@ fn answers_read_back_as_written(db: TestDatabase) {
     let response = complete_response(&survey.definition, "civil_service");
     let outcome = db
         .store
-        .insert_responses(&survey, &[NewResponse { response: &response, submission_key: "k" }])
+        .insert_responses(
+            &survey,
+            &[NewResponse {
+                response: &response,
+                submission_key: "k",
+            }],
+        )
         .unwrap();
     let stored = db
         .store
@@ -55,7 +76,11 @@ fn answers_read_back_as_written(db: TestDatabase) {
     assert!(stored.submitted_at.is_some());
     let parsed: serde_json::Value = serde_json::from_str(&stored.answers).unwrap();
     assert_eq!(parsed["behaviours"]["users"], "agree");
-    assert!(db.store.find_response("digital-leadership", "not-an-id").unwrap().is_none());
+    assert!(db
+        .store
+        .find_response("digital-leadership", "not-an-id")
+        .unwrap()
+        .is_none());
 }
 
 fn partial_responses_are_kept_apart(db: TestDatabase) {
@@ -71,18 +96,30 @@ fn partial_responses_are_kept_apart(db: TestDatabase) {
         .insert_responses(
             &survey,
             &[
-                NewResponse { response: &complete, submission_key: "c" },
-                NewResponse { response: &partial, submission_key: "p" },
+                NewResponse {
+                    response: &complete,
+                    submission_key: "c",
+                },
+                NewResponse {
+                    response: &partial,
+                    submission_key: "p",
+                },
             ],
         )
         .unwrap();
-    let complete_only = db.store.load_responses("digital-leadership", &Default::default()).unwrap();
+    let complete_only = db
+        .store
+        .load_responses("digital-leadership", &Default::default())
+        .unwrap();
     assert_eq!(complete_only.len(), 1);
     let all = db
         .store
         .load_responses(
             "digital-leadership",
-            &ResponseFilter { include_partial: true, ..Default::default() },
+            &ResponseFilter {
+                include_partial: true,
+                ..Default::default()
+            },
         )
         .unwrap();
     assert_eq!(all.len(), 2);
@@ -91,8 +128,16 @@ fn partial_responses_are_kept_apart(db: TestDatabase) {
     assert_eq!(
         db.store.count_responses("digital-leadership").unwrap(),
         vec![
-            StratumCount { stratum: Some("police".into()), complete: false, count: 1 },
-            StratumCount { stratum: Some("police".into()), complete: true, count: 1 },
+            StratumCount {
+                stratum: Some("police".into()),
+                complete: false,
+                count: 1
+            },
+            StratumCount {
+                stratum: Some("police".into()),
+                complete: true,
+                count: 1
+            },
         ]
     );
 }
@@ -107,14 +152,20 @@ fn filters_by_stratum_and_time(db: TestDatabase) {
     let batch: Vec<_> = rows
         .iter()
         .zip(keys)
-        .map(|(response, submission_key)| NewResponse { response, submission_key })
+        .map(|(response, submission_key)| NewResponse {
+            response,
+            submission_key,
+        })
         .collect();
     db.store.insert_responses(&survey, &batch).unwrap();
     let police = db
         .store
         .load_responses(
             "digital-leadership",
-            &ResponseFilter { stratum: Some("police".into()), ..Default::default() },
+            &ResponseFilter {
+                stratum: Some("police".into()),
+                ..Default::default()
+            },
         )
         .unwrap();
     assert_eq!(police.len(), 2);
@@ -123,7 +174,10 @@ fn filters_by_stratum_and_time(db: TestDatabase) {
         .store
         .load_responses(
             "digital-leadership",
-            &ResponseFilter { since: Some(future), ..Default::default() },
+            &ResponseFilter {
+                since: Some(future),
+                ..Default::default()
+            },
         )
         .unwrap();
     assert!(none.is_empty());
@@ -131,12 +185,17 @@ fn filters_by_stratum_and_time(db: TestDatabase) {
 
 fn streaming_stops_at_the_first_error(db: TestDatabase) {
     let survey = crate::imported(&db);
-    let rows: Vec<_> = (0..5).map(|_| complete_response(&survey.definition, "mps")).collect();
+    let rows: Vec<_> = (0..5)
+        .map(|_| complete_response(&survey.definition, "mps"))
+        .collect();
     let keys: Vec<String> = (0..5).map(|i| i.to_string()).collect();
     let batch: Vec<_> = rows
         .iter()
         .zip(&keys)
-        .map(|(response, key)| NewResponse { response, submission_key: key })
+        .map(|(response, key)| NewResponse {
+            response,
+            submission_key: key,
+        })
         .collect();
     db.store.insert_responses(&survey, &batch).unwrap();
     let mut seen = 0;
@@ -144,7 +203,11 @@ fn streaming_stops_at_the_first_error(db: TestDatabase) {
         .store
         .for_each_response("digital-leadership", &Default::default(), |_| {
             seen += 1;
-            if seen == 2 { Err("stop") } else { Ok(()) }
+            if seen == 2 {
+                Err("stop")
+            } else {
+                Ok(())
+            }
         })
         .unwrap();
     assert_eq!(result, Err("stop"));
@@ -158,7 +221,13 @@ fn a_response_for_another_survey_is_refused(db: TestDatabase) {
     let response = complete_response(&other, "mps");
     let error = db
         .store
-        .insert_responses(&survey, &[NewResponse { response: &response, submission_key: "k" }])
+        .insert_responses(
+            &survey,
+            &[NewResponse {
+                response: &response,
+                submission_key: "k",
+            }],
+        )
         .unwrap_err();
     assert!(error.to_string().contains("does not belong"), "{error}");
 }

@@ -28,7 +28,14 @@ fn a_changed_definition_needs_a_higher_version(db: TestDatabase) {
     definition.version = 2;
     let older = db.store.import_survey(&definition).unwrap_err();
     assert!(
-        matches!(older, StoreError::VersionNotNewer { latest: 3, given: 2, .. }),
+        matches!(
+            older,
+            StoreError::VersionNotNewer {
+                latest: 3,
+                given: 2,
+                ..
+            }
+        ),
         "{older}"
     );
 }
@@ -37,37 +44,74 @@ fn old_versions_keep_their_responses(db: TestDatabase) {
     let v1 = crate::imported(&db);
     let response = complete_response(&v1.definition, "schools");
     db.store
-        .insert_responses(&v1, &[NewResponse { response: &response, submission_key: "k1" }])
+        .insert_responses(
+            &v1,
+            &[NewResponse {
+                response: &response,
+                submission_key: "k1",
+            }],
+        )
         .unwrap();
     let mut definition = fixture_definition();
     definition.version = 2;
-    let v2 = db.store.import_survey(&definition).unwrap().survey().clone();
+    let v2 = db
+        .store
+        .import_survey(&definition)
+        .unwrap()
+        .survey()
+        .clone();
     assert_ne!(v1.id, v2.id);
-    let stored = db.store.load_responses("digital-leadership", &Default::default()).unwrap();
+    let stored = db
+        .store
+        .load_responses("digital-leadership", &Default::default())
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].survey_version, 1);
-    assert_eq!(db.store.latest_survey("digital-leadership").unwrap().version(), 2);
-    assert_eq!(db.store.survey_versions("digital-leadership").unwrap().len(), 2);
+    assert_eq!(
+        db.store
+            .latest_survey("digital-leadership")
+            .unwrap()
+            .version(),
+        2
+    );
+    assert_eq!(
+        db.store
+            .survey_versions("digital-leadership")
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 fn opening_a_version_closes_the_others(db: TestDatabase) {
     crate::imported(&db);
-    let opened = db.store.set_survey_status("digital-leadership", SurveyStatus::Open).unwrap();
+    let opened = db
+        .store
+        .set_survey_status("digital-leadership", SurveyStatus::Open)
+        .unwrap();
     assert_eq!(opened.status, SurveyStatus::Open);
     let mut definition = fixture_definition();
     definition.version = 2;
     db.store.import_survey(&definition).unwrap();
-    db.store.set_survey_status("digital-leadership", SurveyStatus::Open).unwrap();
+    db.store
+        .set_survey_status("digital-leadership", SurveyStatus::Open)
+        .unwrap();
     let v1 = db.store.survey_version("digital-leadership", 1).unwrap();
     assert_eq!(v1.status, SurveyStatus::Closed);
-    let closed = db.store.set_survey_status("digital-leadership", SurveyStatus::Closed).unwrap();
+    let closed = db
+        .store
+        .set_survey_status("digital-leadership", SurveyStatus::Closed)
+        .unwrap();
     assert_eq!(closed.status, SurveyStatus::Closed);
 }
 
 fn unknown_surveys_are_reported_by_name(db: TestDatabase) {
     let error = db.store.latest_survey("no-such-survey").unwrap_err();
     assert_eq!(error.to_string(), "there is no survey `no-such-survey`");
-    let error = db.store.set_survey_status("nope", SurveyStatus::Open).unwrap_err();
+    let error = db
+        .store
+        .set_survey_status("nope", SurveyStatus::Open)
+        .unwrap_err();
     assert!(matches!(error, StoreError::SurveyNotFound(_)));
 }
 
@@ -79,8 +123,14 @@ fn list_shows_latest_version_and_counts(db: TestDatabase) {
         .insert_responses(
             &survey,
             &[
-                NewResponse { response: &a, submission_key: "a" },
-                NewResponse { response: &b, submission_key: "b" },
+                NewResponse {
+                    response: &a,
+                    submission_key: "a",
+                },
+                NewResponse {
+                    response: &b,
+                    submission_key: "b",
+                },
             ],
         )
         .unwrap();
@@ -93,7 +143,10 @@ fn list_shows_latest_version_and_counts(db: TestDatabase) {
 }
 
 fn migrations_are_idempotent_and_sqlite_is_durable(db: TestDatabase) {
-    assert!(db.store.migrate().unwrap().is_empty(), "a second migrate applies nothing");
+    assert!(
+        db.store.migrate().unwrap().is_empty(),
+        "a second migrate applies nothing"
+    );
     db.store.check_health().unwrap();
     if db.store.backend() == Backend::Sqlite {
         let pragmas = db.store.sqlite_pragmas().unwrap().expect("SQLite pragmas");
