@@ -3,6 +3,7 @@
 mod answers;
 mod definition;
 mod parse;
+mod synthetic;
 
 pub use answers::{
     answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
@@ -16,3 +17,4 @@ pub use parse::{
     parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem, MAX_DEFINITION_BYTES,
     TEXT_ANSWER_HARD_MAX,
 };
+pub use synthetic::SyntheticRespondents;
