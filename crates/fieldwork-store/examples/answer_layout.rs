@@ -28,7 +28,11 @@ const BATCH: usize = 1000;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let n: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let postgres = args.next();
 
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
@@ -53,7 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sum::<usize>() as f64
         / n as f64;
     println!("{n} synthetic responses of digital-leadership, {answers_per_response:.1} answer rows each in the long layout");
-    println!("{:<28} {:>14} {:>14} {:>12}", "layout", "insert resp/s", "read resp/s", "size MiB");
+    println!(
+        "{:<28} {:>14} {:>14} {:>12}",
+        "layout", "insert resp/s", "read resp/s", "size MiB"
+    );
 
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite://{}", dir.path().join("document.db").display());
@@ -110,13 +117,12 @@ fn document_layout(
     let insert = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let mut answers_seen = 0usize;
-    store
-        .for_each_response(&definition.slug, &Default::default(), |row| {
-            let parsed: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&row.answers)?;
-            answers_seen += parsed.len();
-            Ok::<(), serde_json::Error>(())
-        })??;
+    store.for_each_response(&definition.slug, &Default::default(), |row| {
+        let parsed: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&row.answers)?;
+        answers_seen += parsed.len();
+        Ok::<(), serde_json::Error>(())
+    })??;
     let read = started.elapsed().as_secs_f64();
     assert!(answers_seen > 0);
     Ok((insert, read))
@@ -140,7 +146,9 @@ fn long_rows(response_id: i64, response: &ValidatedResponse) -> Vec<(i64, String
     let mut rows = Vec::new();
     for (question, answer) in response.answers() {
         match answer {
-            Answer::Choice(code) => rows.push((response_id, question.clone(), String::new(), code.clone())),
+            Answer::Choice(code) => {
+                rows.push((response_id, question.clone(), String::new(), code.clone()))
+            }
             Answer::Choices(codes) => rows.extend(
                 codes
                     .iter()
@@ -151,8 +159,12 @@ fn long_rows(response_id: i64, response: &ValidatedResponse) -> Vec<(i64, String
                     .iter()
                     .map(|(i, c)| (response_id, question.clone(), i.clone(), c.clone())),
             ),
-            Answer::Integer(x) => rows.push((response_id, question.clone(), String::new(), x.to_string())),
-            Answer::Decimal(x) => rows.push((response_id, question.clone(), String::new(), x.to_string())),
+            Answer::Integer(x) => {
+                rows.push((response_id, question.clone(), String::new(), x.to_string()))
+            }
+            Answer::Decimal(x) => {
+                rows.push((response_id, question.clone(), String::new(), x.to_string()))
+            }
             Answer::Text(t) => rows.push((response_id, question.clone(), String::new(), t.clone())),
         }
     }

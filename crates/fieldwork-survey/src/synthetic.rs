@@ -111,7 +111,13 @@ impl<'a> SyntheticRespondents<'a> {
             QuestionKind::Likert {
                 scale,
                 non_substantive,
-            } => json!(likert_point(rng, scale.len(), non_substantive, maturity, scale)),
+            } => json!(likert_point(
+                rng,
+                scale.len(),
+                non_substantive,
+                maturity,
+                scale
+            )),
             QuestionKind::LikertGrid {
                 items,
                 scale,
@@ -124,7 +130,13 @@ impl<'a> SyntheticRespondents<'a> {
                         .clamp(0.0, 1.0);
                     grid.insert(
                         item.id.clone(),
-                        json!(likert_point(rng, scale.len(), non_substantive, shifted, scale)),
+                        json!(likert_point(
+                            rng,
+                            scale.len(),
+                            non_substantive,
+                            shifted,
+                            scale
+                        )),
                     );
                 }
                 Value::Object(grid)

@@ -295,14 +295,20 @@ fn error_messages_speak_to_the_respondent() {
 #[test]
 fn synthetic_respondents_are_valid_reproducible_and_differ_by_sector() {
     let definition = crate::fixture();
-    let first: Vec<_> = fieldwork_survey::SyntheticRespondents::new(&definition, 7).take(2000).collect();
-    let again: Vec<_> = fieldwork_survey::SyntheticRespondents::new(&definition, 7).take(2000).collect();
+    let first: Vec<_> = fieldwork_survey::SyntheticRespondents::new(&definition, 7)
+        .take(2000)
+        .collect();
+    let again: Vec<_> = fieldwork_survey::SyntheticRespondents::new(&definition, 7)
+        .take(2000)
+        .collect();
     assert_eq!(first, again, "the same seed gives the same respondents");
     let mut yes = std::collections::BTreeMap::<String, (u32, u32)>::new();
     for answers in &first {
         let response = validate_answers(&definition, answers, Completeness::Complete)
             .unwrap_or_else(|e| panic!("synthetic answers must be valid: {e:?}\n{answers:?}"));
-        let entry = yes.entry(response.stratum().unwrap().to_owned()).or_default();
+        let entry = yes
+            .entry(response.stratum().unwrap().to_owned())
+            .or_default();
         entry.1 += 1;
         if response.answers()["disrupted"] == Answer::Choice("yes".into()) {
             entry.0 += 1;
