@@ -1,26 +1,244 @@
 #![doc = include_str!("../README.md")]
 
-use std::sync::Arc;
+pub mod api;
+mod csrf;
+mod limits;
+mod pages;
+pub mod problem;
+mod respondent;
+pub mod tokens;
+mod writer;
 
-use actix_web::{web, HttpResponse};
-use fieldwork_store::Store;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// What every handler can reach.
+use actix_web::dev::{Server, Service};
+use actix_web::http::header;
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use fieldwork_store::{Store, StoreError, StoredSurvey};
+
+pub use limits::RateLimiter;
+pub use writer::GroupCommitWriter;
+
+use pages::PageError;
+
+/// How the server behaves; `Default` suits local use.
 #[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Mark cookies `Secure` (serve behind TLS).
+    pub secure_cookies: bool,
+    /// The public base URL (`https://survey.example.org`), for links the server writes out.
+    /// By default it is taken from each request.
+    pub public_url: Option<String>,
+    /// How long saved answers can be resumed.
+    pub resume_days: i64,
+    /// Writes allowed per second per client address (0: no limit), and the burst.
+    pub rate_per_second: f64,
+    pub rate_burst: f64,
+    /// Worker threads (default: one per core).
+    pub workers: Option<usize>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            secure_cookies: false,
+            public_url: None,
+            resume_days: 30,
+            rate_per_second: 5.0,
+            rate_burst: 60.0,
+            workers: None,
+        }
+    }
+}
+
+/// What every handler can reach. Holds nothing a second server would need to share: all
+/// state lives in the database, so many servers can run on one PostgreSQL.
+#[derive(Debug)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub writer: GroupCommitWriter,
+    pub limiter: RateLimiter,
+    /// The database-wide secret receipt codes are derived from.
+    pub secret: String,
+    pub config: ServerConfig,
+    surveys: Mutex<HashMap<String, (Instant, Arc<StoredSurvey>)>>,
+    versions: Mutex<HashMap<(String, u32), Arc<StoredSurvey>>>,
 }
 
-/// Register every route on an actix-web service configuration.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz));
-}
+/// How long a server trusts its copy of a survey's status: opening or closing a survey
+/// reaches every server within this time.
+const SURVEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
-/// 200 when the database answers, 503 when it does not.
-async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let store = Arc::clone(&state.store);
-    match web::block(move || store.check_health()).await {
-        Ok(Ok(())) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
-        _ => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"})),
+impl AppState {
+    pub fn new(store: Arc<Store>, config: ServerConfig) -> Result<Self, StoreError> {
+        let secret = store.shared_setting("receipt_secret", tokens::new_token)?;
+        Ok(AppState {
+            writer: GroupCommitWriter::start(Arc::clone(&store)),
+            limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
+            store,
+            secret,
+            config,
+            surveys: Mutex::new(HashMap::new()),
+            versions: Mutex::new(HashMap::new()),
+        })
     }
+
+    /// The version of a survey respondents answer now (open, else latest), briefly cached.
+    pub async fn current_survey(&self, slug: &str) -> Result<Arc<StoredSurvey>, StoreError> {
+        if let Some((at, survey)) = self
+            .surveys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(slug)
+        {
+            if at.elapsed() < SURVEY_CACHE_TTL {
+                return Ok(Arc::clone(survey));
+            }
+        }
+        let store = Arc::clone(&self.store);
+        let owned = slug.to_owned();
+        let survey = Arc::new(
+            web::block(move || store.current_survey(&owned))
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))??,
+        );
+        self.surveys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(slug.to_owned(), (Instant::now(), Arc::clone(&survey)));
+        Ok(survey)
+    }
+
+    /// One version of a survey (definitions of a version never change).
+    pub async fn survey_version(
+        &self,
+        slug: &str,
+        version: u32,
+    ) -> Result<Arc<StoredSurvey>, StoreError> {
+        let key = (slug.to_owned(), version);
+        if let Some(survey) = self
+            .versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(Arc::clone(survey));
+        }
+        let store = Arc::clone(&self.store);
+        let owned = slug.to_owned();
+        let survey = Arc::new(
+            web::block(move || store.survey_version(&owned, version))
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))??,
+        );
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, Arc::clone(&survey));
+        Ok(survey)
+    }
+
+    async fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
+        let store = Arc::clone(&self.store);
+        web::block(move || store.is_invited(response_id))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+
+    fn resume_expiry(&self) -> chrono::NaiveDateTime {
+        chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(self.config.resume_days)
+    }
+
+    fn check_rate(&self, req: &HttpRequest) -> Result<(), PageError> {
+        if self.limiter.allow(req.peer_addr().map(|a| a.ip())) {
+            Ok(())
+        } else {
+            Err(PageError::RateLimited)
+        }
+    }
+}
+
+const STYLESHEET: &str = include_str!("../assets/govuk-frontend.min.css");
+const FIELDWORK_CSS: &str = include_str!("../assets/fieldwork.css");
+
+async fn stylesheet(path: web::Path<String>) -> HttpResponse {
+    let body = match path.as_str() {
+        "govuk-frontend.min.css" => STYLESHEET,
+        "fieldwork.css" => FIELDWORK_CSS,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
+
+async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError::NotFound)
+}
+
+/// Every route and service-wide setting, for `App::configure`.
+pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(state)
+            .app_data(web::PathConfig::default().error_handler(|_, _| PageError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|_, _| PageError::NotFound.into()))
+            .route("/assets/{file}", web::get().to(stylesheet))
+            .configure(api::configure)
+            .configure(respondent::configure)
+            .default_service(web::to(not_found));
+    }
+}
+
+/// Security headers on every response; pages that may carry answers are never cached.
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // Invitation links carry their token: never send it on to another site.
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+}
+
+/// Start serving on `bind`. The server stops gracefully on SIGTERM or Ctrl-C, finishing the
+/// requests in flight.
+pub fn serve(
+    store: Arc<Store>,
+    bind: &str,
+    config: ServerConfig,
+) -> std::io::Result<(Server, Vec<SocketAddr>)> {
+    let workers = config.workers;
+    let state = web::Data::new(AppState::new(store, config).map_err(std::io::Error::other)?);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(security_headers())
+            .wrap_fn(|req, srv| {
+                // Method, path and status only: never the query (invitation tokens) or bodies.
+                let method = req.method().clone();
+                let path = req.path().to_owned();
+                let started = Instant::now();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    tracing::info!(%method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+                    Ok(res)
+                }
+            })
+            .configure(configure(state.clone()))
+    })
+    .shutdown_timeout(30);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(bind)?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
 }

@@ -31,6 +31,8 @@ pub enum StoreError {
     },
     #[error("the response does not belong to survey `{slug}` version {version}")]
     WrongSurvey { slug: String, version: u32 },
+    #[error("the submission was refused: {0:?}")]
+    Refused(crate::SubmissionRefused),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -114,6 +114,15 @@ impl Store {
         })
     }
 
+    /// Whether a response began from an invitation (its stratum is then the invitation's).
+    pub fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
+        let count: i64 = with_connection!(self, |conn| invitations::table
+            .filter(invitations::response_id.eq(response_id))
+            .count()
+            .get_result(conn))?;
+        Ok(count > 0)
+    }
+
     /// Invitations sent and used per stratum.
     pub fn count_invitations(&self, slug: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let rows: Vec<(String, i64, i64)> = with_connection!(self, |conn| invitations::table

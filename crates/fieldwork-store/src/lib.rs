@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod collection;
 mod connection;
 mod error;
 mod invitations;
@@ -11,6 +12,7 @@ pub mod testing;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationClaim};

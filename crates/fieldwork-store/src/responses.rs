@@ -92,7 +92,7 @@ struct NewResponseRow<'a> {
     submitted_at: Option<NaiveDateTime>,
 }
 
-type ResponseColumns = (
+pub(crate) type ResponseColumns = (
     responses::id,
     responses::public_id,
     surveys::version,
@@ -103,7 +103,7 @@ type ResponseColumns = (
     responses::answers,
 );
 
-const RESPONSE_COLUMNS: ResponseColumns = (
+pub(crate) const RESPONSE_COLUMNS: ResponseColumns = (
     responses::id,
     responses::public_id,
     surveys::version,
@@ -114,7 +114,7 @@ const RESPONSE_COLUMNS: ResponseColumns = (
     responses::answers,
 );
 
-type ResponseTuple = (
+pub(crate) type ResponseTuple = (
     i64,
     String,
     i32,
@@ -125,7 +125,7 @@ type ResponseTuple = (
     String,
 );
 
-fn from_tuple(row: ResponseTuple) -> StoredResponse {
+pub(crate) fn from_tuple(row: ResponseTuple) -> StoredResponse {
     StoredResponse {
         id: row.0,
         public_id: row.1,

@@ -25,6 +25,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        request_hash -> Nullable<Text>,
+        receipt_hash -> Nullable<Text>,
+        resume_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -40,7 +43,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
 diesel::joinable!(invitations -> responses (response_id));
-diesel::allow_tables_to_appear_in_same_query!(surveys, responses, invitations);
+diesel::allow_tables_to_appear_in_same_query!(surveys, responses, invitations, settings);
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

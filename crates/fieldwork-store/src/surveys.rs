@@ -198,6 +198,21 @@ impl Store {
             .into_stored()
     }
 
+    /// The version respondents answer: the open one if any, else the latest.
+    pub fn current_survey(&self, slug: &str) -> Result<StoredSurvey, StoreError> {
+        let open: Option<SurveyRow> = with_connection!(self, |conn| surveys::table
+            .filter(surveys::slug.eq(slug))
+            .filter(surveys::status.eq(SurveyStatus::Open.as_str()))
+            .order(surveys::version.desc())
+            .select(SurveyRow::as_select())
+            .first(conn)
+            .optional())?;
+        match open {
+            Some(row) => row.into_stored(),
+            None => self.latest_survey(slug),
+        }
+    }
+
     /// One version of a survey.
     pub fn survey_version(&self, slug: &str, version: u32) -> Result<StoredSurvey, StoreError> {
         let row: Option<SurveyRow> = with_connection!(self, |conn| surveys::table

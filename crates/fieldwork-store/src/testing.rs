@@ -17,6 +17,19 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 
 use crate::Store;
 
+/// Generate `sqlite::NAME` and `postgres::NAME` tests for each `fn NAME(db: TestDatabase)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::testing::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::testing::postgres()) } )*
+        }
+    };
+}
+
 /// A store on a fresh database, and what keeps that database alive.
 #[derive(Debug)]
 pub struct TestDatabase {

@@ -31,6 +31,52 @@ enum Command {
     /// The database itself.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Serve the respondent forms and the JSON API.
+    Serve(ServeArgs),
+    /// Write single-use invitation links for a stratum of a survey to a CSV file.
+    Invite(InviteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "FIELDWORK_BIND")]
+    bind: String,
+    /// Public base URL for links the server writes (resume links), e.g. https://survey.example.org.
+    #[arg(long, env = "FIELDWORK_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Mark cookies Secure: use when served over TLS (behind a proxy that terminates it).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Form and API writes allowed per second from one client address (0: no limit).
+    #[arg(long, default_value_t = 5.0)]
+    rate_limit: f64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+struct InviteArgs {
+    /// The survey's slug.
+    #[arg(long)]
+    survey: String,
+    /// The stratum (an option code of the survey's stratum question) the invitees belong to.
+    #[arg(long)]
+    stratum: String,
+    /// How many invitations to make.
+    #[arg(long)]
+    count: u32,
+    /// The CSV file to write: one row per invitation, with its link.
+    #[arg(long)]
+    out: PathBuf,
+    /// Base URL of the survey service, for the links.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8080",
+        env = "FIELDWORK_PUBLIC_URL"
+    )]
+    base_url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +198,8 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(())
         }
+        Command::Serve(args) => serve(&cli.database, args),
+        Command::Invite(args) => invite(&cli.database, args),
         Command::Db(DbCommand::Migrate) => {
             let store = Store::open_without_migrating(&cli.database)?;
             let applied = store.migrate()?;
@@ -169,6 +217,99 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn serve(database: &str, args: ServeArgs) -> Result<()> {
+    let store = std::sync::Arc::new(open_store(database)?);
+    let config = fieldwork_server::ServerConfig {
+        secure_cookies: args.secure_cookies,
+        public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+        rate_per_second: args.rate_limit,
+        workers: args.workers,
+        ..Default::default()
+    };
+    let display = store.display_url();
+    actix_web::rt::System::new().block_on(async move {
+        let (server, addrs) = fieldwork_server::serve(store, &args.bind, config)
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        for addr in &addrs {
+            println!("fieldwork is serving {display} on http://{addr} (Ctrl-C to stop)");
+        }
+        server.await.context("the server stopped with an error")
+    })
+}
+
+/// Largest batch of invitations made at once.
+const MAX_INVITATIONS: u32 = 1_000_000;
+
+fn invite(database: &str, args: InviteArgs) -> Result<()> {
+    if args.count == 0 || args.count > MAX_INVITATIONS {
+        bail!("--count must be between 1 and {MAX_INVITATIONS}");
+    }
+    let store = open_store(database)?;
+    let survey = store.latest_survey(&args.survey)?;
+    let strata: Vec<String> = survey
+        .definition
+        .strata()
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
+    if strata.is_empty() {
+        bail!("survey `{}` has no strata to invite by", args.survey);
+    }
+    if !strata.contains(&args.stratum) {
+        bail!(
+            "`{}` is not a stratum of survey `{}`: use one of {}",
+            args.stratum,
+            args.survey,
+            strata.join(", ")
+        );
+    }
+    if args.out.exists() {
+        bail!(
+            "{} already exists; choose another --out so no links are lost",
+            args.out.display()
+        );
+    }
+    let tokens: Vec<String> = (0..args.count)
+        .map(|_| fieldwork_server::tokens::new_token())
+        .collect();
+    let hashes: Vec<String> = tokens
+        .iter()
+        .map(|t| fieldwork_server::tokens::hash("invitation", t))
+        .collect();
+    // Write the file first: if that fails, no invitation exists whose link was lost.
+    let base = args.base_url.trim_end_matches('/');
+    let partial = args.out.with_extension("partial");
+    {
+        let mut writer = csv::Writer::from_path(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        writer.write_record(["survey", "stratum", "link"])?;
+        for token in &tokens {
+            writer.write_record([
+                args.survey.as_str(),
+                args.stratum.as_str(),
+                &format!("{base}/s/{}?invite={token}", args.survey),
+            ])?;
+        }
+        writer
+            .flush()
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+    }
+    if let Err(error) = store.create_invitations(&args.survey, &args.stratum, &hashes) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error.into());
+    }
+    std::fs::rename(&partial, &args.out)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "wrote {} single-use invitation links for `{}` ({}) to {}",
+        args.count,
+        args.survey,
+        args.stratum,
+        args.out.display()
+    );
+    Ok(())
 }
 
 fn open_store(url: &str) -> Result<Store> {

@@ -10,18 +10,7 @@ use fieldwork_survey::{
     ValidatedResponse,
 };
 
-/// Generate `sqlite::NAME` and `postgres::NAME` for each `fn NAME(db: TestDatabase)`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(fieldwork_store::testing::sqlite()) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(fieldwork_store::testing::postgres()) } )*
-        }
-    };
-}
+pub use fieldwork_store::on_both_backends;
 
 pub fn fixture_definition() -> SurveyDefinition {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");

@@ -1,0 +1,307 @@
+//! The JSON API, version 1, and its OpenAPI document.
+
+use std::sync::Arc;
+
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use fieldwork_store::{InsertOutcome, SubmissionRefused, SurveyStatus};
+use fieldwork_survey::{validate_answers, Completeness, FieldError, FieldErrorKind};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::problem::{ApiError, Problem};
+use crate::tokens::hash;
+use crate::writer::PendingSubmission;
+use crate::AppState;
+
+/// Largest response body accepted by the API.
+pub const JSON_LIMIT: usize = 256 * 1024;
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Register every API route, noting each in `routes` (the OpenAPI test compares them).
+pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static str)>) {
+    let mut route = |method: Method, path: &'static str, handler: actix_web::Route| {
+        routes.push((method, path));
+        cfg.route(path, handler);
+    };
+    route(Method::GET, "/healthz", web::get().to(healthz));
+    route(
+        Method::GET,
+        "/api/v1/openapi.json",
+        web::get().to(openapi_json),
+    );
+    route(
+        Method::GET,
+        "/api/v1/surveys/{slug}",
+        web::get().to(get_survey),
+    );
+    route(
+        Method::POST,
+        "/api/v1/surveys/{slug}/responses",
+        web::post().to(submit_response),
+    );
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    register(cfg, &mut Vec::new());
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "fieldwork API",
+        version = "1",
+        description = "Submit survey responses and read survey definitions."
+    ),
+    paths(healthz, openapi_json, get_survey, submit_response),
+    components(schemas(
+        SubmitRequest,
+        ResponseCreated,
+        SurveyResource,
+        Health,
+        Problem,
+        crate::problem::ProblemField
+    ))
+)]
+pub struct ApiDoc;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database does not answer.
+    status: &'static str,
+}
+
+/// Whether the service and its database answer.
+#[utoipa::path(get, path = "/healthz", responses(
+    (status = 200, description = "The service and its database answer", body = Health),
+    (status = 503, description = "The database does not answer", body = Health),
+))]
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let store = Arc::clone(&state.store);
+    match web::block(move || store.check_health()).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(Health { status: "ok" }),
+        _ => HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+        }),
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", responses(
+    (status = 200, description = "The OpenAPI 3 document of this API"),
+))]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// A survey's definition, as respondents answer it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyResource {
+    slug: String,
+    version: u32,
+    title: String,
+    /// `open` or `closed`.
+    status: &'static str,
+    /// The definition, in the format of `docs/survey-format.md`.
+    #[schema(value_type = Object)]
+    definition: Value,
+}
+
+/// The definition of an open or closed survey. Drafts are not public: 404.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}",
+    params(("slug" = String, Path, description = "The survey's slug")),
+    responses(
+        (status = 200, description = "The survey", body = SurveyResource),
+        (status = 404, description = "No such survey (or a draft)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_survey(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    let survey = state.current_survey(&slug).await?;
+    if survey.status == SurveyStatus::Draft {
+        return Err(ApiError::SurveyNotFound(slug));
+    }
+    Ok(HttpResponse::Ok().json(SurveyResource {
+        slug: survey.definition.slug.clone(),
+        version: survey.definition.version,
+        title: survey.definition.title.clone(),
+        status: survey.status.as_str(),
+        definition: serde_json::to_value(&survey.definition).map_err(|_| ApiError::Internal)?,
+    }))
+}
+
+/// A response to submit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Question id to answer: an option code, a list of codes (multi_choice), an object of
+    /// item id to code (likert_grid), a number, or text.
+    #[schema(value_type = Object)]
+    answers: serde_json::Map<String, Value>,
+    /// False to store a partial response. Default true.
+    #[serde(default = "default_true")]
+    complete: bool,
+    /// The invitation token, for invited respondents; their stratum comes from it.
+    invitation: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseCreated {
+    /// The response's id.
+    id: String,
+    survey: String,
+    version: u32,
+    complete: bool,
+}
+
+/// Submit a response. Idempotent: the same `Idempotency-Key` with the same body returns the
+/// same result and stores nothing new; with a different body it is refused with 422.
+#[utoipa::path(post, path = "/api/v1/surveys/{slug}/responses",
+    params(
+        ("slug" = String, Path, description = "The survey's slug"),
+        ("Idempotency-Key" = String, Header, description = "A unique key per response, 1 to 200 visible ASCII characters; retry with the same key"),
+    ),
+    request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Stored (or stored before under this key)", body = ResponseCreated),
+        (status = 400, description = "Malformed JSON or a missing Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Invitation-only survey without a valid invitation", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such survey", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The survey is not open, or the invitation was used", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 256 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid answers (one entry per field), or the key was used with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; retry with the same key", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn submit_response(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    mut body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    if !state.limiter.allow(req.peer_addr().map(|a| a.ip())) {
+        return Err(ApiError::RateLimited);
+    }
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| (1..=MAX_IDEMPOTENCY_KEY).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::BadRequest(format!("an Idempotency-Key header of 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters is required")))?
+        .to_owned();
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))?;
+        if bytes.len() + chunk.len() > JSON_LIMIT {
+            return Err(ApiError::TooLarge { limit: JSON_LIMIT });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let request: SubmitRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not a valid response: {e}")))?;
+    let survey = state.current_survey(&slug).await?;
+    match survey.status {
+        SurveyStatus::Open => {}
+        SurveyStatus::Draft => {
+            return Err(ApiError::Conflict(format!(
+                "survey `{slug}` is not open yet"
+            )))
+        }
+        SurveyStatus::Closed => {
+            return Err(ApiError::Conflict(format!("survey `{slug}` has closed")))
+        }
+    }
+    let mut answers = request.answers;
+    let invitation_hash = request.invitation.as_deref().map(|t| hash("invitation", t));
+    match &invitation_hash {
+        Some(token_hash) => {
+            let store = Arc::clone(&state.store);
+            let token_hash = token_hash.clone();
+            let invitation = web::block(move || store.find_invitation(&token_hash))
+                .await
+                .map_err(|_| ApiError::Internal)??;
+            let invitation = invitation
+                .filter(|i| i.survey_slug == slug)
+                .ok_or_else(|| {
+                    ApiError::Forbidden("the invitation token is not valid for this survey".into())
+                })?;
+            if let Some(stratification) = &survey.definition.stratification {
+                let given = answers
+                    .get(&stratification.question)
+                    .and_then(Value::as_str);
+                if given.is_some_and(|g| g != invitation.stratum) {
+                    return Err(ApiError::Invalid(vec![FieldError {
+                        question: stratification.question.clone(),
+                        item: None,
+                        kind: FieldErrorKind::OptionNotOffered,
+                        message: format!(
+                            "The invitation is for `{}`; leave this answer out or give that",
+                            invitation.stratum
+                        ),
+                    }]));
+                }
+                answers.insert(
+                    stratification.question.clone(),
+                    Value::String(invitation.stratum),
+                );
+            }
+        }
+        None if !survey.definition.allow_open_link => {
+            return Err(ApiError::Forbidden(format!("survey `{slug}` takes responses only from invited respondents: give their `invitation` token")));
+        }
+        None => {}
+    }
+    let completeness = if request.complete {
+        Completeness::Complete
+    } else {
+        Completeness::Partial
+    };
+    let response =
+        validate_answers(&survey.definition, &answers, completeness).map_err(ApiError::Invalid)?;
+    let request_hash = hash("request", &String::from_utf8_lossy(&bytes));
+    let submitted = state
+        .writer
+        .submit(PendingSubmission {
+            survey: Arc::clone(&survey),
+            response,
+            key_hash: hash("idempotency", &key),
+            request_hash: request_hash.clone(),
+            invitation_hash,
+        })
+        .await?;
+    let submitted = match submitted {
+        Ok(submitted) => submitted,
+        Err(SubmissionRefused::InvitationUsed) => {
+            return Err(ApiError::Conflict(
+                "the invitation has already been used".into(),
+            ))
+        }
+        Err(_) => {
+            return Err(ApiError::Forbidden(
+                "the invitation token is not valid for this survey".into(),
+            ))
+        }
+    };
+    if matches!(submitted.outcome, InsertOutcome::AlreadyStored { .. })
+        && submitted.stored_request_hash.as_deref() != Some(request_hash.as_str())
+    {
+        return Err(ApiError::IdempotencyKeyReused);
+    }
+    Ok(HttpResponse::Created().json(ResponseCreated {
+        id: submitted.outcome.public_id().to_owned(),
+        survey: slug,
+        version: survey.definition.version,
+        complete: request.complete,
+    }))
+}

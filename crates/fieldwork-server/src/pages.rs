@@ -1,0 +1,403 @@
+//! HTML pages: the templates' data, and the one error type of the respondent pages.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use fieldwork_store::StoreError;
+use fieldwork_survey::{Answer, NumberKind, Question, QuestionKind, TextFormat};
+
+/// A link in the error summary, to the field with the problem.
+#[derive(Debug, Clone)]
+pub struct SummaryError {
+    pub href: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OptionView {
+    pub id: String,
+    pub value: String,
+    pub label: String,
+    pub hint: Option<String>,
+    pub checked: bool,
+    /// GOV.UK puts an "or" before a "None of these" or "Don't know" option.
+    pub divider_before: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct GridRowView {
+    pub id: String,
+    pub name: String,
+    pub text: String,
+    pub error: Option<String>,
+    pub options: Vec<OptionView>,
+}
+
+/// One question as the form shows it.
+#[derive(Debug, Clone)]
+pub struct QuestionView {
+    pub id: String,
+    pub text: String,
+    pub hint: Option<String>,
+    pub optional: bool,
+    pub error: Option<String>,
+    /// radios, checkboxes, grid, number, text or textarea.
+    pub kind: &'static str,
+    pub options: Vec<OptionView>,
+    pub rows: Vec<GridRowView>,
+    pub value: String,
+    pub unit: Option<String>,
+    pub inputmode: &'static str,
+    pub max_length: u32,
+    pub described_by: String,
+}
+
+/// What the respondent entered, to show again: either a stored answer or the raw form values.
+#[derive(Debug, Clone, Default)]
+pub struct Entered {
+    /// Selected codes (radios, checkboxes).
+    pub codes: Vec<String>,
+    /// Grid item id to code.
+    pub grid: std::collections::BTreeMap<String, String>,
+    /// Typed text (numbers and text).
+    pub text: String,
+}
+
+impl Entered {
+    pub fn from_answer(answer: Option<&Answer>) -> Self {
+        let mut entered = Entered::default();
+        match answer {
+            Some(Answer::Choice(code)) => entered.codes.push(code.clone()),
+            Some(Answer::Choices(codes)) => entered.codes.clone_from(codes),
+            Some(Answer::Grid(grid)) => entered.grid.clone_from(grid),
+            Some(Answer::Integer(n)) => entered.text = n.to_string(),
+            Some(Answer::Decimal(x)) => entered.text = x.to_string(),
+            Some(Answer::Text(text)) => entered.text.clone_from(text),
+            None => {}
+        }
+        entered
+    }
+}
+
+/// Build the view of `question` with what was entered and the errors (question-level, and
+/// per grid item).
+pub fn question_view(
+    question: &Question,
+    entered: &Entered,
+    error: Option<String>,
+    item_errors: &std::collections::BTreeMap<String, String>,
+) -> QuestionView {
+    let options_for = |name: &str,
+                       choices: &[&fieldwork_survey::Choice],
+                       non_substantive: usize,
+                       chosen: &dyn Fn(&str) -> bool| {
+        let first_non_substantive = choices.len() - non_substantive;
+        choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| OptionView {
+                // The first input carries the field's own id, so error links land on it.
+                id: if i == 0 {
+                    name.to_owned()
+                } else {
+                    format!("{name}-{}", i + 1)
+                },
+                value: c.code.clone(),
+                label: c.label.clone(),
+                hint: c.hint.clone(),
+                checked: chosen(&c.code),
+                divider_before: (c.exclusive && i > 0)
+                    || (non_substantive > 0 && i == first_non_substantive && i > 0),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut described_by = Vec::new();
+    if question.hint.is_some() {
+        described_by.push(format!("{}-hint", question.id));
+    }
+    if error.is_some() {
+        described_by.push(format!("{}-error", question.id));
+    }
+    let mut view = QuestionView {
+        id: question.id.clone(),
+        text: question.text.clone(),
+        hint: question.hint.clone(),
+        optional: !question.required,
+        error,
+        kind: "radios",
+        options: Vec::new(),
+        rows: Vec::new(),
+        value: entered.text.clone(),
+        unit: None,
+        inputmode: "numeric",
+        max_length: 0,
+        described_by: String::new(),
+    };
+    let selected = |code: &str| entered.codes.iter().any(|c| c == code);
+    match &question.kind {
+        QuestionKind::SingleChoice { options } => {
+            let choices: Vec<_> = options.iter().collect();
+            view.options = options_for(&question.id, &choices, 0, &selected);
+        }
+        QuestionKind::MultiChoice { options, .. } => {
+            view.kind = "checkboxes";
+            let choices: Vec<_> = options.iter().collect();
+            view.options = options_for(&question.id, &choices, 0, &selected);
+        }
+        QuestionKind::Likert {
+            scale,
+            non_substantive,
+        } => {
+            let choices: Vec<_> = scale.iter().chain(non_substantive).collect();
+            view.options = options_for(&question.id, &choices, non_substantive.len(), &selected);
+        }
+        QuestionKind::LikertGrid {
+            items,
+            scale,
+            non_substantive,
+        } => {
+            view.kind = "grid";
+            let choices: Vec<_> = scale.iter().chain(non_substantive).collect();
+            view.rows = items
+                .iter()
+                .map(|item| {
+                    let name = format!("{}.{}", question.id, item.id);
+                    let id = format!("{}-{}", question.id, item.id);
+                    let chosen = |code: &str| entered.grid.get(&item.id).is_some_and(|c| c == code);
+                    GridRowView {
+                        options: options_for(&id, &choices, non_substantive.len(), &chosen),
+                        id,
+                        name,
+                        text: item.text.clone(),
+                        error: item_errors.get(&item.id).cloned(),
+                    }
+                })
+                .collect();
+        }
+        QuestionKind::Number { kind, unit, .. } => {
+            view.kind = "number";
+            view.unit.clone_from(unit);
+            view.inputmode = match kind {
+                NumberKind::Integer => "numeric",
+                NumberKind::Decimal => "decimal",
+            };
+        }
+        QuestionKind::Text { format, max_length } => {
+            view.kind = match format {
+                TextFormat::Short => "text",
+                TextFormat::Long => "textarea",
+            };
+            view.max_length = *max_length;
+            if *format == TextFormat::Long {
+                described_by.push(format!("{}-limit", question.id));
+            }
+        }
+    }
+    view.described_by = described_by.join(" ");
+    view
+}
+
+/// The answer as the check-your-answers page shows it, one line per entry.
+pub fn answer_lines(question: &Question, answer: Option<&Answer>) -> Vec<String> {
+    let label = |code: &str| -> String {
+        let choices: Vec<&fieldwork_survey::Choice> = match &question.kind {
+            QuestionKind::SingleChoice { options } | QuestionKind::MultiChoice { options, .. } => {
+                options.iter().collect()
+            }
+            QuestionKind::Likert {
+                scale,
+                non_substantive,
+            }
+            | QuestionKind::LikertGrid {
+                scale,
+                non_substantive,
+                ..
+            } => scale.iter().chain(non_substantive).collect(),
+            _ => Vec::new(),
+        };
+        choices
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_owned(), |c| c.label.clone())
+    };
+    match answer {
+        None => vec!["Not answered".to_owned()],
+        Some(Answer::Choice(code)) => vec![label(code)],
+        Some(Answer::Choices(codes)) => codes.iter().map(|c| label(c)).collect(),
+        Some(Answer::Grid(grid)) => match &question.kind {
+            QuestionKind::LikertGrid { items, .. } => items
+                .iter()
+                .map(|item| {
+                    let answer = grid
+                        .get(&item.id)
+                        .map_or("Not answered".to_owned(), |c| label(c));
+                    format!("{}: {}", item.text, answer)
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        Some(Answer::Integer(n)) => vec![with_unit(question, &n.to_string())],
+        Some(Answer::Decimal(x)) => vec![with_unit(question, &x.to_string())],
+        Some(Answer::Text(text)) => text.lines().map(str::to_owned).collect(),
+    }
+}
+
+fn with_unit(question: &Question, number: &str) -> String {
+    match &question.kind {
+        QuestionKind::Number {
+            unit: Some(unit), ..
+        } => format!("{number} {unit}"),
+        _ => number.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub service_name: String,
+    pub has_errors: bool,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub link: Option<Link>,
+}
+
+/// A respondent page that could not be served as asked: each becomes a clear page with the
+/// right status, never a stack trace or SQL.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("page not found")]
+    NotFound,
+    #[error("redirect to {0}")]
+    Redirect(String),
+    #[error("{heading}")]
+    Message {
+        status: StatusCode,
+        heading: String,
+        paragraphs: Vec<String>,
+    },
+    #[error("the form was not sent from this site")]
+    Csrf,
+    #[error("too large")]
+    TooLarge,
+    #[error("too many requests")]
+    RateLimited,
+    #[error("unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+impl PageError {
+    pub fn message(status: StatusCode, heading: &str, paragraphs: &[&str]) -> Self {
+        PageError::Message {
+            status,
+            heading: heading.to_owned(),
+            paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::SurveyNotFound(_) | StoreError::SurveyVersionNotFound { .. } => {
+                PageError::NotFound
+            }
+            e if e.is_transient() => {
+                tracing::warn!(error = %e, "database unavailable");
+                PageError::Unavailable
+            }
+            e => {
+                tracing::error!(error = %e, "store error");
+                PageError::Internal
+            }
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(error: askama::Error) -> Self {
+        tracing::error!(error = %error, "template error");
+        PageError::Internal
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Redirect(_) => StatusCode::SEE_OTHER,
+            PageError::Message { status, .. } => *status,
+            PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let PageError::Redirect(to) = self {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", to.as_str()))
+                .finish();
+        }
+        let (heading, paragraphs): (&str, Vec<String>) = match self {
+            PageError::NotFound => (
+                "Page not found",
+                vec!["If you typed the web address, check it is correct. If you followed a link from an invitation, check you used the whole link.".into()],
+            ),
+            PageError::Message { heading, paragraphs, .. } => (heading, paragraphs.clone()),
+            PageError::Csrf => (
+                "Your answers could not be sent",
+                vec!["The form had expired or was not sent from this site. Go back, reload the page and try again.".into()],
+            ),
+            PageError::TooLarge => (
+                "Your answer is too long",
+                vec!["Go back and shorten your answer, then try again.".into()],
+            ),
+            PageError::RateLimited => (
+                "Too many attempts",
+                vec!["Wait a minute, then try again.".into()],
+            ),
+            PageError::Unavailable => (
+                "Sorry, the service is unavailable",
+                vec!["Your answers have not been lost. Try again in a few minutes.".into()],
+            ),
+            PageError::Internal | PageError::Redirect(_) => (
+                "Sorry, there is a problem with the service",
+                vec!["Try again later.".into()],
+            ),
+        };
+        let page = MessagePage {
+            service_name: "fieldwork".into(),
+            has_errors: false,
+            heading: heading.to_owned(),
+            paragraphs,
+            link: None,
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, PageError::RateLimited | PageError::Unavailable) {
+            response.insert_header(("Retry-After", "60"));
+        }
+        match page.render() {
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(_) => response
+                .content_type("text/plain; charset=utf-8")
+                .body(heading.to_owned()),
+        }
+    }
+}
+
+/// A rendered page with the given status.
+pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}

@@ -1,0 +1,200 @@
+//! API errors as RFC 9457 `application/problem+json`, with one explicit status per kind.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use fieldwork_store::StoreError;
+use fieldwork_survey::FieldError;
+use serde::Serialize;
+
+/// Everything an API call can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("there is no survey `{0}`")]
+    SurveyNotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("the answers are not valid for this survey")]
+    Invalid(Vec<FieldError>),
+    #[error("this Idempotency-Key was used before with a different request body")]
+    IdempotencyKeyReused,
+    #[error("too many requests from this address; try again shortly")]
+    RateLimited,
+    #[error("the service is temporarily unavailable; try again shortly")]
+    Unavailable,
+    #[error("something went wrong on our side")]
+    Internal,
+}
+
+/// The body of a problem response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For invalid answers: one entry per refused answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One refused answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    pub question: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// Machine-readable reason, such as `option_not_offered` or `required`.
+    pub kind: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::SurveyNotFound(_) => "survey-not-found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooLarge { .. } => "payload-too-large",
+            ApiError::Invalid(_) => "invalid-answers",
+            ApiError::IdempotencyKeyReused => "idempotency-key-reused",
+            ApiError::RateLimited => "rate-limited",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "Bad request",
+            ApiError::SurveyNotFound(_) => "Survey not found",
+            ApiError::Conflict(_) => "Conflict",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::TooLarge { .. } => "Payload too large",
+            ApiError::Invalid(_) => "Invalid answers",
+            ApiError::IdempotencyKeyReused => "Idempotency key reused",
+            ApiError::RateLimited => "Too many requests",
+            ApiError::Unavailable => "Service unavailable",
+            ApiError::Internal => "Internal error",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let errors = match self {
+            ApiError::Invalid(errors) => errors
+                .iter()
+                .map(|e| ProblemField {
+                    question: e.question.clone(),
+                    item: e.item.clone(),
+                    kind: serde_json::to_value(e.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("https://fieldwork.invalid/problems/{}", self.slug()),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::SurveyNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if matches!(self, ApiError::RateLimited | ApiError::Unavailable) {
+            response.insert_header(("Retry-After", "1"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::SurveyNotFound(slug) => ApiError::SurveyNotFound(slug),
+            e if e.is_transient() => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable
+            }
+            e => {
+                tracing::error!(error = %e, "store error");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldwork_survey::FieldErrorKind;
+
+    #[test]
+    fn invalid_answers_have_this_exact_shape() {
+        let error = ApiError::Invalid(vec![FieldError {
+            question: "sector".into(),
+            item: None,
+            kind: FieldErrorKind::OptionNotOffered,
+            message: "Select one of the options given".into(),
+        }]);
+        assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            serde_json::to_value(error.problem()).unwrap(),
+            serde_json::json!({
+                "type": "https://fieldwork.invalid/problems/invalid-answers",
+                "title": "Invalid answers",
+                "status": 422,
+                "detail": "the answers are not valid for this survey",
+                "errors": [{
+                    "question": "sector",
+                    "kind": "option_not_offered",
+                    "message": "Select one of the options given"
+                }]
+            })
+        );
+    }
+
+    #[test]
+    fn transient_store_errors_are_503_and_the_rest_500_without_detail() {
+        let unavailable = ApiError::from(StoreError::Unavailable("pool timed out".into()));
+        assert_eq!(unavailable.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let internal = ApiError::from(StoreError::Migration("SQL text".into()));
+        assert_eq!(internal.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !internal.problem().detail.contains("SQL"),
+            "no internals leak"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Group commit: API submissions from many requests are written in one transaction.
+//!
+//! Each request hands its submission to the writer thread and waits. The writer takes every
+//! submission waiting (up to [`MAX_BATCH`]), commits them together, and only then answers each
+//! request: a 2xx means the response is durable, yet a burst of N submissions costs one
+//! commit (one fsync on SQLite), not N.
+
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use fieldwork_store::{Store, StoreError, StoredSurvey, Submission, SubmissionRefused, Submitted};
+use fieldwork_survey::ValidatedResponse;
+use tokio::sync::oneshot;
+
+/// Most submissions in one transaction: large enough to amortise the commit, small enough to
+/// keep a transaction short.
+pub const MAX_BATCH: usize = 512;
+
+/// A submission with everything it needs, owned, to cross to the writer thread.
+#[derive(Debug)]
+pub struct PendingSubmission {
+    pub survey: Arc<StoredSurvey>,
+    pub response: ValidatedResponse,
+    pub key_hash: String,
+    pub request_hash: String,
+    pub invitation_hash: Option<String>,
+}
+
+pub type SubmitResult = Result<Result<Submitted, SubmissionRefused>, StoreError>;
+
+type Job = (PendingSubmission, oneshot::Sender<SubmitResult>);
+
+/// The handle requests use to reach the writer thread. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct GroupCommitWriter {
+    sender: mpsc::Sender<Job>,
+}
+
+impl GroupCommitWriter {
+    /// Start the writer thread; it ends when every handle is dropped.
+    pub fn start(store: Arc<Store>) -> Self {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("fieldwork-writer".into())
+            .spawn(move || run(&store, &receiver))
+            .expect("spawning the writer thread");
+        GroupCommitWriter { sender }
+    }
+
+    /// Store one submission; resolves once its batch has committed.
+    pub async fn submit(&self, submission: PendingSubmission) -> SubmitResult {
+        let (reply, answer) = oneshot::channel();
+        if self.sender.send((submission, reply)).is_err() {
+            return Err(StoreError::Unavailable("the writer has stopped".into()));
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the writer has stopped".into())))
+    }
+}
+
+fn run(store: &Store, receiver: &mpsc::Receiver<Job>) {
+    while let Ok(first) = receiver.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let batch: Vec<Submission<'_>> = jobs
+            .iter()
+            .map(|(p, _)| Submission {
+                survey: &p.survey,
+                response: &p.response,
+                key_hash: &p.key_hash,
+                request_hash: Some(&p.request_hash),
+                invitation_hash: p.invitation_hash.as_deref(),
+            })
+            .collect();
+        let results = store.submit_responses(&batch);
+        drop(batch);
+        match results {
+            Ok(results) => {
+                for ((_, reply), result) in jobs.into_iter().zip(results) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, size = jobs.len(), "a batch of submissions failed");
+                let transient = error.is_transient();
+                for (_, reply) in jobs {
+                    let _ = reply.send(Err(if transient {
+                        StoreError::Unavailable(error.to_string())
+                    } else {
+                        StoreError::Unavailable(format!("the batch failed: {error}"))
+                    }));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The collection service over real HTTP: a server on port 0 over a real database.
+
+mod api;
+mod hardening;
+mod journey;
+
+use std::sync::Arc;
+
+use fieldwork_server::{serve, tokens, ServerConfig};
+use fieldwork_store::testing::TestDatabase;
+use fieldwork_store::{Store, SurveyStatus};
+use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
+
+#[derive(Debug)]
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<Store>,
+    /// Invitation tokens for the police stratum.
+    pub police_invites: Vec<String>,
+    _db: TestDatabase,
+}
+
+pub fn fixture_definition() -> SurveyDefinition {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+    let mut definition = parse_definition(
+        &std::fs::read_to_string(format!("{root}/surveys/digital-leadership.json")).unwrap(),
+    )
+    .unwrap();
+    resolve_frame_csv(
+        &mut definition,
+        &std::fs::read_to_string(format!("{root}/frames/uk-public-sector.csv")).unwrap(),
+    )
+    .unwrap();
+    definition
+}
+
+/// A server on a free port over `db`, with the fixture survey imported and open, and ten
+/// police invitations.
+pub fn spawn_app(db: TestDatabase) -> TestApp {
+    spawn_app_with(
+        db,
+        fixture_definition(),
+        ServerConfig {
+            rate_per_second: 0.0,
+            ..Default::default()
+        },
+    )
+}
+
+pub fn spawn_app_with(
+    db: TestDatabase,
+    definition: SurveyDefinition,
+    config: ServerConfig,
+) -> TestApp {
+    let store = Arc::new(Store::open(&db.url).unwrap());
+    store.import_survey(&definition).unwrap();
+    store
+        .set_survey_status(&definition.slug, SurveyStatus::Open)
+        .unwrap();
+    let police_invites: Vec<String> = (0..10).map(|_| tokens::new_token()).collect();
+    let hashes: Vec<String> = police_invites
+        .iter()
+        .map(|t| tokens::hash("invitation", t))
+        .collect();
+    if definition.stratification.is_some() {
+        store
+            .create_invitations(&definition.slug, "police", &hashes)
+            .unwrap();
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let server_store = Arc::clone(&store);
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let (server, addrs) = serve(
+                server_store,
+                "127.0.0.1:0",
+                ServerConfig {
+                    workers: Some(2),
+                    ..config
+                },
+            )
+            .unwrap();
+            sender.send(addrs[0]).unwrap();
+            server.await.unwrap();
+        })
+    });
+    let addr = receiver.recv().unwrap();
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        police_invites,
+        _db: db,
+    }
+}
+
+/// A browser: a cookie jar, following redirects.
+pub fn browser() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token in a page's form.
+pub fn csrf(html: &str) -> String {
+    field(html, "csrf_token")
+}
+
+/// The value of a hidden field.
+pub fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in:\n{html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}

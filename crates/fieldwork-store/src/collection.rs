@@ -1,0 +1,379 @@
+//! What the collection service does to responses: start, save, complete, withdraw, and
+//! batched API submissions that may use an invitation.
+//!
+//! Secrets never reach this module: callers pass SHA-256 hashes of resume secrets, invitation
+//! tokens, receipt codes and request bodies.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use fieldwork_survey::{Completeness, ValidatedResponse};
+
+use crate::connection::{with_connection, write_transaction};
+use crate::responses::{
+    from_tuple, InsertOutcome, ResponseTuple, StoredResponse, RESPONSE_COLUMNS,
+};
+use crate::schema::{invitations, responses, settings, surveys};
+use crate::surveys::StoredSurvey;
+use crate::{now, Store, StoreError};
+
+/// One response to store, as the API receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    pub survey: &'a StoredSurvey,
+    pub response: &'a ValidatedResponse,
+    /// Hash of what makes the submission idempotent (the Idempotency-Key).
+    pub key_hash: &'a str,
+    /// Hash of the request, to tell a retry from a different request under the same key.
+    pub request_hash: Option<&'a str>,
+    /// Hash of the invitation token, when the respondent was invited.
+    pub invitation_hash: Option<&'a str>,
+}
+
+/// Why a submission was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmissionRefused {
+    InvitationNotFound,
+    /// The invitation was used by another response.
+    InvitationUsed,
+    /// The invitation is for another survey.
+    InvitationForAnotherSurvey,
+}
+
+/// A stored submission: what was stored (or found), and the request hash stored with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub outcome: InsertOutcome,
+    pub stored_request_hash: Option<String>,
+}
+
+/// How a respondent's session began.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartOutcome {
+    Started(StoredResponse),
+    /// The same start was made before (a double click, a revisited invitation link).
+    Existing(StoredResponse),
+    Refused(SubmissionRefused),
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = responses)]
+struct NewRow<'a> {
+    public_id: String,
+    survey_id: i64,
+    submission_key: &'a str,
+    stratum: Option<&'a str>,
+    complete: bool,
+    answers: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    submitted_at: Option<NaiveDateTime>,
+    request_hash: Option<&'a str>,
+    resume_expires_at: Option<NaiveDateTime>,
+}
+
+/// Use an invitation for a response if nobody has: true if this call used it. The
+/// conditional UPDATE lets exactly one of any number of racing callers see `used_at IS NULL`.
+macro_rules! claim {
+    ($conn:expr, $hash:expr, $slug:expr, $response_id:expr) => {
+        diesel::update(
+            invitations::table
+                .filter(invitations::token_hash.eq($hash))
+                .filter(invitations::survey_slug.eq($slug))
+                .filter(invitations::used_at.is_null()),
+        )
+        .set((
+            invitations::used_at.eq(now()),
+            invitations::response_id.eq($response_id),
+        ))
+        .execute($conn)
+        .map(|updated| updated == 1)
+    };
+}
+
+macro_rules! refusal_for_invitation {
+    ($conn:expr, $hash:expr, $slug:expr) => {{
+        let found: Option<String> = invitations::table
+            .filter(invitations::token_hash.eq($hash))
+            .select(invitations::survey_slug)
+            .first($conn)
+            .optional()?;
+        match found {
+            None => SubmissionRefused::InvitationNotFound,
+            Some(slug) if slug != $slug => SubmissionRefused::InvitationForAnotherSurvey,
+            Some(_) => SubmissionRefused::InvitationUsed,
+        }
+    }};
+}
+
+impl Store {
+    /// Store API submissions in one transaction (group commit: one fsync for the batch).
+    /// Each result lines up with its submission. A submission whose key was stored before
+    /// is not stored again; one whose invitation is unusable is refused and leaves no trace.
+    pub fn submit_responses(
+        &self,
+        batch: &[Submission<'_>],
+    ) -> Result<Vec<Result<Submitted, SubmissionRefused>>, StoreError> {
+        for s in batch {
+            if s.response.survey_slug() != s.survey.slug()
+                || s.response.survey_version() != s.survey.version()
+            {
+                return Err(StoreError::WrongSurvey {
+                    slug: s.survey.slug().to_owned(),
+                    version: s.survey.version(),
+                });
+            }
+        }
+        let timestamp = now();
+        write_transaction!(self, |conn| {
+            let mut results = Vec::with_capacity(batch.len());
+            for s in batch {
+                let complete = s.response.completeness() == Completeness::Complete;
+                let row = NewRow {
+                    public_id: uuid::Uuid::new_v4().to_string(),
+                    survey_id: s.survey.id,
+                    submission_key: s.key_hash,
+                    stratum: s.response.stratum(),
+                    complete,
+                    answers: s.response.answers_json(),
+                    created_at: timestamp,
+                    updated_at: timestamp,
+                    submitted_at: complete.then_some(timestamp),
+                    request_hash: s.request_hash,
+                    resume_expires_at: None,
+                };
+                let inserted: Option<(i64, String)> = diesel::insert_into(responses::table)
+                    .values(&row)
+                    .on_conflict_do_nothing()
+                    .returning((responses::id, responses::public_id))
+                    .get_results(conn)?
+                    .into_iter()
+                    .next();
+                let Some((id, public_id)) = inserted else {
+                    let (id, public_id, stored_request_hash) = responses::table
+                        .filter(responses::survey_id.eq(s.survey.id))
+                        .filter(responses::submission_key.eq(s.key_hash))
+                        .select((responses::id, responses::public_id, responses::request_hash))
+                        .first::<(i64, String, Option<String>)>(conn)?;
+                    results.push(Ok(Submitted {
+                        outcome: InsertOutcome::AlreadyStored { id, public_id },
+                        stored_request_hash,
+                    }));
+                    continue;
+                };
+                if let Some(token_hash) = s.invitation_hash {
+                    if !claim!(conn, token_hash, s.survey.slug(), id)? {
+                        // Undo this one insert; the rest of the batch stands.
+                        diesel::delete(responses::table.find(id)).execute(conn)?;
+                        results.push(Err(refusal_for_invitation!(
+                            conn,
+                            token_hash,
+                            s.survey.slug()
+                        )));
+                        continue;
+                    }
+                }
+                results.push(Ok(Submitted {
+                    outcome: InsertOutcome::Inserted { id, public_id },
+                    stored_request_hash: s.request_hash.map(str::to_owned),
+                }));
+            }
+            Ok(results)
+        })
+    }
+
+    /// Begin (or find again) a respondent's response to `survey`, identified by the hash of
+    /// their session secret. An invited respondent's response uses the invitation, atomically.
+    pub fn start_response(
+        &self,
+        survey: &StoredSurvey,
+        key_hash: &str,
+        stratum: Option<&str>,
+        invitation_hash: Option<&str>,
+        resume_expires_at: NaiveDateTime,
+    ) -> Result<StartOutcome, StoreError> {
+        let timestamp = now();
+        let outcome: Result<StartOutcome, StoreError> = write_transaction!(self, |conn| {
+            let existing: Option<ResponseTuple> = responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(survey.slug()))
+                .filter(responses::submission_key.eq(key_hash))
+                .select(RESPONSE_COLUMNS)
+                .first(conn)
+                .optional()?;
+            if let Some(existing) = existing {
+                return Ok(StartOutcome::Existing(from_tuple(existing)));
+            }
+            let row = NewRow {
+                public_id: uuid::Uuid::new_v4().to_string(),
+                survey_id: survey.id,
+                submission_key: key_hash,
+                stratum,
+                complete: false,
+                answers: "{}".to_owned(),
+                created_at: timestamp,
+                updated_at: timestamp,
+                submitted_at: None,
+                request_hash: None,
+                resume_expires_at: Some(resume_expires_at),
+            };
+            let id: i64 = diesel::insert_into(responses::table)
+                .values(&row)
+                .returning(responses::id)
+                .get_result(conn)?;
+            if let Some(token_hash) = invitation_hash {
+                if !claim!(conn, token_hash, survey.slug(), id)? {
+                    let refusal = refusal_for_invitation!(conn, token_hash, survey.slug());
+                    // Returning Err rolls the insert back with the transaction.
+                    return Err(StoreError::Refused(refusal));
+                }
+            }
+            let started: ResponseTuple = responses::table
+                .inner_join(surveys::table)
+                .filter(responses::id.eq(id))
+                .select(RESPONSE_COLUMNS)
+                .first(conn)?;
+            Ok(StartOutcome::Started(from_tuple(started)))
+        });
+        match outcome {
+            Err(StoreError::Refused(refusal)) => Ok(StartOutcome::Refused(refusal)),
+            // Two starts raced on the same key: the other one won, so resume it.
+            Err(StoreError::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ))) => match self.response_by_key(survey.slug(), key_hash)? {
+                Some(existing) => Ok(StartOutcome::Existing(existing)),
+                None => Err(StoreError::Unavailable(
+                    "a concurrent start vanished".into(),
+                )),
+            },
+            other => other,
+        }
+    }
+
+    /// A response of any version of survey `slug` by the hash of its session secret, unless
+    /// it is partial and its resume period has passed.
+    pub fn response_by_key(
+        &self,
+        slug: &str,
+        key_hash: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let row: Option<(ResponseTuple, Option<NaiveDateTime>)> = with_connection!(self, |conn| {
+            responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .filter(responses::submission_key.eq(key_hash))
+                .select((RESPONSE_COLUMNS, responses::resume_expires_at))
+                .first(conn)
+                .optional()
+        })?;
+        Ok(row.and_then(|(tuple, expires)| {
+            let response = from_tuple(tuple);
+            let expired = !response.complete && expires.is_some_and(|e| e < now());
+            (!expired).then_some(response)
+        }))
+    }
+
+    /// Replace a partial response's answers. False if it is complete (or gone): a finished
+    /// response is never changed by a late save.
+    pub fn save_partial(
+        &self,
+        response_id: i64,
+        response: &ValidatedResponse,
+        resume_expires_at: NaiveDateTime,
+    ) -> Result<bool, StoreError> {
+        let updated = write_transaction!(self, |conn| diesel::update(
+            responses::table
+                .filter(responses::id.eq(response_id))
+                .filter(responses::complete.eq(false))
+        )
+        .set((
+            responses::answers.eq(response.answers_json()),
+            responses::stratum.eq(response.stratum()),
+            responses::updated_at.eq(now()),
+            responses::resume_expires_at.eq(resume_expires_at),
+        ))
+        .execute(conn))?;
+        Ok(updated == 1)
+    }
+
+    /// Finish a partial response. False if it was already complete (a second click of
+    /// "Submit"), in which case nothing changes.
+    pub fn complete_response(
+        &self,
+        response_id: i64,
+        response: &ValidatedResponse,
+        receipt_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let timestamp = now();
+        let updated = write_transaction!(self, |conn| diesel::update(
+            responses::table
+                .filter(responses::id.eq(response_id))
+                .filter(responses::complete.eq(false))
+        )
+        .set((
+            responses::answers.eq(response.answers_json()),
+            responses::stratum.eq(response.stratum()),
+            responses::complete.eq(true),
+            responses::updated_at.eq(timestamp),
+            responses::submitted_at.eq(timestamp),
+            responses::receipt_hash.eq(receipt_hash),
+            responses::resume_expires_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn))?;
+        Ok(updated == 1)
+    }
+
+    /// Set the receipt hash of a response stored through the API.
+    pub fn set_receipt(&self, response_id: i64, receipt_hash: &str) -> Result<(), StoreError> {
+        write_transaction!(self, |conn| diesel::update(
+            responses::table.find(response_id)
+        )
+        .set(responses::receipt_hash.eq(receipt_hash))
+        .execute(conn))?;
+        Ok(())
+    }
+
+    /// Delete the response of survey `slug` with this receipt. Returns whether one was deleted.
+    /// Its invitation stays used, so the link cannot be used to answer again.
+    pub fn withdraw_response(&self, slug: &str, receipt_hash: &str) -> Result<bool, StoreError> {
+        let deleted = write_transaction!(self, |conn| {
+            let id: Option<i64> = responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .filter(responses::receipt_hash.eq(receipt_hash))
+                .select(responses::id)
+                .first(conn)
+                .optional()?;
+            match id {
+                Some(id) => {
+                    diesel::update(invitations::table.filter(invitations::response_id.eq(id)))
+                        .set(invitations::response_id.eq(None::<i64>))
+                        .execute(conn)?;
+                    diesel::delete(responses::table.find(id)).execute(conn)
+                }
+                None => Ok(0),
+            }
+        })?;
+        Ok(deleted == 1)
+    }
+
+    /// A value shared by every server on this database, created at first use.
+    pub fn shared_setting(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String, StoreError> {
+        let candidate = make();
+        write_transaction!(self, |conn| {
+            diesel::insert_into(settings::table)
+                .values((settings::name.eq(name), settings::value.eq(&candidate)))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            settings::table
+                .filter(settings::name.eq(name))
+                .select(settings::value)
+                .first::<String>(conn)
+        })
+        .map_err(StoreError::from)
+    }
+}
