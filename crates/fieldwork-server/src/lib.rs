@@ -20,7 +20,7 @@ use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use fieldwork_store::{Store, StoreError, StoredSurvey};
 
 pub use limits::RateLimiter;
-pub use writer::GroupCommitWriter;
+pub use writer::{GroupCommitWriter, MAX_BATCH};
 
 use pages::PageError;
 

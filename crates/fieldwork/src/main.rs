@@ -1,5 +1,8 @@
 //! `fieldwork`: the command line of the fieldwork survey platform.
 
+mod bench;
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -35,6 +38,25 @@ enum Command {
     Serve(ServeArgs),
     /// Write single-use invitation links for a stratum of a survey to a CSV file.
     Invite(InviteArgs),
+    /// Measure fieldwork against its baselines.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// HTTP ingest on loopback against the raw insert ceiling of the same rows.
+    Ingest {
+        /// Responses to post.
+        #[arg(long, default_value_t = 20_000)]
+        responses: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seed for the synthetic respondents.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -199,6 +221,35 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(&cli.database, args),
+        Command::Bench(BenchCommand::Ingest {
+            responses,
+            concurrency,
+            seed,
+        }) => {
+            // Without --database, a new SQLite file that is removed afterwards.
+            let scratch = tempfile::tempdir()?;
+            let database = if std::env::var_os("FIELDWORK_DATABASE_URL").is_some()
+                || cli.database != DEFAULT_DATABASE_URL
+            {
+                cli.database.clone()
+            } else {
+                format!("sqlite://{}", scratch.path().join("bench.db").display())
+            };
+            let report = bench::ingest(&database, responses, concurrency.max(1), seed)?;
+            println!(
+                "{} ingest of {} responses, {} in flight: HTTP {:.0}/s (p50 {:.1} ms, p99 {:.1} ms); raw insert ceiling {:.0}/s; HTTP/ceiling {:.2}; acknowledged {}, stored {}",
+                report.backend, report.responses, report.concurrency, report.http_per_second, report.p50_ms, report.p99_ms,
+                report.ceiling_per_second, report.ratio(), report.acknowledged, report.stored
+            );
+            if report.stored != report.acknowledged as i64 {
+                bail!(
+                    "{} responses acknowledged but {} stored",
+                    report.acknowledged,
+                    report.stored
+                );
+            }
+            Ok(())
+        }
         Command::Invite(args) => invite(&cli.database, args),
         Command::Db(DbCommand::Migrate) => {
             let store = Store::open_without_migrating(&cli.database)?;
