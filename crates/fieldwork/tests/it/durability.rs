@@ -19,7 +19,7 @@ fn free_port() -> u16 {
 }
 
 fn start_server(dir: &Path, database: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
         .current_dir(dir)
         .env("FIELDWORK_DATABASE_URL", database)
         .args([
@@ -42,6 +42,8 @@ fn start_server(dir: &Path, database: &str, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 
