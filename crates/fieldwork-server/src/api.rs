@@ -239,7 +239,9 @@ async fn submit_response(
             if let Some(stratification) = &survey.definition.stratification {
                 let given = answers
                     .get(&stratification.question)
-                    .and_then(Value::as_str);
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty());
                 if given.is_some_and(|g| g != invitation.stratum) {
                     return Err(ApiError::Invalid(vec![FieldError {
                         question: stratification.question.clone(),

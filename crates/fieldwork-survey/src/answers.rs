@@ -117,7 +117,8 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// Check submitted answers. Returns every refused answer, in form order, or the response.
+/// Check submitted answers. Returns every refused answer (unknown question ids first, then
+/// the rest in form order), or the response.
 pub fn validate_answers(
     definition: &SurveyDefinition,
     submitted: &SubmittedAnswers,
@@ -254,15 +255,34 @@ fn condition_holds(condition: &Condition, answers: &BTreeMap<String, Answer>) ->
 
 /// The codes in a submitted value, for evaluating conditions before full checks.
 fn loose_choice(value: &Value) -> Option<Answer> {
+    // Trimmed as validate_answers trims, so both agree on what is shown.
     match value {
-        Value::String(s) => Some(Answer::Choice(s.clone())),
+        Value::String(s) => Some(Answer::Choice(s.trim().to_owned())),
         Value::Array(list) => Some(Answer::Choices(
             list.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
+                .filter_map(|v| v.as_str().map(|s| s.trim().to_owned()))
                 .collect(),
         )),
         _ => None,
     }
+}
+
+/// A number as people type it: `1234`, `1,234` (commas only between groups of three digits),
+/// `-3.5`. A comma anywhere else (`3,5`) is not a number rather than a silently different one.
+fn parse_number(text: &str) -> Option<f64> {
+    let (integer, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if integer.contains(',') {
+        let digits = integer.trim_start_matches(['-', '+']);
+        let mut groups = digits.split(',');
+        let first = groups.next()?;
+        let grouped = (1..=3).contains(&first.len())
+            && groups.all(|g| g.len() == 3)
+            && digits.chars().all(|c| c.is_ascii_digit() || c == ',');
+        if !grouped || fraction.contains(',') {
+            return None;
+        }
+    }
+    text.replace(',', "").parse::<f64>().ok()
 }
 
 fn is_blank(value: &Value) -> bool {
@@ -475,7 +495,7 @@ fn check_answer(
         } => {
             let number = match value {
                 Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.trim().replace(',', "").parse::<f64>().ok(),
+                Value::String(s) => parse_number(s.trim()),
                 _ => None,
             };
             let Some(number) = number.filter(|n| n.is_finite()) else {
@@ -554,5 +574,25 @@ fn check_answer(
             }
             Some(Answer::Text(text.to_owned()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_number;
+
+    #[test]
+    fn numbers_are_read_as_people_type_them() {
+        assert_eq!(parse_number("1,234"), Some(1234.0));
+        assert_eq!(parse_number("-1,234,567.5"), Some(-1_234_567.5));
+        assert_eq!(parse_number("12"), Some(12.0));
+        assert_eq!(
+            parse_number("3,5"),
+            None,
+            "a decimal comma is refused, not read as 35"
+        );
+        assert_eq!(parse_number("12,34"), None);
+        assert_eq!(parse_number("1,2345"), None);
+        assert_eq!(parse_number("one"), None);
     }
 }

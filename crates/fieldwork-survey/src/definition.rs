@@ -56,7 +56,8 @@ pub struct Frame {
     pub csv: Option<String>,
 }
 
-/// A section of the survey, shown as one page of the form.
+/// A section of the survey. The web form asks one question per screen and shows the
+/// section's title above each.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Page {
@@ -67,8 +68,9 @@ pub struct Page {
 /// A question: what every question has, and what its type adds.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Question {
-    /// Stable id: a lower-case letter, then letters, digits or `_`; at most 32 characters so
-    /// that it is a valid variable name in R, Stata and SPSS.
+    /// Stable id: a lower-case letter, then lower-case letters, digits or `_` (never `__`,
+    /// which exports use between a question and an option); at most 32 characters so that it
+    /// is a valid variable name in R, Stata and SPSS.
     pub id: String,
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -272,8 +274,42 @@ impl Question {
     }
 }
 
-/// The JSON Schema of survey definitions, generated from these types.
+/// Fields the parser lets a definition leave out (they have defaults). The types above are the
+/// canonical, stored form, where every field is present; the schema is for people writing
+/// definitions, so these are taken out of every `required` list.
+const OPTIONAL_IN_DEFINITIONS: [&str; 8] = [
+    "allow_open_link",
+    "required",
+    "kind",
+    "format",
+    "max_length",
+    "non_substantive",
+    "population",
+    "sources",
+];
+
+/// The JSON Schema of survey definitions as people write them, generated from these types.
 pub fn definition_json_schema() -> serde_json::Value {
+    fn relax(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Array(required)) = map.get_mut("required") {
+                    required.retain(|r| {
+                        !r.as_str()
+                            .is_some_and(|r| OPTIONAL_IN_DEFINITIONS.contains(&r))
+                    });
+                }
+                map.values_mut().for_each(relax);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(relax),
+            _ => {}
+        }
+    }
     let schema = schemars::schema_for!(SurveyDefinition);
-    serde_json::to_value(&schema).unwrap_or_default()
+    let mut value = serde_json::to_value(&schema).unwrap_or_default();
+    relax(&mut value);
+    if let Some(version) = value.pointer_mut("/properties/version") {
+        version["minimum"] = serde_json::json!(1);
+    }
+    value
 }

@@ -482,7 +482,7 @@ impl Checker {
             Some(id) => {
                 self.problem(
                     format!("{path}.id"),
-                    format!("`{id}` is not a valid question id: use a lower-case letter, then lower-case letters, digits or `_`, at most {MAX_ID_LEN} characters"),
+                    format!("`{id}` is not a valid question id: use a lower-case letter, then lower-case letters, digits or single `_`, at most {MAX_ID_LEN} characters"),
                 );
                 id
             }
@@ -772,7 +772,7 @@ impl Checker {
             let id = match &item.id {
                 Some(id) if is_identifier(id) => id.clone(),
                 Some(id) => {
-                    self.problem(format!("{ipath}.id"), format!("`{id}` is not a valid item id: use a lower-case letter, then lower-case letters, digits or `_`, at most {MAX_ID_LEN} characters"));
+                    self.problem(format!("{ipath}.id"), format!("`{id}` is not a valid item id: use a lower-case letter, then lower-case letters, digits or single `_`, at most {MAX_ID_LEN} characters"));
                     id.clone()
                 }
                 None => {

@@ -38,9 +38,24 @@ enum Command {
     Serve(ServeArgs),
     /// Write single-use invitation links for a stratum of a survey to a CSV file.
     Invite(InviteArgs),
+    /// Estimate what the survey found: per-stratum estimates, tests, response rates.
+    Analyze(AnalyzeArgs),
     /// Measure fieldwork against its baselines.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    /// The survey's slug.
+    #[arg(long)]
+    survey: String,
+    /// The analysis plan (TOML); by default every question but free text, threshold 10.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// Directory to write estimates.csv, estimates.json, tests.csv and response_rates.csv to.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +236,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(&cli.database, args),
+        Command::Analyze(args) => analyze(&cli.database, args),
         Command::Bench(BenchCommand::Ingest {
             responses,
             concurrency,
@@ -358,6 +374,34 @@ fn invite(database: &str, args: InviteArgs) -> Result<()> {
         args.count,
         args.survey,
         args.stratum,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn analyze(database: &str, args: AnalyzeArgs) -> Result<()> {
+    let store = open_store(database)?;
+    let survey = store.latest_survey(&args.survey)?;
+    let plan = match &args.plan {
+        Some(path) => {
+            let text = read_text(path)?;
+            fieldwork_analysis::Plan::parse(&text, &survey.definition)
+                .with_context(|| format!("in the plan {}", path.display()))?
+        }
+        None => fieldwork_analysis::Plan::default_for(&survey.definition),
+    };
+    let analysis = fieldwork_analysis::analyze(&store, &args.survey, &plan)?;
+    analysis.write(&args.out)?;
+    let suppressed = analysis.estimates.iter().filter(|r| r.suppressed).count();
+    let responses: i64 = analysis.response_rates.iter().map(|r| r.complete).sum();
+    println!(
+        "analysed {} complete responses of `{}` version {}: {} estimates ({} suppressed), {} tests, written to {}",
+        responses,
+        analysis.survey,
+        analysis.version,
+        analysis.estimates.len(),
+        suppressed,
+        analysis.tests.len(),
         args.out.display()
     );
     Ok(())

@@ -221,3 +221,29 @@ fn the_checked_in_json_schema_is_current() {
         assert!(types.contains(kind), "{kind} is in the schema");
     }
 }
+
+/// Editors validate definitions with the checked-in schema: the real study must pass it, and
+/// a definition with a misspelt top-level field or a wrong type must not.
+#[test]
+fn the_schema_accepts_the_fixture_and_refuses_mistakes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/survey.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(&crate::fixture_text()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&fixture)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(validator.is_valid(&base()));
+    let mut misspelt = base();
+    misspelt["titel"] = json!("x");
+    assert!(!validator.is_valid(&misspelt));
+    let mut wrong_type = base();
+    wrong_type["version"] = json!("one");
+    assert!(!validator.is_valid(&wrong_type));
+    let mut zero = base();
+    zero["version"] = json!(0);
+    assert!(!validator.is_valid(&zero));
+}

@@ -1,0 +1,409 @@
+//! From per-stratum sums to the published rows: one per question × option × stratum, with a
+//! row for all strata together. docs/analysis-methods.md gives every formula and its source.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::chisq::{rao_scott, StratumCounts};
+use crate::design::{
+    domain_estimate, mean_interval, proportion_interval, DomainEstimate, IntervalMethod,
+    StratumSums,
+};
+
+/// The `stratum` of the rows for all strata together.
+pub const ALL_STRATA: &str = "all";
+
+/// One published estimate. Suppressed rows keep their place with blank figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EstimateRow {
+    pub question_id: String,
+    /// An option code, or a summary: `_positive`, `_negative`, `_net`, `_mean`, `_median`,
+    /// `_q1`, `_q3`, `_scale_mean`.
+    pub option: String,
+    pub stratum: String,
+    /// Unweighted base: responses in the estimate's denominator.
+    pub n: u64,
+    pub estimate: Option<f64>,
+    pub se: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub deff: Option<f64>,
+    pub effective_n: Option<f64>,
+    pub suppressed: bool,
+    /// Why it is suppressed or flagged; empty otherwise.
+    pub reason: String,
+    /// Rows of one question with the same base form a table for secondary suppression:
+    /// `proportion`, `all_answers` (non-substantive shares) or `numeric`.
+    #[serde(skip)]
+    pub table: &'static str,
+}
+
+/// A test or a reliability coefficient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestRow {
+    pub question_id: String,
+    /// `rao_scott_f` (association with stratum) or `cronbach_alpha`.
+    pub test: String,
+    pub stratum: String,
+    pub n: u64,
+    pub statistic: Option<f64>,
+    pub ndf: Option<f64>,
+    pub ddf: Option<f64>,
+    pub p_value: Option<f64>,
+    pub suppressed: bool,
+    pub reason: String,
+}
+
+/// What every estimate needs about the strata.
+#[derive(Debug, Clone)]
+pub struct Strata {
+    /// Stratum codes with at least one complete response, in the stratum question's order.
+    pub codes: Vec<String>,
+    pub population: BTreeMap<String, f64>,
+    pub sampled: BTreeMap<String, f64>,
+    pub level: f64,
+    pub method: IntervalMethod,
+}
+
+impl Strata {
+    fn sums(&self, stratum: &str, domain: f64, sum: Vec<f64>, cross: Vec<Vec<f64>>) -> StratumSums {
+        StratumSums {
+            population: self.population.get(stratum).copied().unwrap_or(0.0),
+            sampled: self.sampled.get(stratum).copied().unwrap_or(0.0),
+            domain,
+            sum,
+            cross,
+        }
+    }
+
+    /// The strata of each row: every stratum together, then each alone.
+    fn row_strata(&self) -> Vec<(String, Vec<String>)> {
+        let mut rows = vec![(ALL_STRATA.to_owned(), self.codes.clone())];
+        rows.extend(self.codes.iter().map(|c| (c.clone(), vec![c.clone()])));
+        rows
+    }
+}
+
+fn row(question: &str, option: &str, stratum: &str, n: f64) -> EstimateRow {
+    EstimateRow {
+        question_id: question.to_owned(),
+        option: option.to_owned(),
+        stratum: stratum.to_owned(),
+        n: n as u64,
+        estimate: None,
+        se: None,
+        ci_low: None,
+        ci_high: None,
+        deff: None,
+        effective_n: None,
+        suppressed: false,
+        reason: String::new(),
+        table: if option.starts_with('_') && !matches!(option, "_positive" | "_negative" | "_net") {
+            "numeric"
+        } else {
+            "proportion"
+        },
+    }
+}
+
+fn proportion_row(
+    question: &str,
+    option: &str,
+    stratum: &str,
+    est: &DomainEstimate,
+    variable: usize,
+    strata: &Strata,
+) -> EstimateRow {
+    let p = est.mean[variable];
+    let se = est.se(variable);
+    let ci = proportion_interval(
+        p,
+        se,
+        est.df,
+        est.effective_n(),
+        est.census,
+        strata.method,
+        strata.level,
+    );
+    EstimateRow {
+        estimate: Some(p),
+        se: Some(se),
+        ci_low: Some(ci.low),
+        ci_high: Some(ci.high),
+        deff: est.deff(variable),
+        effective_n: Some(est.effective_n()),
+        ..row(question, option, stratum, est.n)
+    }
+}
+
+fn mean_row(
+    question: &str,
+    option: &str,
+    stratum: &str,
+    est: &DomainEstimate,
+    strata: &Strata,
+) -> EstimateRow {
+    let mean = est.mean[0];
+    let se = est.se(0);
+    let ci = mean_interval(mean, se, est.census, strata.level);
+    EstimateRow {
+        estimate: Some(mean),
+        se: Some(se),
+        ci_low: Some(ci.low),
+        ci_high: Some(ci.high),
+        deff: est.deff(0),
+        effective_n: Some(est.effective_n()),
+        ..row(question, option, stratum, est.n)
+    }
+}
+
+/// Proportions choosing each of `options`, among those whose answer is in `base` (and who
+/// answered at all), for every stratum and all together; counts per stratum and code.
+pub fn proportions(
+    question: &str,
+    options: &[String],
+    base: &[String],
+    table: &'static str,
+    counts: &BTreeMap<String, BTreeMap<String, f64>>,
+    strata: &Strata,
+) -> Vec<EstimateRow> {
+    let count = |stratum: &str, code: &str| {
+        counts
+            .get(stratum)
+            .and_then(|c| c.get(code))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let mut rows = Vec::new();
+    for option in options {
+        for (label, members) in strata.row_strata() {
+            let sums: Vec<StratumSums> = members
+                .iter()
+                .map(|h| {
+                    let domain: f64 = base.iter().map(|b| count(h, b)).sum();
+                    let k = if base.contains(option) {
+                        count(h, option)
+                    } else {
+                        0.0
+                    };
+                    strata.sums(h, domain, vec![k], vec![vec![k]])
+                })
+                .collect();
+            let mut estimate = match domain_estimate(&sums) {
+                Some(est) => proportion_row(question, option, &label, &est, 0, strata),
+                None => row(question, option, &label, 0.0),
+            };
+            estimate.table = table;
+            rows.push(estimate);
+        }
+    }
+    rows
+}
+
+/// Likert summaries among substantive answers: % positive (top two points), % negative
+/// (bottom two), net (positive - negative) and the mean score (points numbered 1..k).
+pub fn likert_summaries(
+    question: &str,
+    scale: &[String],
+    counts: &BTreeMap<String, BTreeMap<String, f64>>,
+    scores: &BTreeMap<String, (f64, f64, f64)>,
+    strata: &Strata,
+) -> Vec<EstimateRow> {
+    let count = |stratum: &str, code: &str| {
+        counts
+            .get(stratum)
+            .and_then(|c| c.get(code))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let k = scale.len();
+    let top: Vec<&String> = scale.iter().skip(k.saturating_sub(2)).collect();
+    let bottom: Vec<&String> = scale.iter().take(2.min(k)).collect();
+    let mut rows = Vec::new();
+    for (label, members) in strata.row_strata() {
+        let sums: Vec<StratumSums> = members
+            .iter()
+            .map(|h| {
+                let domain: f64 = scale.iter().map(|c| count(h, c)).sum();
+                let positive: f64 = top.iter().map(|c| count(h, c)).sum();
+                let negative: f64 = bottom.iter().map(|c| count(h, c)).sum();
+                // Positive and negative never overlap (a scale of 2 or 3 points excepted,
+                // where the top two and bottom two share a point: cross-product counted).
+                let both: f64 = top
+                    .iter()
+                    .filter(|c| bottom.contains(c))
+                    .map(|c| count(h, c))
+                    .sum();
+                strata.sums(
+                    h,
+                    domain,
+                    vec![positive, negative],
+                    vec![vec![positive, both], vec![both, negative]],
+                )
+            })
+            .collect();
+        let Some(est) = domain_estimate(&sums) else {
+            for option in ["_positive", "_negative", "_net", "_mean"] {
+                rows.push(row(question, option, &label, 0.0));
+            }
+            continue;
+        };
+        rows.push(proportion_row(
+            question,
+            "_positive",
+            &label,
+            &est,
+            0,
+            strata,
+        ));
+        rows.push(proportion_row(
+            question,
+            "_negative",
+            &label,
+            &est,
+            1,
+            strata,
+        ));
+        let net = est.mean[0] - est.mean[1];
+        let var = est.cov[0][0] + est.cov[1][1] - 2.0 * est.cov[0][1];
+        let se = var.max(0.0).sqrt();
+        let ci = mean_interval(net, se, est.census, strata.level);
+        rows.push(EstimateRow {
+            estimate: Some(net),
+            se: Some(se),
+            ci_low: Some(ci.low.max(-1.0)),
+            ci_high: Some(ci.high.min(1.0)),
+            effective_n: Some(est.effective_n()),
+            ..row(question, "_net", &label, est.n)
+        });
+        rows.extend(
+            numeric_mean(question, "_mean", scores, strata)
+                .into_iter()
+                .filter(|r| r.stratum == label),
+        );
+    }
+    rows
+}
+
+/// The mean of a numeric variable, for every stratum and all together; sums per stratum are
+/// (count, Σx, Σx²).
+pub fn numeric_mean(
+    question: &str,
+    option: &str,
+    sums: &BTreeMap<String, (f64, f64, f64)>,
+    strata: &Strata,
+) -> Vec<EstimateRow> {
+    strata
+        .row_strata()
+        .into_iter()
+        .map(|(label, members)| {
+            let per_stratum: Vec<StratumSums> = members
+                .iter()
+                .map(|h| {
+                    let (n, s, q) = sums.get(h).copied().unwrap_or((0.0, 0.0, 0.0));
+                    strata.sums(h, n, vec![s], vec![vec![q]])
+                })
+                .collect();
+            match domain_estimate(&per_stratum) {
+                Some(est) => mean_row(question, option, &label, &est, strata),
+                None => row(question, option, &label, 0.0),
+            }
+        })
+        .collect()
+}
+
+/// Quartiles within one stratum, where every response has the same weight: the smallest value
+/// whose cumulative share reaches p (the inverse of the empirical distribution function).
+pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let n = sorted.len() as f64;
+    // Cumulative share of value i (1-based) is i/n; the first with i/n >= p, allowing for
+    // rounding in i/n.
+    let index = ((p * n) - 1e-9).ceil().max(1.0) as usize;
+    sorted.get(index.min(sorted.len()) - 1).copied()
+}
+
+/// The Rao-Scott test of association between stratum and the codes of a question.
+pub fn association(
+    question: &str,
+    codes: &[String],
+    counts: &BTreeMap<String, BTreeMap<String, f64>>,
+    strata: &Strata,
+) -> TestRow {
+    let table: Vec<StratumCounts> = strata
+        .codes
+        .iter()
+        .map(|h| StratumCounts {
+            population: strata.population.get(h).copied().unwrap_or(0.0),
+            sampled: strata.sampled.get(h).copied().unwrap_or(0.0),
+            counts: codes
+                .iter()
+                .map(|c| counts.get(h).and_then(|m| m.get(c)).copied().unwrap_or(0.0))
+                .collect(),
+        })
+        .collect();
+    let n: f64 = table.iter().flat_map(|s| s.counts.iter()).sum();
+    let result = rao_scott(&table);
+    TestRow {
+        question_id: question.to_owned(),
+        test: "rao_scott_f".to_owned(),
+        stratum: ALL_STRATA.to_owned(),
+        n: n as u64,
+        statistic: result.map(|r| r.statistic),
+        ndf: result.map(|r| r.ndf),
+        ddf: result.map(|r| r.ddf),
+        p_value: result.map(|r| r.p_value),
+        suppressed: false,
+        reason: if result.is_none() {
+            "not computed: fewer than two strata or two answers occur".to_owned()
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// Cronbach's alpha of a grid's items within one stratum, over respondents who gave a
+/// substantive answer to every item: k/(k-1) · (1 - Σ var(item) / var(total)).
+pub fn cronbach_alpha(rows: &[Vec<f64>]) -> Option<f64> {
+    let k = rows.first()?.len();
+    if k < 2 || rows.len() < 2 {
+        return None;
+    }
+    let variance = |values: &[f64]| {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    };
+    let item_variance: f64 = (0..k)
+        .map(|j| variance(&rows.iter().map(|r| r[j]).collect::<Vec<_>>()))
+        .sum();
+    let total_variance = variance(&rows.iter().map(|r| r.iter().sum()).collect::<Vec<_>>());
+    (total_variance > 0.0)
+        .then(|| k as f64 / (k as f64 - 1.0) * (1.0 - item_variance / total_variance))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_invert_the_empirical_distribution() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile(&x, 0.25), Some(1.0));
+        assert_eq!(quantile(&x, 0.5), Some(2.0));
+        assert_eq!(quantile(&x, 0.75), Some(3.0));
+        assert_eq!(quantile(&x, 0.76), Some(4.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    /// Worked example: items (1,2), (2,3), (3,5): item variances 1 and 7/3, total (3,5,8)
+    /// variance 19/3; alpha = 2 · (1 - (10/3)/(19/3)) = 18/19.
+    #[test]
+    fn cronbach_alpha_worked_example() {
+        let alpha = cronbach_alpha(&[vec![1.0, 2.0], vec![2.0, 3.0], vec![3.0, 5.0]]).unwrap();
+        assert!((alpha - 18.0 / 19.0).abs() < 1e-12);
+    }
+}

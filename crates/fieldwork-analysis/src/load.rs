@@ -1,0 +1,310 @@
+//! Complete responses from the store into a polars DataFrame, one column per analysed variable,
+//! and the per-stratum sums the estimators need, aggregated by polars.
+
+use std::collections::BTreeMap;
+
+use fieldwork_store::{ResponseFilter, Store};
+use fieldwork_survey::{QuestionKind, SurveyDefinition};
+use polars::prelude::*;
+
+use crate::AnalysisError;
+
+/// The name of the stratum column.
+pub const STRATUM: &str = "_stratum";
+
+/// A variable's column name: `question`, `question.item` for grid items, and a suffix for
+/// derived columns (`#score` for a Likert point's position, `#scale` for a grid's scale score,
+/// `__option` for a multi-choice option's 0/1).
+pub fn score_column(variable: &str) -> String {
+    format!("{variable}#score")
+}
+pub fn scale_column(question: &str) -> String {
+    format!("{question}#scale")
+}
+pub fn option_column(question: &str, option: &str) -> String {
+    format!("{question}__{option}")
+}
+
+/// The responses of one survey, one row each, ready for estimation.
+#[derive(Debug)]
+pub struct ResponseFrame {
+    pub frame: DataFrame,
+    /// Complete responses per stratum code (n_h).
+    pub sampled: BTreeMap<String, f64>,
+}
+
+enum Builder {
+    Text(Vec<Option<String>>),
+    Number(Vec<Option<f64>>),
+}
+
+/// Read every complete response of `slug` (all versions) through the store, laid out by
+/// `definition` (normally the latest version). Free text is not loaded: it is never analysed.
+pub fn load_responses(
+    store: &Store,
+    slug: &str,
+    definition: &SurveyDefinition,
+) -> Result<ResponseFrame, AnalysisError> {
+    // Column order and builders, from the definition.
+    let mut columns: Vec<(String, Builder)> = vec![(STRATUM.to_owned(), Builder::Text(Vec::new()))];
+    for question in definition.questions() {
+        match &question.kind {
+            QuestionKind::SingleChoice { .. } => {
+                columns.push((question.id.clone(), Builder::Text(Vec::new())));
+            }
+            QuestionKind::Likert { .. } => {
+                columns.push((question.id.clone(), Builder::Text(Vec::new())));
+                columns.push((score_column(&question.id), Builder::Number(Vec::new())));
+            }
+            QuestionKind::MultiChoice { options, .. } => {
+                for option in options {
+                    columns.push((
+                        option_column(&question.id, &option.code),
+                        Builder::Number(Vec::new()),
+                    ));
+                }
+            }
+            QuestionKind::LikertGrid { items, .. } => {
+                for item in items {
+                    let variable = format!("{}.{}", question.id, item.id);
+                    columns.push((score_column(&variable), Builder::Number(Vec::new())));
+                    columns.push((variable, Builder::Text(Vec::new())));
+                }
+                columns.push((scale_column(&question.id), Builder::Number(Vec::new())));
+            }
+            QuestionKind::Number { .. } => {
+                columns.push((question.id.clone(), Builder::Number(Vec::new())));
+            }
+            QuestionKind::Text { .. } => {}
+        }
+    }
+    let index: BTreeMap<String, usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.clone(), i))
+        .collect();
+    let position = |scale: &[fieldwork_survey::Choice], code: &str| {
+        scale
+            .iter()
+            .position(|c| c.code == code)
+            .map(|p| (p + 1) as f64)
+    };
+    let mut sampled: BTreeMap<String, f64> = BTreeMap::new();
+    let mut rows = 0usize;
+    let result = store.for_each_response(slug, &ResponseFilter::default(), |response| {
+        let Some(stratum) = response.stratum else {
+            return Ok(());
+        };
+        let answers: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&response.answers)
+                .map_err(|e| AnalysisError::CorruptAnswers(e.to_string()))?;
+        *sampled.entry(stratum.clone()).or_default() += 1.0;
+        rows += 1;
+        // Every column gets a value (or null) for this row.
+        let mut values: Vec<Option<Value>> = vec![None; columns.len()];
+        values[0] = Some(Value::Text(stratum));
+        for question in definition.questions() {
+            let answer = answers.get(&question.id);
+            match (&question.kind, answer) {
+                (QuestionKind::SingleChoice { .. }, Some(serde_json::Value::String(code))) => {
+                    values[index[&question.id]] = Some(Value::Text(code.clone()));
+                }
+                (QuestionKind::Likert { scale, .. }, Some(serde_json::Value::String(code))) => {
+                    values[index[&question.id]] = Some(Value::Text(code.clone()));
+                    values[index[&score_column(&question.id)]] =
+                        position(scale, code).map(Value::Number);
+                }
+                (
+                    QuestionKind::MultiChoice { options, .. },
+                    Some(serde_json::Value::Array(chosen)),
+                ) => {
+                    for option in options {
+                        let selected = chosen
+                            .iter()
+                            .any(|c| c.as_str() == Some(option.code.as_str()));
+                        values[index[&option_column(&question.id, &option.code)]] =
+                            Some(Value::Number(if selected { 1.0 } else { 0.0 }));
+                    }
+                }
+                (
+                    QuestionKind::LikertGrid { items, scale, .. },
+                    Some(serde_json::Value::Object(grid)),
+                ) => {
+                    let mut scores = Vec::new();
+                    for item in items {
+                        let variable = format!("{}.{}", question.id, item.id);
+                        if let Some(code) = grid.get(&item.id).and_then(|c| c.as_str()) {
+                            values[index[&variable]] = Some(Value::Text(code.to_owned()));
+                            if let Some(score) = position(scale, code) {
+                                values[index[&score_column(&variable)]] =
+                                    Some(Value::Number(score));
+                                scores.push(score);
+                            }
+                        }
+                    }
+                    // The scale score: the mean of the substantive item scores.
+                    if !scores.is_empty() {
+                        values[index[&scale_column(&question.id)]] = Some(Value::Number(
+                            scores.iter().sum::<f64>() / scores.len() as f64,
+                        ));
+                    }
+                }
+                (QuestionKind::Number { .. }, Some(serde_json::Value::Number(n))) => {
+                    values[index[&question.id]] = n.as_f64().map(Value::Number);
+                }
+                _ => {}
+            }
+        }
+        for ((_, builder), value) in columns.iter_mut().zip(values) {
+            match (builder, value) {
+                (Builder::Text(v), Some(Value::Text(t))) => v.push(Some(t)),
+                (Builder::Text(v), _) => v.push(None),
+                (Builder::Number(v), Some(Value::Number(x))) => v.push(Some(x)),
+                (Builder::Number(v), _) => v.push(None),
+            }
+        }
+        Ok::<(), AnalysisError>(())
+    })?;
+    result?;
+    let series: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, builder)| match builder {
+            Builder::Text(v) => Column::new(name.into(), v),
+            Builder::Number(v) => Column::new(name.into(), v),
+        })
+        .collect();
+    let frame = DataFrame::new(rows, series)?;
+    Ok(ResponseFrame { frame, sampled })
+}
+
+#[derive(Clone)]
+enum Value {
+    Text(String),
+    Number(f64),
+}
+
+/// Per stratum: count of non-null values, Σx and Σx², for each numeric column.
+pub fn numeric_sums(
+    frame: &DataFrame,
+    columns: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, (f64, f64, f64)>>, AnalysisError> {
+    let mut aggs = Vec::new();
+    for (i, name) in columns.iter().enumerate() {
+        aggs.push(
+            col(name.as_str())
+                .count()
+                .cast(DataType::Float64)
+                .alias(format!("n{i}")),
+        );
+        aggs.push(
+            col(name.as_str())
+                .sum()
+                .cast(DataType::Float64)
+                .alias(format!("s{i}")),
+        );
+        aggs.push(
+            (col(name.as_str()) * col(name.as_str()))
+                .sum()
+                .cast(DataType::Float64)
+                .alias(format!("q{i}")),
+        );
+    }
+    let out = frame
+        .clone()
+        .lazy()
+        .group_by([col(STRATUM)])
+        .agg(aggs)
+        .collect()?;
+    let strata = out.column(STRATUM)?.str()?.clone();
+    let mut result: BTreeMap<String, BTreeMap<String, (f64, f64, f64)>> = BTreeMap::new();
+    for (i, name) in columns.iter().enumerate() {
+        let n = out.column(&format!("n{i}"))?.f64()?.clone();
+        let s = out.column(&format!("s{i}"))?.f64()?.clone();
+        let q = out.column(&format!("q{i}"))?.f64()?.clone();
+        let per_stratum = result.entry(name.clone()).or_default();
+        for row in 0..out.height() {
+            if let Some(stratum) = strata.get(row) {
+                per_stratum.insert(
+                    stratum.to_owned(),
+                    (
+                        n.get(row).unwrap_or(0.0),
+                        s.get(row).unwrap_or(0.0),
+                        q.get(row).unwrap_or(0.0),
+                    ),
+                );
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// Per stratum, how many chose each code of a categorical column (nulls left out).
+pub fn code_counts(
+    frame: &DataFrame,
+    column: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, f64>>, AnalysisError> {
+    let out = frame
+        .clone()
+        .lazy()
+        .filter(col(column).is_not_null())
+        .group_by([col(STRATUM), col(column)])
+        .agg([len().cast(DataType::Float64).alias("_count")])
+        .collect()?;
+    let strata = out.column(STRATUM)?.str()?.clone();
+    let codes = out.column(column)?.str()?.clone();
+    let counts = out.column("_count")?.f64()?.clone();
+    let mut result: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for row in 0..out.height() {
+        if let (Some(stratum), Some(code), Some(count)) =
+            (strata.get(row), codes.get(row), counts.get(row))
+        {
+            result
+                .entry(stratum.to_owned())
+                .or_default()
+                .insert(code.to_owned(), count);
+        }
+    }
+    Ok(result)
+}
+
+/// The values of a numeric column in one stratum, sorted, nulls left out (for quantiles).
+pub fn sorted_values(
+    frame: &DataFrame,
+    column: &str,
+    stratum: &str,
+) -> Result<Vec<f64>, AnalysisError> {
+    let out = frame
+        .clone()
+        .lazy()
+        .filter(col(STRATUM).eq(lit(stratum)).and(col(column).is_not_null()))
+        .select([col(column)])
+        .sort([column], SortMultipleOptions::default())
+        .collect()?;
+    Ok(out.column(column)?.f64()?.into_no_null_iter().collect())
+}
+
+/// Rows of one stratum where every listed numeric column is non-null, as a matrix of rows.
+pub fn complete_cases(
+    frame: &DataFrame,
+    columns: &[String],
+    stratum: &str,
+) -> Result<Vec<Vec<f64>>, AnalysisError> {
+    let mut predicate = col(STRATUM).eq(lit(stratum));
+    for name in columns {
+        predicate = predicate.and(col(name.as_str()).is_not_null());
+    }
+    let selected: Vec<Expr> = columns.iter().map(|c| col(c.as_str())).collect();
+    let out = frame
+        .clone()
+        .lazy()
+        .filter(predicate)
+        .select(selected)
+        .collect()?;
+    let data: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| Ok(out.column(c)?.f64()?.into_no_null_iter().collect()))
+        .collect::<Result<_, AnalysisError>>()?;
+    Ok((0..out.height())
+        .map(|r| data.iter().map(|c| c[r]).collect())
+        .collect())
+}
