@@ -183,11 +183,14 @@ enum Value {
     Number(f64),
 }
 
+/// A stratum's count of non-null values, Σx and Σx².
+pub type Sums = (f64, f64, f64);
+
 /// Per stratum: count of non-null values, Σx and Σx², for each numeric column.
 pub fn numeric_sums(
     frame: &DataFrame,
     columns: &[String],
-) -> Result<BTreeMap<String, BTreeMap<String, (f64, f64, f64)>>, AnalysisError> {
+) -> Result<BTreeMap<String, BTreeMap<String, Sums>>, AnalysisError> {
     let mut aggs = Vec::new();
     for (i, name) in columns.iter().enumerate() {
         aggs.push(
@@ -216,7 +219,7 @@ pub fn numeric_sums(
         .agg(aggs)
         .collect()?;
     let strata = out.column(STRATUM)?.str()?.clone();
-    let mut result: BTreeMap<String, BTreeMap<String, (f64, f64, f64)>> = BTreeMap::new();
+    let mut result: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
     for (i, name) in columns.iter().enumerate() {
         let n = out.column(&format!("n{i}"))?.f64()?.clone();
         let s = out.column(&format!("s{i}"))?.f64()?.clone();

@@ -121,7 +121,7 @@ fn each_rule_is_reported_with_its_path() {
         (|s| s["pages"][0]["questions"][1]["min_selections"] = json!(3), "pages[0].questions[1].min_selections: min_selections (3) is more than the 2 options offered"),
         (|s| s["pages"][0]["questions"][4]["options"] = json!([]), "pages[0].questions[4].options: `options` does not apply to a number question"),
         (|s| s["pages"][0]["questions"][4]["min"] = json!(1.5), "pages[0].questions[4].min: min (1.5) is not a whole number, but the question takes integers"),
-        (|s| s["pages"][0]["questions"][3]["items"][0]["id"] = json!("Bad-Id"), "pages[0].questions[3].items[0].id: `Bad-Id` is not a valid item id: use a lower-case letter, then lower-case letters, digits or `_`, at most 32 characters"),
+        (|s| s["pages"][0]["questions"][3]["items"][0]["id"] = json!("Bad-Id"), "pages[0].questions[3].items[0].id: `Bad-Id` is not a valid item id: use a lower-case letter, then lower-case letters, digits or single `_`, at most 32 characters"),
         (|s| s["pages"][0]["questions"][2]["non_substantive"] = json!([{"code": "good", "label": "Good"}]), "pages[0].questions[2].non_substantive[0].code: `good` is already a point of the scale"),
         (|s| s["pages"][0]["questions"][5]["show_if"] = json!({"question": "age", "equals": "1"}), "pages[0].questions[5].show_if.question: show_if can only test single_choice, multi_choice or likert questions; `age` is number"),
         (|s| s["pages"][0]["questions"][5]["show_if"] = json!({"question": "why", "equals": "1"}), "pages[0].questions[5].show_if.question: show_if refers to `why`, the question itself"),
