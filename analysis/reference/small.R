@@ -5,6 +5,11 @@
 # Reads  fixtures/analysis/small.csv and fixtures/analysis/small-frame.csv
 # Writes crates/fieldwork-analysis/tests/it/reference.json
 #
+#   Rscript analysis/reference/small.R raked
+# does the same on the design raked to the stratum frame and to the role margin in
+# fixtures/analysis/small-roles.csv (rake() with its default control), and writes
+# crates/fieldwork-analysis/tests/it/reference-raked.json
+#
 # Every entry carries, in its "r" field, the exact R expression(s) that were
 # evaluated to produce its numbers: the expressions are built as strings and
 # run with eval(parse(text = ...)), so the text and the value cannot drift apart.
@@ -31,7 +36,18 @@ stopifnot(!anyNA(dat$N))
 dat$ls <- suppressWarnings(as.numeric(ifelse(dat$l %in% as.character(1:5), dat$l, NA)))
 dat$ls_is_substantive <- !is.na(dat$ls)
 
-d <- svydesign(id = ~1, strata = ~stratum, fpc = ~N, data = dat)
+raked <- "raked" %in% commandArgs(trailingOnly = TRUE)
+design_expr <- "d <- svydesign(id = ~1, strata = ~stratum, fpc = ~N, data = dat)"
+if (raked) {
+  roles <- read.csv(file.path(root, "fixtures/analysis/small-roles.csv"), stringsAsFactors = FALSE)
+  design_expr <- paste(
+    design_expr, ";",
+    "roles <- read.csv(\"fixtures/analysis/small-roles.csv\");",
+    "d <- rake(d, list(~stratum, ~role),",
+    "list(data.frame(stratum = frame$stratum, Freq = frame$population),",
+    "data.frame(role = roles$role, Freq = roles$population)))")
+}
+eval(parse(text = design_expr))
 
 strata <- sort(unique(dat$stratum))
 options_q <- c("yes", "no", "dont_know")
@@ -59,7 +75,7 @@ add(name = "meta",
       'dat$N <- frame$population[match(dat$stratum, frame$stratum)];',
       'dat$ls <- suppressWarnings(as.numeric(ifelse(dat$l %in% as.character(1:5), dat$l, NA)));',
       'dat$ls_is_substantive <- !is.na(dat$ls)'),
-    design = "d <- svydesign(id = ~1, strata = ~stratum, fpc = ~N, data = dat)",
+    design = design_expr,
     svyciprop_methods = eval(formals(survey:::svyciprop)$method),
     svyquantile_qrule_default = eval(formals(survey:::svyquantile.survey.design)$qrule)[1],
     notes = paste(
@@ -145,39 +161,39 @@ for (o in options_q) {
              col = 2, option = o,
              df_t = degf(subset(d, !is.na(q))), df_t_expr = "degf(subset(d, !is.na(q)))")
   ciprop_entry("q_prop_ciprop_logit",
-               paste0("svyciprop(~", v, ", subset(d, !is.na(q)), method = \"logit\")"),
+               paste0("svyciprop(~", v, ", subset(d, !is.na(q)), method = \"logit\", na.rm = TRUE)"),
                "subset(d, !is.na(q))", option = o)
   ciprop_entry("q_prop_ciprop_logit_narm",
                paste0("svyciprop(~", v, ", d, method = \"logit\", na.rm = TRUE)"),
                "d", option = o)
-  by_entries("q_prop", paste0("svyby(~", v, ", ~stratum, subset(d, !is.na(q)), svymean, deff = TRUE)"),
+  by_entries("q_prop", paste0("svyby(~", v, ", ~stratum, subset(d, !is.na(q)), svymean, deff = TRUE, na.rm = TRUE)"),
              col = 2, option = o)
   by_ciprop_entries("q_prop_ciprop_logit",
-                    paste0("svyby(~", v, ", ~stratum, subset(d, !is.na(q)), svyciprop, method = \"logit\", vartype = \"ci\")"),
+                    paste0("svyby(~", v, ", ~stratum, subset(d, !is.na(q)), svyciprop, method = \"logit\", vartype = \"ci\", na.rm = TRUE)"),
                     "!is.na(q)", option = o)
 }
 
 # ---- 2. l: Likert, substantive answers only -----------------------------------
-mean_entry("l_mean", "svymean(~ls, subset(d, ls_is_substantive), deff = TRUE)", col = 1,
+mean_entry("l_mean", "svymean(~ls, subset(d, ls_is_substantive), deff = TRUE, na.rm = TRUE)", col = 1,
            df_t = degf(subset(d, ls_is_substantive)), df_t_expr = "degf(subset(d, ls_is_substantive))")
-by_entries("l_mean", "svyby(~ls, ~stratum, subset(d, ls_is_substantive), svymean, deff = TRUE)", col = 1)
-mean_entry("l_pos_prop", "svymean(~I(ls >= 4), subset(d, ls_is_substantive), deff = TRUE)", col = 2,
+by_entries("l_mean", "svyby(~ls, ~stratum, subset(d, ls_is_substantive), svymean, deff = TRUE, na.rm = TRUE)", col = 1)
+mean_entry("l_pos_prop", "svymean(~I(ls >= 4), subset(d, ls_is_substantive), deff = TRUE, na.rm = TRUE)", col = 2,
            df_t = degf(subset(d, ls_is_substantive)), df_t_expr = "degf(subset(d, ls_is_substantive))")
 ciprop_entry("l_pos_prop_ciprop_logit",
-             "svyciprop(~I(ls >= 4), subset(d, ls_is_substantive), method = \"logit\")",
+             "svyciprop(~I(ls >= 4), subset(d, ls_is_substantive), method = \"logit\", na.rm = TRUE)",
              "subset(d, ls_is_substantive)")
-by_entries("l_pos_prop", "svyby(~I(ls >= 4), ~stratum, subset(d, ls_is_substantive), svymean, deff = TRUE)", col = 2)
+by_entries("l_pos_prop", "svyby(~I(ls >= 4), ~stratum, subset(d, ls_is_substantive), svymean, deff = TRUE, na.rm = TRUE)", col = 2)
 by_ciprop_entries("l_pos_prop_ciprop_logit",
-                  "svyby(~I(ls >= 4), ~stratum, subset(d, ls_is_substantive), svyciprop, method = \"logit\", vartype = \"ci\")",
+                  "svyby(~I(ls >= 4), ~stratum, subset(d, ls_is_substantive), svyciprop, method = \"logit\", vartype = \"ci\", na.rm = TRUE)",
                   "ls_is_substantive")
 
 # ---- 3. y: numeric ------------------------------------------------------------
 mean_entry("y_mean", "svymean(~y, d, na.rm = TRUE, deff = TRUE)", col = 1,
            df_t = degf(subset(d, !is.na(y))), df_t_expr = "degf(subset(d, !is.na(y)))")
-by_entries("y_mean", "svyby(~y, ~stratum, subset(d, !is.na(y)), svymean, deff = TRUE)", col = 1)
+by_entries("y_mean", "svyby(~y, ~stratum, subset(d, !is.na(y)), svymean, deff = TRUE, na.rm = TRUE)", col = 1)
 
 quant_entry <- function(stratum, design_expr) {
-  expr <- paste0("svyquantile(~y, ", design_expr, ", quantiles = c(0.25, 0.5, 0.75))")
+  expr <- paste0("svyquantile(~y, ", design_expr, ", quantiles = c(0.25, 0.5, 0.75), na.rm = TRUE)")
   qq <- ev(expr)$y
   add(name = "y_quartiles",
       r = paste0("qq <- ", expr, "; qq$y; degf(", design_expr, ")"),
@@ -195,7 +211,7 @@ for (s in strata) quant_entry(s, paste0("subset(d, !is.na(y) & stratum == ", q1(
 for (v in c("m1", "m2")) {
   mean_entry(paste0(v, "_prop"), paste0("svymean(~", v, ", d, deff = TRUE)"), col = 1,
              df_t = degf(d), df_t_expr = "degf(d)")
-  by_entries(paste0(v, "_prop"), paste0("svyby(~", v, ", ~stratum, d, svymean, deff = TRUE)"), col = 1)
+  by_entries(paste0(v, "_prop"), paste0("svyby(~", v, ", ~stratum, d, svymean, deff = TRUE, na.rm = TRUE)"), col = 1)
 }
 
 # ---- 5. Rao-Scott tests -------------------------------------------------------
@@ -217,6 +233,15 @@ chisq_entries <- function(name, args) {
 chisq_entries("chisq_stratum_q", "~stratum + q, subset(d, !is.na(q))")
 chisq_entries("chisq_stratum_role", "~stratum + role, d")
 
+# ---- raked weights, one per stratum x role cell --------------------------------
+if (raked) {
+  cells <- unique(data.frame(stratum = dat$stratum, role = dat$role, weight = weights(d)))
+  cells <- cells[order(cells$stratum, cells$role), ]
+  add(name = "raked_weights",
+      r = "unique(data.frame(stratum = dat$stratum, role = dat$role, weight = weights(d)))",
+      stratum = cells$stratum, role = cells$role, weight = cells$weight)
+}
+
 # ---- write --------------------------------------------------------------------
 num_json <- function(x) {
   s <- ifelse(is.finite(x), sprintf("%.17g", x), "null")
@@ -226,7 +251,8 @@ verbatim <- function(e) lapply(e, function(v) {
   if (is.numeric(v)) structure(num_json(v), class = "json") else v
 })
 out <- lapply(entries, verbatim)
-path <- file.path(root, "crates/fieldwork-analysis/tests/it/reference.json")
+path <- file.path(root, "crates/fieldwork-analysis/tests/it",
+                  if (raked) "reference-raked.json" else "reference.json")
 dir.create(dirname(path), recursive = TRUE, showWarnings = FALSE)
 writeLines(toJSON(out, auto_unbox = TRUE, json_verbatim = TRUE, pretty = TRUE), path)
 cat("wrote", length(entries), "entries to", path, "\n")

@@ -11,16 +11,7 @@
 use nalgebra::DMatrix;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
-use crate::design::{domain_estimate, StratumSums};
-
-/// The counts of one stratum: population, complete responses, and answers per option.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StratumCounts {
-    pub population: f64,
-    pub sampled: f64,
-    /// Respondents choosing each option (same option order in every stratum).
-    pub counts: Vec<f64>,
-}
+use crate::design::{domain_estimate, CellSums, Design};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RaoScott {
@@ -34,45 +25,62 @@ pub struct RaoScott {
 }
 
 /// The test over the strata and options that occur; None when fewer than two of either do.
-pub fn rao_scott(strata: &[StratumCounts]) -> Option<RaoScott> {
-    let options = strata.first()?.counts.len();
-    let rows: Vec<&StratumCounts> = strata
-        .iter()
-        .filter(|s| s.counts.iter().sum::<f64>() > 0.0)
+/// `counts[c]` holds, for design cell c, the respondents choosing each option (same option
+/// order in every cell).
+pub fn rao_scott(design: &Design, counts: &[Vec<f64>]) -> Option<RaoScott> {
+    let options = counts.first()?.len();
+    let stratum_total = |h: usize, o: usize| -> f64 {
+        counts
+            .iter()
+            .zip(&design.cells)
+            .filter(|(_, cell)| cell.stratum == h)
+            .map(|(c, _)| c[o])
+            .sum()
+    };
+    let rows: Vec<usize> = (0..design.strata.len())
+        .filter(|h| (0..options).any(|o| stratum_total(*h, o) > 0.0))
         .collect();
     let cols: Vec<usize> = (0..options)
-        .filter(|o| rows.iter().map(|s| s.counts[*o]).sum::<f64>() > 0.0)
+        .filter(|o| rows.iter().map(|h| stratum_total(*h, *o)).sum::<f64>() > 0.0)
         .collect();
     let (nr, nc) = (rows.len(), cols.len());
     if nr < 2 || nc < 2 {
         return None;
     }
     let cells = nr * nc;
-    // Cell (r, c) at r + nr·c: rows vary fastest, as R's expand.grid and interaction().
-    let sums: Vec<StratumSums> = rows
+    // Table cell (r, c) at r + nr·c: rows vary fastest, as R's expand.grid and interaction().
+    let sums: Vec<CellSums> = counts
         .iter()
-        .enumerate()
-        .map(|(r, s)| {
+        .zip(&design.cells)
+        .map(|(answers, cell)| {
+            let Some(r) = rows.iter().position(|h| *h == cell.stratum) else {
+                return CellSums::empty(cells);
+            };
             let mut sum = vec![0.0; cells];
             for (c, o) in cols.iter().enumerate() {
-                sum[r + nr * c] = s.counts[*o];
+                sum[r + nr * c] = answers[*o];
             }
             let mut cross = vec![vec![0.0; cells]; cells];
             for (i, row) in cross.iter_mut().enumerate() {
                 row[i] = sum[i];
             }
-            StratumSums {
-                population: s.population,
-                sampled: s.sampled,
-                domain: cols.iter().map(|o| s.counts[*o]).sum(),
+            CellSums {
+                domain: cols.iter().map(|o| answers[*o]).sum(),
                 sum,
                 cross,
             }
         })
         .collect();
-    let estimate = domain_estimate(&sums)?;
+    let estimate = domain_estimate(design, &sums)?;
     let n = estimate.n;
-    let nu = estimate.df;
+    // svychisq's ν counts the design's rows less its strata. Subsetting a plain design to
+    // those who answered drops the others; a raked design keeps them (at weight zero), so
+    // there ν counts every response.
+    let nu = if design.raking.is_empty() {
+        estimate.df
+    } else {
+        design.strata.iter().map(|s| s.sampled).sum::<f64>() - design.strata.len() as f64
+    };
     let p = &estimate.mean;
 
     // Pearson's X² on the table scaled to n.

@@ -1,26 +1,93 @@
-//! Stratified design-based estimation from per-stratum sums.
+//! Stratified design-based estimation from per-cell sums.
 //!
 //! The design is stratified simple random sampling without replacement: stratum h has N_h
-//! members in the population frame and n_h complete responses, each weighted w_h = N_h / n_h.
-//! An estimate is a mean over a *domain* (those who gave a substantive answer, perhaps within
-//! one stratum), so the variance is the linearisation variance of a domain ratio, as the R
-//! survey package computes it for a subset of `svydesign(id=~1, strata=~stratum, fpc=~N_h)`:
+//! members in the population frame and n_h complete responses. Responses fall into *cells*:
+//! a cell is a stratum, or, when the plan rakes to extra margins, a stratum crossed with the
+//! answers to the raking questions. Every response in a cell carries the same weight w_c
+//! (N_h / n_h by default; raked weights otherwise). An estimate is a mean over a *domain*
+//! (those who gave a substantive answer, perhaps within one stratum), so the variance is the
+//! linearisation variance of a domain ratio, as the R survey package computes it:
 //!
-//!   z_i = w_h (y_i - ȳ_D) 1[i ∈ D] / N̂_D                    (N̂_D = Σ_h w_h m_h)
+//!   z_i = w_c (y_i - ȳ_D) 1[i ∈ D] / N̂_D                    (N̂_D = Σ_c w_c m_c)
 //!   V   = Σ_h (1 - n_h/N_h) n_h/(n_h - 1) Σ_{i∈h} (z_i - z̄_h)(z_i - z̄_h)ᵀ
 //!
 //! where the inner sum runs over all n_h responses of the stratum (those outside the domain
-//! have z = 0). Everything here needs only, per stratum: N_h, n_h, the domain count m_h, and
-//! the domain sums Σy and cross-products Σyyᵀ. Formulas and sources: docs/analysis-methods.md.
+//! have z = 0). A raked design first takes the z_i through survey's raking residuals
+//! (`svyrecvar`: ten sweeps of z ← z - w⁽ᵐ⁾ · ave(z / w⁽ᵐ⁾, margin m) over the margins, w⁽ᵐ⁾
+//! the weights right after margin m's step of the last raking round). Within a cell every
+//! term of that is a constant shift, so everything here needs only, per cell: its weight, its
+//! count, the domain count m_c, and the domain sums Σy and cross-products Σyyᵀ.
+//! Formulas and sources: docs/analysis-methods.md.
 
-/// One stratum's sums over the domain, for a vector of variables.
+/// A stratum of the design.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StratumSums {
+pub struct DesignStratum {
     /// N_h: the stratum's population in the frame.
     pub population: f64,
-    /// n_h: complete responses in the stratum (in the domain or not).
+    /// n_h: complete responses in the stratum.
     pub sampled: f64,
-    /// m_h: responses in the domain.
+}
+
+/// A cell: responses of one stratum (and one answer to each raking question) that share a
+/// weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignCell {
+    /// Index into [`Design::strata`].
+    pub stratum: usize,
+    /// Complete responses in the cell.
+    pub sampled: f64,
+    pub weight: f64,
+}
+
+/// One post-stratification step of the last raking round, as survey's `rake()` keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RakingStep {
+    /// Each cell's category of this margin (0..categories).
+    pub category: Vec<usize>,
+    pub categories: usize,
+    /// Each cell's weight right after this step.
+    pub weights: Vec<f64>,
+}
+
+/// Strata, cells and (when raked) the raking steps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Design {
+    pub strata: Vec<DesignStratum>,
+    pub cells: Vec<DesignCell>,
+    pub raking: Vec<RakingStep>,
+}
+
+/// survey's `svyrecvar` sweeps the raking residuals ten times.
+const RAKING_SWEEPS: usize = 10;
+
+impl Design {
+    /// The plain stratified design: one cell per stratum, weight N_h / n_h.
+    pub fn stratified(strata: Vec<DesignStratum>) -> Design {
+        let cells = strata
+            .iter()
+            .enumerate()
+            .map(|(h, s)| DesignCell {
+                stratum: h,
+                sampled: s.sampled,
+                weight: if s.sampled > 0.0 {
+                    s.population / s.sampled
+                } else {
+                    0.0
+                },
+            })
+            .collect();
+        Design {
+            strata,
+            cells,
+            raking: Vec::new(),
+        }
+    }
+}
+
+/// One cell's sums over the domain, for a vector of variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSums {
+    /// m_c: responses of the cell in the domain.
     pub domain: f64,
     /// Σ y over the domain, per variable.
     pub sum: Vec<f64>,
@@ -28,23 +95,22 @@ pub struct StratumSums {
     pub cross: Vec<Vec<f64>>,
 }
 
-impl StratumSums {
+impl CellSums {
     /// Sums for one variable.
-    pub fn single(population: f64, sampled: f64, domain: f64, sum: f64, sum_sq: f64) -> Self {
-        StratumSums {
-            population,
-            sampled,
+    pub fn single(domain: f64, sum: f64, sum_sq: f64) -> Self {
+        CellSums {
             domain,
             sum: vec![sum],
             cross: vec![vec![sum_sq]],
         }
     }
 
-    fn weight(&self) -> f64 {
-        if self.sampled > 0.0 {
-            self.population / self.sampled
-        } else {
-            0.0
+    /// A cell with nobody in the domain.
+    pub fn empty(variables: usize) -> Self {
+        CellSums {
+            domain: 0.0,
+            sum: vec![0.0; variables],
+            cross: vec![vec![0.0; variables]; variables],
         }
     }
 }
@@ -55,9 +121,9 @@ pub struct DomainEstimate {
     pub mean: Vec<f64>,
     /// Linearisation covariance of the means, with finite population correction.
     pub cov: Vec<Vec<f64>>,
-    /// Unweighted domain size, Σ m_h.
+    /// Unweighted domain size, Σ m_c.
     pub n: f64,
-    /// Estimated domain population, N̂_D = Σ w_h m_h.
+    /// Estimated domain population, N̂_D = Σ w_c m_c.
     pub weighted_n: f64,
     /// Σ w² over the domain, for Kish's effective sample size.
     pub weight_sq: f64,
@@ -93,53 +159,101 @@ impl DomainEstimate {
     }
 }
 
-/// Estimate the domain means of the variables from each stratum's sums. None if the domain
-/// is empty.
-pub fn domain_estimate(strata: &[StratumSums]) -> Option<DomainEstimate> {
-    let k = strata.iter().map(|s| s.sum.len()).max()?;
-    let weighted_n: f64 = strata.iter().map(|s| s.weight() * s.domain).sum();
-    let n: f64 = strata.iter().map(|s| s.domain).sum();
+/// Estimate the domain means of the variables from each cell's sums (`cells[c]` belongs to
+/// `design.cells[c]`). None if the domain is empty.
+pub fn domain_estimate(design: &Design, cells: &[CellSums]) -> Option<DomainEstimate> {
+    debug_assert_eq!(design.cells.len(), cells.len());
+    let k = cells.iter().map(|s| s.sum.len()).max()?;
+    let weight = |c: usize| design.cells[c].weight;
+    let weighted_n: f64 = cells
+        .iter()
+        .enumerate()
+        .map(|(c, s)| weight(c) * s.domain)
+        .sum();
+    let n: f64 = cells.iter().map(|s| s.domain).sum();
     if weighted_n <= 0.0 || n <= 0.0 {
         return None;
     }
     let mean: Vec<f64> = (0..k)
-        .map(|c| strata.iter().map(|s| s.weight() * s.sum[c]).sum::<f64>() / weighted_n)
+        .map(|v| {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(c, s)| weight(c) * s.sum[v])
+                .sum::<f64>()
+                / weighted_n
+        })
         .collect();
+    // Per cell: Σ_i z_i and Σ_i z_i z_iᵀ before any raking residuals.
+    let totals: Vec<Vec<f64>> = cells
+        .iter()
+        .enumerate()
+        .map(|(c, s)| {
+            let a = weight(c) / weighted_n;
+            (0..k)
+                .map(|v| a * (s.sum[v] - s.domain * mean[v]))
+                .collect()
+        })
+        .collect();
+    let products = |c: usize, u: usize, v: usize| {
+        let s = &cells[c];
+        let a = weight(c) / weighted_n;
+        a * a
+            * (s.cross[u][v] - mean[v] * s.sum[u] - mean[u] * s.sum[v]
+                + s.domain * mean[u] * mean[v])
+    };
+    let shifts = raking_shifts(design, &totals, k);
+
     let mut cov = vec![vec![0.0; k]; k];
     let mut census = true;
-    for s in strata.iter().filter(|s| s.domain > 0.0) {
-        let f = s.sampled / s.population;
-        if f < 1.0 {
+    for (h, stratum) in design.strata.iter().enumerate() {
+        let members: Vec<usize> = (0..cells.len())
+            .filter(|&c| design.cells[c].stratum == h)
+            .collect();
+        let in_domain = members.iter().any(|&c| cells[c].domain > 0.0);
+        let f = stratum.sampled / stratum.population;
+        if in_domain && f < 1.0 {
             census = false;
         }
-        if s.sampled < 2.0 {
-            // A lone response in its stratum: no within-stratum variance can be estimated;
-            // it contributes none (survey's lonely.psu = "certainty"), documented.
+        // A lone response in its stratum: no within-stratum variance can be estimated; it
+        // contributes none (survey's lonely.psu = "certainty"), documented. Without raking, a
+        // stratum outside the domain has z = 0 throughout.
+        if stratum.sampled < 2.0 || (!in_domain && design.raking.is_empty()) {
             continue;
         }
-        let scale = (1.0 - f).max(0.0) * s.sampled / (s.sampled - 1.0);
-        let a = s.weight() / weighted_n;
-        // Σ_i z_ic over the stratum, and Σ_i z_ic z_id.
+        let scale = (1.0 - f).max(0.0) * stratum.sampled / (stratum.sampled - 1.0);
+        let shift = |c: usize, v: usize| shifts.as_ref().map_or(0.0, |s| s[c][v]);
         let total: Vec<f64> = (0..k)
-            .map(|c| a * (s.sum[c] - s.domain * mean[c]))
+            .map(|v| {
+                members
+                    .iter()
+                    .map(|&c| totals[c][v] + design.cells[c].sampled * shift(c, v))
+                    .sum()
+            })
             .collect();
-        for c in 0..k {
-            for d in 0..k {
-                let products = a
-                    * a
-                    * (s.cross[c][d] - mean[d] * s.sum[c] - mean[c] * s.sum[d]
-                        + s.domain * mean[c] * mean[d]);
-                cov[c][d] += scale * (products - total[c] * total[d] / s.sampled);
+        for u in 0..k {
+            for v in 0..k {
+                let squares: f64 = members
+                    .iter()
+                    .map(|&c| {
+                        products(c, u, v)
+                            + shift(c, u) * totals[c][v]
+                            + shift(c, v) * totals[c][u]
+                            + design.cells[c].sampled * shift(c, u) * shift(c, v)
+                    })
+                    .sum();
+                cov[u][v] += scale * (squares - total[u] * total[v] / stratum.sampled);
             }
         }
     }
     let population_var = (0..k)
-        .map(|c| {
-            let squares: f64 = strata
+        .map(|v| {
+            let squares: f64 = cells
                 .iter()
-                .map(|s| {
-                    s.weight()
-                        * (s.cross[c][c] - 2.0 * mean[c] * s.sum[c] + s.domain * mean[c] * mean[c])
+                .enumerate()
+                .map(|(c, s)| {
+                    weight(c)
+                        * (s.cross[v][v] - 2.0 * mean[v] * s.sum[v] + s.domain * mean[v] * mean[v])
                 })
                 .sum();
             if n > 1.0 {
@@ -149,11 +263,22 @@ pub fn domain_estimate(strata: &[StratumSums]) -> Option<DomainEstimate> {
             }
         })
         .collect();
-    let weight_sq = strata
+    let weight_sq = cells
         .iter()
-        .map(|s| s.weight() * s.weight() * s.domain)
+        .enumerate()
+        .map(|(c, s)| weight(c) * weight(c) * s.domain)
         .sum();
-    let strata_present = strata.iter().filter(|s| s.domain > 0.0).count() as f64;
+    let strata_present = design
+        .strata
+        .iter()
+        .enumerate()
+        .filter(|(h, _)| {
+            cells
+                .iter()
+                .enumerate()
+                .any(|(c, s)| design.cells[c].stratum == *h && s.domain > 0.0)
+        })
+        .count() as f64;
     Some(DomainEstimate {
         mean,
         cov,
@@ -164,6 +289,39 @@ pub fn domain_estimate(strata: &[StratumSums]) -> Option<DomainEstimate> {
         census,
         population_var,
     })
+}
+
+/// The constant each cell's z values move by under survey's raking residuals, per variable;
+/// None for a design that is not raked. `totals[c]` is Σ z over cell c.
+fn raking_shifts(design: &Design, totals: &[Vec<f64>], k: usize) -> Option<Vec<Vec<f64>>> {
+    if design.raking.is_empty() {
+        return None;
+    }
+    let cells = &design.cells;
+    let mut shift = vec![vec![0.0; k]; cells.len()];
+    for _ in 0..RAKING_SWEEPS {
+        for step in &design.raking {
+            // ave(z / w, margin): the unweighted mean of z/w over each category's responses.
+            let mut sum = vec![vec![0.0; k]; step.categories];
+            let mut count = vec![0.0; step.categories];
+            for (c, cell) in cells.iter().enumerate() {
+                let g = step.category[c];
+                count[g] += cell.sampled;
+                for v in 0..k {
+                    sum[g][v] += (totals[c][v] + cell.sampled * shift[c][v]) / step.weights[c];
+                }
+            }
+            for (c, cell_shift) in shift.iter_mut().enumerate() {
+                let g = step.category[c];
+                if count[g] > 0.0 {
+                    for v in 0..k {
+                        cell_shift[v] -= step.weights[c] * sum[g][v] / count[g];
+                    }
+                }
+            }
+        }
+    }
+    Some(shift)
 }
 
 /// A 95% (or other) confidence interval.
@@ -267,9 +425,19 @@ mod tests {
     #[test]
     fn full_domain_matches_the_stratified_srs_formula() {
         // Stratum A: y = 1, 2, 3 (N = 10); stratum B: y = 4, 6 (N = 20).
-        let a = StratumSums::single(10.0, 3.0, 3.0, 6.0, 14.0);
-        let b = StratumSums::single(20.0, 2.0, 2.0, 10.0, 52.0);
-        let est = domain_estimate(&[a, b]).unwrap();
+        let design = Design::stratified(vec![
+            DesignStratum {
+                population: 10.0,
+                sampled: 3.0,
+            },
+            DesignStratum {
+                population: 20.0,
+                sampled: 2.0,
+            },
+        ]);
+        let a = CellSums::single(3.0, 6.0, 14.0);
+        let b = CellSums::single(2.0, 10.0, 52.0);
+        let est = domain_estimate(&design, &[a, b]).unwrap();
         let expected_mean = (10.0 * 2.0 + 20.0 * 5.0) / 30.0;
         assert!((est.mean[0] - expected_mean).abs() < 1e-12);
         let var_a = (1.0 / 9.0) * (1.0 - 0.3) * 1.0 / 3.0; // s² = 1
@@ -280,8 +448,12 @@ mod tests {
 
     #[test]
     fn a_census_stratum_has_no_sampling_error() {
-        let all = StratumSums::single(4.0, 4.0, 4.0, 3.0, 3.0);
-        let est = domain_estimate(&[all]).unwrap();
+        let design = Design::stratified(vec![DesignStratum {
+            population: 4.0,
+            sampled: 4.0,
+        }]);
+        let all = CellSums::single(4.0, 3.0, 3.0);
+        let est = domain_estimate(&design, &[all]).unwrap();
         assert_eq!(est.cov[0][0], 0.0);
         assert!(est.census);
         let ci = proportion_interval(0.75, 0.0, 3.0, 4.0, true, IntervalMethod::Logit, 0.95);

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::chisq::{rao_scott, StratumCounts};
+use crate::chisq::rao_scott;
 use crate::design::{
-    domain_estimate, mean_interval, proportion_interval, DomainEstimate, IntervalMethod,
-    StratumSums,
+    domain_estimate, mean_interval, proportion_interval, CellSums, Design, DomainEstimate,
+    IntervalMethod,
 };
 
 /// The `stratum` of the rows for all strata together.
@@ -55,26 +55,43 @@ pub struct TestRow {
     pub reason: String,
 }
 
-/// What every estimate needs about the strata.
+/// What every estimate needs about the strata and cells.
 #[derive(Debug, Clone)]
 pub struct Strata {
-    /// Stratum codes with at least one complete response, in the stratum question's order.
+    /// Stratum codes with at least one complete response, in the stratum question's order
+    /// (the order of `design.strata`).
     pub codes: Vec<String>,
-    pub population: BTreeMap<String, f64>,
-    pub sampled: BTreeMap<String, f64>,
+    /// Cell keys, in the order of `design.cells`.
+    pub cells: Vec<String>,
+    pub design: Design,
     pub level: f64,
     pub method: IntervalMethod,
 }
 
 impl Strata {
-    fn sums(&self, stratum: &str, domain: f64, sum: Vec<f64>, cross: Vec<Vec<f64>>) -> StratumSums {
-        StratumSums {
-            population: self.population.get(stratum).copied().unwrap_or(0.0),
-            sampled: self.sampled.get(stratum).copied().unwrap_or(0.0),
-            domain,
-            sum,
-            cross,
-        }
+    /// Sums for every cell of the design: `sums(cell key)` for cells of `members`, nothing
+    /// for the rest (they still matter to a raked design's variance).
+    pub fn cell_sums(&self, members: &[String], sums: impl Fn(&str) -> CellSums) -> Vec<CellSums> {
+        let all: Vec<CellSums> = self.cells.iter().map(|key| sums(key)).collect();
+        let k = all.first().map_or(1, |s| s.sum.len());
+        all.into_iter()
+            .zip(&self.design.cells)
+            .map(|(s, cell)| {
+                if members.contains(&self.codes[cell.stratum]) {
+                    s
+                } else {
+                    CellSums::empty(k)
+                }
+            })
+            .collect()
+    }
+
+    /// The weight of a cell's responses.
+    pub fn weight(&self, cell: &str) -> f64 {
+        self.cells
+            .iter()
+            .position(|c| c == cell)
+            .map_or(0.0, |c| self.design.cells[c].weight)
     }
 
     /// The strata of each row: every stratum together, then each alone.
@@ -178,19 +195,16 @@ pub fn proportions(
     let mut rows = Vec::new();
     for option in options {
         for (label, members) in strata.row_strata() {
-            let sums: Vec<StratumSums> = members
-                .iter()
-                .map(|h| {
-                    let domain: f64 = base.iter().map(|b| count(h, b)).sum();
-                    let k = if base.contains(option) {
-                        count(h, option)
-                    } else {
-                        0.0
-                    };
-                    strata.sums(h, domain, vec![k], vec![vec![k]])
-                })
-                .collect();
-            let mut estimate = match domain_estimate(&sums) {
+            let sums = strata.cell_sums(&members, |cell| {
+                let domain: f64 = base.iter().map(|b| count(cell, b)).sum();
+                let k = if base.contains(option) {
+                    count(cell, option)
+                } else {
+                    0.0
+                };
+                CellSums::single(domain, k, k)
+            });
+            let mut estimate = match domain_estimate(&strata.design, &sums) {
                 Some(est) => proportion_row(question, option, &label, &est, 0, strata),
                 None => row(question, option, &label, 0.0),
             };
@@ -222,28 +236,24 @@ pub fn likert_summaries(
     let bottom: Vec<&String> = scale.iter().take(2.min(k)).collect();
     let mut rows = Vec::new();
     for (label, members) in strata.row_strata() {
-        let sums: Vec<StratumSums> = members
-            .iter()
-            .map(|h| {
-                let domain: f64 = scale.iter().map(|c| count(h, c)).sum();
-                let positive: f64 = top.iter().map(|c| count(h, c)).sum();
-                let negative: f64 = bottom.iter().map(|c| count(h, c)).sum();
-                // Positive and negative never overlap (a scale of 2 or 3 points excepted,
-                // where the top two and bottom two share a point: cross-product counted).
-                let both: f64 = top
-                    .iter()
-                    .filter(|c| bottom.contains(c))
-                    .map(|c| count(h, c))
-                    .sum();
-                strata.sums(
-                    h,
-                    domain,
-                    vec![positive, negative],
-                    vec![vec![positive, both], vec![both, negative]],
-                )
-            })
-            .collect();
-        let Some(est) = domain_estimate(&sums) else {
+        let sums = strata.cell_sums(&members, |cell| {
+            let domain: f64 = scale.iter().map(|c| count(cell, c)).sum();
+            let positive: f64 = top.iter().map(|c| count(cell, c)).sum();
+            let negative: f64 = bottom.iter().map(|c| count(cell, c)).sum();
+            // Positive and negative never overlap (a scale of 2 or 3 points excepted,
+            // where the top two and bottom two share a point: cross-product counted).
+            let both: f64 = top
+                .iter()
+                .filter(|c| bottom.contains(c))
+                .map(|c| count(cell, c))
+                .sum();
+            CellSums {
+                domain,
+                sum: vec![positive, negative],
+                cross: vec![vec![positive, both], vec![both, negative]],
+            }
+        });
+        let Some(est) = domain_estimate(&strata.design, &sums) else {
             for option in ["_positive", "_negative", "_net", "_mean"] {
                 rows.push(row(question, option, &label, 0.0));
             }
@@ -286,7 +296,7 @@ pub fn likert_summaries(
     rows
 }
 
-/// The mean of a numeric variable, for every stratum and all together; sums per stratum are
+/// The mean of a numeric variable, for every stratum and all together; sums per cell are
 /// (count, Σx, Σx²).
 pub fn numeric_mean(
     question: &str,
@@ -298,14 +308,11 @@ pub fn numeric_mean(
         .row_strata()
         .into_iter()
         .map(|(label, members)| {
-            let per_stratum: Vec<StratumSums> = members
-                .iter()
-                .map(|h| {
-                    let (n, s, q) = sums.get(h).copied().unwrap_or((0.0, 0.0, 0.0));
-                    strata.sums(h, n, vec![s], vec![vec![q]])
-                })
-                .collect();
-            match domain_estimate(&per_stratum) {
+            let per_cell = strata.cell_sums(&members, |cell| {
+                let (n, s, q) = sums.get(cell).copied().unwrap_or((0.0, 0.0, 0.0));
+                CellSums::single(n, s, q)
+            });
+            match domain_estimate(&strata.design, &per_cell) {
                 Some(est) => mean_row(question, option, &label, &est, strata),
                 None => row(question, option, &label, 0.0),
             }
@@ -313,17 +320,24 @@ pub fn numeric_mean(
         .collect()
 }
 
-/// Quartiles within one stratum, where every response has the same weight: the smallest value
-/// whose cumulative share reaches p (the inverse of the empirical distribution function).
-pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
+/// A quantile of weighted values sorted by value: the smallest value whose cumulative weight
+/// share reaches p, the inverse of the weighted empirical distribution function (survey's
+/// `svyquantile` with `qrule = "math"`).
+pub fn quantile(sorted: &[(f64, f64)], p: f64) -> Option<f64> {
+    let total: f64 = sorted.iter().map(|(_, w)| w).sum();
+    if sorted.is_empty() || total <= 0.0 {
         return None;
     }
-    let n = sorted.len() as f64;
-    // Cumulative share of value i (1-based) is i/n; the first with i/n >= p, allowing for
-    // rounding in i/n.
-    let index = ((p * n) - 1e-9).ceil().max(1.0) as usize;
-    sorted.get(index.min(sorted.len()) - 1).copied()
+    let mut cumulative = 0.0;
+    for (i, (value, weight)) in sorted.iter().enumerate() {
+        cumulative += weight;
+        // Tied values count together; allow for rounding in the running share.
+        let tied_next = sorted.get(i + 1).is_some_and(|(next, _)| next == value);
+        if !tied_next && cumulative / total >= p - 1e-9 {
+            return Some(*value);
+        }
+    }
+    sorted.last().map(|(v, _)| *v)
 }
 
 /// The Rao-Scott test of association between stratum and the codes of a question.
@@ -333,20 +347,24 @@ pub fn association(
     counts: &BTreeMap<String, BTreeMap<String, f64>>,
     strata: &Strata,
 ) -> TestRow {
-    let table: Vec<StratumCounts> = strata
-        .codes
+    let table: Vec<Vec<f64>> = strata
+        .cells
         .iter()
-        .map(|h| StratumCounts {
-            population: strata.population.get(h).copied().unwrap_or(0.0),
-            sampled: strata.sampled.get(h).copied().unwrap_or(0.0),
-            counts: codes
+        .map(|cell| {
+            codes
                 .iter()
-                .map(|c| counts.get(h).and_then(|m| m.get(c)).copied().unwrap_or(0.0))
-                .collect(),
+                .map(|c| {
+                    counts
+                        .get(cell)
+                        .and_then(|m| m.get(c))
+                        .copied()
+                        .unwrap_or(0.0)
+                })
+                .collect()
         })
         .collect();
-    let n: f64 = table.iter().flat_map(|s| s.counts.iter()).sum();
-    let result = rao_scott(&table);
+    let n: f64 = table.iter().flatten().sum();
+    let result = rao_scott(&strata.design, &table);
     TestRow {
         question_id: question.to_owned(),
         test: "rao_scott_f".to_owned(),
@@ -391,12 +409,16 @@ mod tests {
 
     #[test]
     fn quantiles_invert_the_empirical_distribution() {
-        let x = [1.0, 2.0, 3.0, 4.0];
+        let x = [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0), (4.0, 2.0)];
         assert_eq!(quantile(&x, 0.25), Some(1.0));
         assert_eq!(quantile(&x, 0.5), Some(2.0));
         assert_eq!(quantile(&x, 0.75), Some(3.0));
         assert_eq!(quantile(&x, 0.76), Some(4.0));
         assert_eq!(quantile(&[], 0.5), None);
+        // Weighted: 1 carries 3/4 of the weight; ties count together.
+        let weighted = [(1.0, 3.0), (2.0, 0.5), (2.0, 0.5)];
+        assert_eq!(quantile(&weighted, 0.75), Some(1.0));
+        assert_eq!(quantile(&weighted, 0.76), Some(2.0));
     }
 
     /// Worked example: items (1,2), (2,3), (3,5): item variances 1 and 7/3, total (3,5,8)

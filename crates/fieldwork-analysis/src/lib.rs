@@ -6,6 +6,7 @@ pub mod disclosure;
 mod estimates;
 mod load;
 pub mod plan;
+pub mod weighting;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -14,13 +15,15 @@ use fieldwork_store::{Store, StoreError};
 use fieldwork_survey::{QuestionKind, SurveyDefinition};
 use serde::Serialize;
 
-pub use chisq::{rao_scott, RaoScott, StratumCounts};
+pub use chisq::{rao_scott, RaoScott};
 pub use design::{
-    domain_estimate, proportion_interval, DomainEstimate, Interval, IntervalMethod, StratumSums,
+    domain_estimate, proportion_interval, CellSums, Design, DesignCell, DesignStratum,
+    DomainEstimate, Interval, IntervalMethod,
 };
 pub use estimates::{EstimateRow, TestRow, ALL_STRATA};
 pub use load::{load_responses, ResponseFrame};
 pub use plan::{Plan, PlanError};
+pub use weighting::{CellWeight, WeightingReport};
 
 /// What can stop an analysis.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,8 @@ pub enum AnalysisError {
     NotStratified,
     #[error("a stratum is coded `{0}`, which the outputs use for all strata together")]
     ReservedStratum(String),
+    #[error("cannot weight the responses: {0}")]
+    Weighting(String),
     #[error("a stored response's answers do not parse: {0}")]
     CorruptAnswers(String),
     #[error("dataframe: {0}")]
@@ -115,6 +120,7 @@ pub struct Analysis {
     pub estimates: Vec<EstimateRow>,
     pub tests: Vec<TestRow>,
     pub response_rates: Vec<StratumResponses>,
+    pub weighting: WeightingReport,
 }
 
 /// Analyse every complete response of survey `slug` (all versions, laid out by the latest)
@@ -122,7 +128,7 @@ pub struct Analysis {
 pub fn analyze(store: &Store, slug: &str, plan: &Plan) -> Result<Analysis, AnalysisError> {
     let survey = store.latest_survey(slug)?;
     let definition = &survey.definition;
-    let loaded = load_responses(store, slug, definition)?;
+    let loaded = load_responses(store, slug, definition, &plan.raking_questions())?;
     let mut analysis = estimate(definition, &loaded, plan)?;
     analysis.response_rates = fieldwork_progress(store, slug)?;
     Ok(analysis)
@@ -141,20 +147,30 @@ pub fn estimate(
     if let Some(reserved) = definition.strata().iter().find(|c| c.code == ALL_STRATA) {
         return Err(AnalysisError::ReservedStratum(reserved.code.clone()));
     }
+    let sampled_strata: Vec<(String, f64, f64)> = definition
+        .strata()
+        .iter()
+        .filter_map(|c| {
+            let sampled = loaded.sampled.get(&c.code).copied().filter(|n| *n > 0.0)?;
+            let population = stratification.frame.population.get(&c.code).copied()? as f64;
+            Some((c.code.clone(), population, sampled))
+        })
+        .collect();
+    if let Some((code, _)) = loaded
+        .sampled
+        .iter()
+        .find(|(code, _)| !sampled_strata.iter().any(|(c, _, _)| c == *code))
+    {
+        return Err(AnalysisError::Weighting(format!(
+            "responses come from stratum `{code}`, which has no population in the survey's frame"
+        )));
+    }
+    let (design, cells, weighting) =
+        weighting::weigh(&sampled_strata, &loaded.cells, &plan.weighting)?;
     let strata = estimates::Strata {
-        codes: definition
-            .strata()
-            .iter()
-            .map(|c| c.code.clone())
-            .filter(|c| loaded.sampled.get(c).is_some_and(|n| *n > 0.0))
-            .collect(),
-        population: stratification
-            .frame
-            .population
-            .iter()
-            .map(|(k, v)| (k.clone(), *v as f64))
-            .collect(),
-        sampled: loaded.sampled.clone(),
+        codes: sampled_strata.iter().map(|(c, _, _)| c.clone()).collect(),
+        cells,
+        design,
         level: plan.confidence_level,
         method: plan.interval.method(),
     };
@@ -259,25 +275,12 @@ pub fn estimate(
                         row.table = "proportion";
                         if let (Some(p), Some(se)) = (row.estimate, row.se) {
                             let per = strata_of(&row.stratum, &strata);
-                            let sums: Vec<StratumSums> = per
-                                .iter()
-                                .map(|h| {
-                                    let (n, s, q) =
-                                        sums[column].get(h).copied().unwrap_or((0.0, 0.0, 0.0));
-                                    StratumSums {
-                                        population: strata
-                                            .population
-                                            .get(h)
-                                            .copied()
-                                            .unwrap_or(0.0),
-                                        sampled: strata.sampled.get(h).copied().unwrap_or(0.0),
-                                        domain: n,
-                                        sum: vec![s],
-                                        cross: vec![vec![q]],
-                                    }
-                                })
-                                .collect();
-                            if let Some(est) = domain_estimate(&sums) {
+                            let cell_sums = strata.cell_sums(&per, |cell| {
+                                let (n, s, q) =
+                                    sums[column].get(cell).copied().unwrap_or((0.0, 0.0, 0.0));
+                                CellSums::single(n, s, q)
+                            });
+                            if let Some(est) = domain_estimate(&strata.design, &cell_sums) {
                                 let ci = proportion_interval(
                                     p,
                                     se,
@@ -299,7 +302,10 @@ pub fn estimate(
                 let sums = load::numeric_sums(frame, &[id.to_owned()])?;
                 rows.extend(estimates::numeric_mean(id, "_mean", &sums[id], &strata));
                 for stratum in &strata.codes {
-                    let values = load::sorted_values(frame, id, stratum)?;
+                    let values: Vec<(f64, f64)> = load::sorted_values(frame, id, stratum)?
+                        .into_iter()
+                        .map(|(value, cell)| (value, strata.weight(&cell)))
+                        .collect();
                     for (option, p) in [("_q1", 0.25), ("_median", 0.5), ("_q3", 0.75)] {
                         rows.push(EstimateRow {
                             question_id: id.to_owned(),
@@ -338,6 +344,7 @@ pub fn estimate(
         estimates: rows,
         tests,
         response_rates: Vec::new(),
+        weighting,
     })
 }
 
@@ -388,7 +395,8 @@ fn likert_rows(
 }
 
 impl Analysis {
-    /// Write `estimates.csv`, `estimates.json`, `tests.csv` and `response_rates.csv` to `dir`.
+    /// Write `estimates.csv`, `estimates.json`, `tests.csv`, `response_rates.csv`,
+    /// `weights.csv` (one row per cell) and `weighting.json` to `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), AnalysisError> {
         let failed = |path: &Path, e: &dyn std::fmt::Display| AnalysisError::Write {
             path: path.display().to_string(),
@@ -401,6 +409,12 @@ impl Analysis {
             .map_err(|e| failed(&dir.join("tests.csv"), &e))?;
         write_csv(&dir.join("response_rates.csv"), &self.response_rates)
             .map_err(|e| failed(&dir.join("response_rates.csv"), &e))?;
+        write_csv(&dir.join("weights.csv"), &self.weighting.cells)
+            .map_err(|e| failed(&dir.join("weights.csv"), &e))?;
+        let summary = serde_json::to_string_pretty(&self.weighting)
+            .map_err(|e| failed(&dir.join("weighting.json"), &e))?;
+        std::fs::write(dir.join("weighting.json"), summary + "\n")
+            .map_err(|e| failed(&dir.join("weighting.json"), &e))?;
         let json = serde_json::to_string_pretty(&self.estimates)
             .map_err(|e| failed(&dir.join("estimates.json"), &e))?;
         std::fs::write(dir.join("estimates.json"), json + "\n")

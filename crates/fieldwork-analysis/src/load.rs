@@ -11,6 +11,10 @@ use crate::AnalysisError;
 
 /// The name of the stratum column.
 pub const STRATUM: &str = "_stratum";
+/// The name of the cell column: the stratum, followed by the answer to each raking question
+/// (joined by [`CELL_SEPARATOR`]). Responses of a cell share a weight.
+pub const CELL: &str = "_cell";
+pub const CELL_SEPARATOR: char = '\u{1f}';
 
 /// A variable's column name: `question`, `question.item` for grid items, and a suffix for
 /// derived columns (`#score` for a Likert point's position, `#scale` for a grid's scale score,
@@ -31,6 +35,18 @@ pub struct ResponseFrame {
     pub frame: DataFrame,
     /// Complete responses per stratum code (n_h).
     pub sampled: BTreeMap<String, f64>,
+    /// Complete responses per cell key.
+    pub cells: BTreeMap<String, f64>,
+}
+
+/// The cell key of a stratum and the answers to the raking questions.
+pub fn cell_key(stratum: &str, codes: &[&str]) -> String {
+    let mut key = stratum.to_owned();
+    for code in codes {
+        key.push(CELL_SEPARATOR);
+        key.push_str(code);
+    }
+    key
 }
 
 enum Builder {
@@ -40,13 +56,19 @@ enum Builder {
 
 /// Read every complete response of `slug` (all versions) through the store, laid out by
 /// `definition` (normally the latest version). Free text is not loaded: it is never analysed.
+/// Each response's cell is its stratum and its answers to `raking_questions` (single
+/// choice), every one of which it must have answered.
 pub fn load_responses(
     store: &Store,
     slug: &str,
     definition: &SurveyDefinition,
+    raking_questions: &[String],
 ) -> Result<ResponseFrame, AnalysisError> {
     // Column order and builders, from the definition.
-    let mut columns: Vec<(String, Builder)> = vec![(STRATUM.to_owned(), Builder::Text(Vec::new()))];
+    let mut columns: Vec<(String, Builder)> = vec![
+        (STRATUM.to_owned(), Builder::Text(Vec::new())),
+        (CELL.to_owned(), Builder::Text(Vec::new())),
+    ];
     for question in definition.questions() {
         match &question.kind {
             QuestionKind::SingleChoice { .. } => {
@@ -90,6 +112,8 @@ pub fn load_responses(
             .map(|p| (p + 1) as f64)
     };
     let mut sampled: BTreeMap<String, f64> = BTreeMap::new();
+    let mut cells: BTreeMap<String, f64> = BTreeMap::new();
+    let mut unanswered: BTreeMap<&str, u64> = BTreeMap::new();
     let mut rows = 0usize;
     let result = store.for_each_response(slug, &ResponseFilter::default(), |response| {
         let Some(stratum) = response.stratum else {
@@ -98,11 +122,24 @@ pub fn load_responses(
         let answers: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&response.answers)
                 .map_err(|e| AnalysisError::CorruptAnswers(e.to_string()))?;
+        let mut codes = Vec::with_capacity(raking_questions.len());
+        for question in raking_questions {
+            match answers.get(question).and_then(|a| a.as_str()) {
+                Some(code) => codes.push(code),
+                None => *unanswered.entry(question.as_str()).or_default() += 1,
+            }
+        }
+        if codes.len() < raking_questions.len() {
+            return Ok(());
+        }
+        let cell = cell_key(&stratum, &codes);
+        *cells.entry(cell.clone()).or_default() += 1.0;
         *sampled.entry(stratum.clone()).or_default() += 1.0;
         rows += 1;
         // Every column gets a value (or null) for this row.
         let mut values: Vec<Option<Value>> = vec![None; columns.len()];
         values[0] = Some(Value::Text(stratum));
+        values[1] = Some(Value::Text(cell));
         for question in definition.questions() {
             let answer = answers.get(&question.id);
             match (&question.kind, answer) {
@@ -166,6 +203,12 @@ pub fn load_responses(
         Ok::<(), AnalysisError>(())
     })?;
     result?;
+    if let Some((question, count)) = unanswered.into_iter().next() {
+        return Err(AnalysisError::Weighting(format!(
+            "raking on `{question}` needs every response to answer it, and {count} complete \
+             responses did not; choose a required question or leave it out of the plan's margins"
+        )));
+    }
     let series: Vec<Column> = columns
         .into_iter()
         .map(|(name, builder)| match builder {
@@ -174,7 +217,11 @@ pub fn load_responses(
         })
         .collect();
     let frame = DataFrame::new(rows, series)?;
-    Ok(ResponseFrame { frame, sampled })
+    Ok(ResponseFrame {
+        frame,
+        sampled,
+        cells,
+    })
 }
 
 #[derive(Clone)]
@@ -186,7 +233,7 @@ enum Value {
 /// A stratum's count of non-null values, Σx and Σx².
 pub type Sums = (f64, f64, f64);
 
-/// Per stratum: count of non-null values, Σx and Σx², for each numeric column.
+/// Per cell: count of non-null values, Σx and Σx², for each numeric column.
 pub fn numeric_sums(
     frame: &DataFrame,
     columns: &[String],
@@ -215,10 +262,10 @@ pub fn numeric_sums(
     let out = frame
         .clone()
         .lazy()
-        .group_by([col(STRATUM)])
+        .group_by([col(CELL)])
         .agg(aggs)
         .collect()?;
-    let strata = out.column(STRATUM)?.str()?.clone();
+    let strata = out.column(CELL)?.str()?.clone();
     let mut result: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
     for (i, name) in columns.iter().enumerate() {
         let n = out.column(&format!("n{i}"))?.f64()?.clone();
@@ -241,7 +288,7 @@ pub fn numeric_sums(
     Ok(result)
 }
 
-/// Per stratum, how many chose each code of a categorical column (nulls left out).
+/// Per cell, how many chose each code of a categorical column (nulls left out).
 pub fn code_counts(
     frame: &DataFrame,
     column: &str,
@@ -250,10 +297,10 @@ pub fn code_counts(
         .clone()
         .lazy()
         .filter(col(column).is_not_null())
-        .group_by([col(STRATUM), col(column)])
+        .group_by([col(CELL), col(column)])
         .agg([len().cast(DataType::Float64).alias("_count")])
         .collect()?;
-    let strata = out.column(STRATUM)?.str()?.clone();
+    let strata = out.column(CELL)?.str()?.clone();
     let codes = out.column(column)?.str()?.clone();
     let counts = out.column("_count")?.f64()?.clone();
     let mut result: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
@@ -270,20 +317,27 @@ pub fn code_counts(
     Ok(result)
 }
 
-/// The values of a numeric column in one stratum, sorted, nulls left out (for quantiles).
+/// The values of a numeric column in one stratum with each one's cell, sorted by value, nulls
+/// left out (for quantiles).
 pub fn sorted_values(
     frame: &DataFrame,
     column: &str,
     stratum: &str,
-) -> Result<Vec<f64>, AnalysisError> {
+) -> Result<Vec<(f64, String)>, AnalysisError> {
     let out = frame
         .clone()
         .lazy()
         .filter(col(STRATUM).eq(lit(stratum)).and(col(column).is_not_null()))
-        .select([col(column)])
+        .select([col(column), col(CELL)])
         .sort([column], SortMultipleOptions::default())
         .collect()?;
-    Ok(out.column(column)?.f64()?.into_no_null_iter().collect())
+    let values = out.column(column)?.f64()?.clone();
+    let cells = out.column(CELL)?.str()?.clone();
+    Ok(values
+        .iter()
+        .zip(cells.iter())
+        .filter_map(|(v, c)| Some((v?, c?.to_owned())))
+        .collect())
 }
 
 /// Rows of one stratum where every listed numeric column is non-null, as a matrix of rows.

@@ -1,5 +1,7 @@
 //! The analysis plan: what a report publishes, and how (`analysis/*.toml`).
 
+use std::collections::BTreeMap;
+
 use fieldwork_survey::{QuestionKind, SurveyDefinition};
 use serde::Deserialize;
 
@@ -31,6 +33,63 @@ pub struct Plan {
     /// Fieldwork dates, for the methodology section.
     #[serde(default)]
     pub fieldwork: Option<String>,
+    /// Weighting beyond post-stratification to the frame.
+    #[serde(default)]
+    pub weighting: Weighting,
+}
+
+/// Raking to population margins besides the strata (survey's `rake()`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Weighting {
+    /// Most raking rounds (rake()'s `maxit`).
+    #[serde(default = "default_max_iterations")]
+    pub max_iterations: u32,
+    /// Converged when no cell's weighted count moves by this much in a round (rake()'s
+    /// `epsilon`, in weighted respondents).
+    #[serde(default = "default_epsilon")]
+    pub epsilon: f64,
+    /// Margins to rake to, after the strata.
+    #[serde(default, rename = "rake")]
+    pub margins: Vec<Margin>,
+}
+
+impl Default for Weighting {
+    fn default() -> Self {
+        Weighting {
+            max_iterations: default_max_iterations(),
+            epsilon: default_epsilon(),
+            margins: Vec::new(),
+        }
+    }
+}
+
+/// A population margin: how many members of the population gave each answer to a single
+/// choice question, overall or within each stratum.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Margin {
+    pub question: String,
+    pub population: MarginPopulation,
+    /// Where the figures come from, for the methodology.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// `{ code = count }`, or within strata `{ stratum = { code = count } }`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum MarginPopulation {
+    Overall(BTreeMap<String, f64>),
+    WithinStratum(BTreeMap<String, BTreeMap<String, f64>>),
+}
+
+fn default_max_iterations() -> u32 {
+    10
+}
+
+fn default_epsilon() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -98,6 +157,7 @@ impl Plan {
             interval: IntervalChoice::Logit,
             benchmarks: Vec::new(),
             fieldwork: None,
+            weighting: Weighting::default(),
         }
     }
 
@@ -147,6 +207,7 @@ impl Plan {
                 })
             }
         };
+        self.check_weighting(definition)?;
         for benchmark in &self.benchmarks {
             check_option(&benchmark.question, &benchmark.option)?;
             if !(0.0..=1.0).contains(&benchmark.value) {
@@ -157,6 +218,86 @@ impl Plan {
             }
         }
         Ok(())
+    }
+
+    fn check_weighting(&self, definition: &SurveyDefinition) -> Result<(), PlanError> {
+        let weighting = &self.weighting;
+        if weighting.max_iterations == 0 || weighting.max_iterations > 1000 {
+            return Err(PlanError::Invalid(format!(
+                "weighting.max_iterations must be between 1 and 1000, not {}",
+                weighting.max_iterations
+            )));
+        }
+        if !(weighting.epsilon.is_finite() && weighting.epsilon > 0.0) {
+            return Err(PlanError::Invalid(format!(
+                "weighting.epsilon must be a positive number, not {}",
+                weighting.epsilon
+            )));
+        }
+        let strata: Vec<&str> = definition
+            .strata()
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect();
+        let stratum_question = definition
+            .stratification
+            .as_ref()
+            .map(|s| s.question.as_str());
+        for margin in &weighting.margins {
+            let question = definition
+                .question(&margin.question)
+                .ok_or_else(|| PlanError::UnknownQuestion(margin.question.clone()))?;
+            if !matches!(question.kind, QuestionKind::SingleChoice { .. })
+                || Some(question.id.as_str()) == stratum_question
+            {
+                return Err(PlanError::Invalid(format!(
+                    "raking margin `{}` must be a single choice question other than the stratum",
+                    margin.question
+                )));
+            }
+            let codes = question.offered_codes();
+            let check_counts = |counts: &BTreeMap<String, f64>| -> Result<(), PlanError> {
+                for (code, count) in counts {
+                    if !codes.contains(&code.as_str()) {
+                        return Err(PlanError::UnknownOption {
+                            question: margin.question.clone(),
+                            option: code.clone(),
+                        });
+                    }
+                    if !(count.is_finite() && *count >= 0.0) {
+                        return Err(PlanError::Invalid(format!(
+                            "raking margin `{}` gives `{code}` a population of {count}",
+                            margin.question
+                        )));
+                    }
+                }
+                Ok(())
+            };
+            match &margin.population {
+                MarginPopulation::Overall(counts) => check_counts(counts)?,
+                MarginPopulation::WithinStratum(by_stratum) => {
+                    for (stratum, counts) in by_stratum {
+                        if !strata.contains(&stratum.as_str()) {
+                            return Err(PlanError::Invalid(format!(
+                                "raking margin `{}` names stratum `{stratum}`, which the survey does not have",
+                                margin.question
+                            )));
+                        }
+                        check_counts(counts)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The questions the plan rakes to, in order.
+    pub fn raking_questions(&self) -> Vec<String> {
+        self.weighting
+            .margins
+            .iter()
+            .map(|m| m.question.clone())
+            .collect()
     }
 
     /// The questions to estimate, in order.
