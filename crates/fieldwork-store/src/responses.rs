@@ -263,6 +263,49 @@ impl Store {
         Ok(all)
     }
 
+    /// Responses per stratum and completeness among those `filter` lets through (what
+    /// [`Store::for_each_response`] with the same filter would read).
+    pub fn count_matching_responses(
+        &self,
+        slug: &str,
+        filter: &ResponseFilter,
+    ) -> Result<Vec<StratumCount>, StoreError> {
+        let rows: Vec<(Option<String>, bool, i64)> = with_connection!(self, |conn| {
+            let mut query = responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .group_by((responses::stratum, responses::complete))
+                .select((
+                    responses::stratum,
+                    responses::complete,
+                    diesel::dsl::count_star(),
+                ))
+                .order((responses::stratum.asc(), responses::complete.asc()))
+                .into_boxed();
+            if !filter.include_partial {
+                query = query.filter(responses::complete.eq(true));
+            }
+            if let Some(stratum) = &filter.stratum {
+                query = query.filter(responses::stratum.eq(stratum.clone()));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(responses::updated_at.ge(since));
+            }
+            if let Some(version) = filter.version {
+                query = query.filter(surveys::version.eq(version as i32));
+            }
+            query.load(conn)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(stratum, complete, count)| StratumCount {
+                stratum,
+                complete,
+                count,
+            })
+            .collect())
+    }
+
     /// Responses per stratum and completeness, over every version of a survey.
     pub fn count_responses(&self, slug: &str) -> Result<Vec<StratumCount>, StoreError> {
         let rows: Vec<(Option<String>, bool, i64)> = with_connection!(self, |conn| {
