@@ -278,7 +278,8 @@ pub(super) fn r(
 
 fw_label <- function(y, x, label) {
   attr(y, "label") <- label
-  attr(y, "not_shown") <- which(x == ".n")
+  hidden <- which(x == ".n")
+  if (length(hidden)) attr(y, "not_shown") <- hidden
   y
 }
 fw_check <- function(x, ok, name) {
