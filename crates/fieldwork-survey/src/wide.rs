@@ -581,6 +581,7 @@ fn read_header(
 ) -> Vec<(String, Target)> {
     let mut columns = Vec::with_capacity(record.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unnamed = false;
     for (index, field) in record.iter().enumerate() {
         let position = (index + 1).to_string();
         // A byte-order mark (written for Excel) is not part of the first name.
@@ -593,11 +594,13 @@ fn read_header(
             Ok(name) => name.trim().to_owned(),
             Err(e) => {
                 problems.add(1, Some(&position), not_utf8(e));
+                unnamed = true;
                 continue;
             }
         };
         if name.is_empty() {
             problems.add(1, Some(&position), "the column has no name");
+            unnamed = true;
             continue;
         }
         if name.len() > 200 {
@@ -639,6 +642,10 @@ fn read_header(
             Some(target) => columns.push((name, target)),
             None => problems.add(1, Some(&name), unknown_column(layout, &name)),
         }
+    }
+    if unnamed {
+        // A column without a readable name may be the one that looks missing.
+        return columns;
     }
     let present: HashSet<usize> = columns
         .iter()
