@@ -530,7 +530,7 @@ pub(super) fn spss(
     let _ = writeln!(
         s,
         "* SPSS syntax written by fieldwork for {}.",
-        one_line(&heading(definition, options)).replace('.', "")
+        one_line(&heading(definition, options))
     );
     s.push_str(
         "* Coded answers become labelled numbers (1, 2, ... in the survey's order), multi-choice options 0/1.
