@@ -34,23 +34,32 @@ pub(super) fn wide(
     }
     let mut writer = csv_writer(out);
     writer.write_record(layout.header())?;
+    // Weights as written, once per stratum; a time as written, once per distinct time
+    // (responses stored in one batch share theirs).
+    let weights: std::collections::BTreeMap<String, String> = weights
+        .into_iter()
+        .map(|(stratum, weight)| (stratum, weight.to_string()))
+        .collect();
+    let mut last_time: Option<(chrono::NaiveDateTime, String)> = None;
     let mut record = csv::StringRecord::new();
-    let mut number = String::new();
     let count = for_each_response(store, &layout, options, |response, answers| {
         record.clear();
         for (column, _) in layout.meta() {
             match column {
                 MetaColumn::ResponseId => record.push_field(&response.public_id),
                 MetaColumn::SurveyVersion => {
-                    number.clear();
-                    number.push_str(&response.survey_version.to_string());
-                    record.push_field(&number);
+                    record.push_field(&response.survey_version.to_string())
                 }
                 MetaColumn::Stratum => {
                     record.push_field(&escape_cell(response.stratum.as_deref().unwrap_or("")))
                 }
                 MetaColumn::SubmittedAt => match response.submitted_at {
-                    Some(at) => record.push_field(&timestamp(at)),
+                    Some(at) => {
+                        if last_time.as_ref().is_none_or(|(t, _)| *t != at) {
+                            last_time = Some((at, timestamp(at)));
+                        }
+                        record.push_field(last_time.as_ref().map_or("", |(_, s)| s.as_str()));
+                    }
                     None => record.push_field(""),
                 },
                 MetaColumn::Weight => {
@@ -59,10 +68,7 @@ pub(super) fn wide(
                         .as_ref()
                         .filter(|_| response.complete)
                         .and_then(|s| weights.get(s));
-                    match weight {
-                        Some(w) => record.push_field(&w.to_string()),
-                        None => record.push_field(""),
-                    }
+                    record.push_field(weight.map_or("", String::as_str));
                 }
                 MetaColumn::Complete => {
                     record.push_field(if response.complete { "1" } else { "0" })
