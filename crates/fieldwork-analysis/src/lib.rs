@@ -4,6 +4,7 @@ mod chisq;
 mod design;
 pub mod disclosure;
 mod estimates;
+pub mod export;
 mod load;
 pub mod plan;
 pub mod weighting;

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use fieldwork_survey::{Completeness, ValidatedResponse};
 
-use crate::connection::{with_connection, write_transaction};
+use crate::connection::{with_connection, write_transaction, ConnectionPool};
 use crate::schema::{responses, surveys};
 use crate::surveys::StoredSurvey;
 use crate::{now, Store, StoreError};
@@ -211,41 +211,55 @@ impl Store {
     }
 
     /// Call `each` for every response of a survey that `filter` lets through, in the order
-    /// they were stored, without holding them all in memory.
+    /// they were stored, without holding them all in memory (PostgreSQL sends them row by
+    /// row rather than as one result set).
     pub fn for_each_response<E>(
         &self,
         slug: &str,
         filter: &ResponseFilter,
         mut each: impl FnMut(StoredResponse) -> Result<(), E>,
     ) -> Result<Result<(), E>, StoreError> {
-        with_connection!(self, |conn| {
-            let mut query = responses::table
-                .inner_join(surveys::table)
-                .filter(surveys::slug.eq(slug))
-                .select(RESPONSE_COLUMNS)
-                .order(responses::id.asc())
-                .into_boxed();
-            if !filter.include_partial {
-                query = query.filter(responses::complete.eq(true));
-            }
-            if let Some(stratum) = &filter.stratum {
-                query = query.filter(responses::stratum.eq(stratum.clone()));
-            }
-            if let Some(since) = filter.since {
-                query = query.filter(responses::updated_at.ge(since));
-            }
-            if let Some(version) = filter.version {
-                query = query.filter(surveys::version.eq(version as i32));
-            }
-            for row in
-                query.load_iter::<ResponseTuple, diesel::connection::DefaultLoadingMode>(conn)?
-            {
-                if let Err(e) = each(from_tuple(row?)) {
-                    return Ok(Err(e));
+        // The same query on both backends, each with its streaming loading mode.
+        macro_rules! stream {
+            ($conn:expr, $mode:ty) => {{
+                let mut query = responses::table
+                    .inner_join(surveys::table)
+                    .filter(surveys::slug.eq(slug))
+                    .select(RESPONSE_COLUMNS)
+                    .order(responses::id.asc())
+                    .into_boxed();
+                if !filter.include_partial {
+                    query = query.filter(responses::complete.eq(true));
                 }
+                if let Some(stratum) = &filter.stratum {
+                    query = query.filter(responses::stratum.eq(stratum.clone()));
+                }
+                if let Some(since) = filter.since {
+                    query = query.filter(responses::updated_at.ge(since));
+                }
+                if let Some(version) = filter.version {
+                    query = query.filter(surveys::version.eq(version as i32));
+                }
+                for row in query.load_iter::<ResponseTuple, $mode>($conn)? {
+                    if let Err(e) = each(from_tuple(row?)) {
+                        return Ok(Err(e));
+                    }
+                }
+                Ok(Ok(()))
+            }};
+        }
+        match &self.pool {
+            ConnectionPool::Sqlite(pool) => {
+                let mut pooled = pool.get()?;
+                let conn: &mut diesel::SqliteConnection = &mut pooled;
+                stream!(conn, diesel::connection::DefaultLoadingMode)
             }
-            Ok(Ok(()))
-        })
+            ConnectionPool::Postgres(pool) => {
+                let mut pooled = pool.get()?;
+                let conn: &mut diesel::PgConnection = &mut pooled;
+                stream!(conn, diesel::pg::PgRowByRowLoadingMode)
+            }
+        }
     }
 
     /// Every response of a survey that `filter` lets through.
@@ -261,6 +275,49 @@ impl Store {
         })?
         .unwrap_or_else(|never| match never {});
         Ok(all)
+    }
+
+    /// Responses per stratum and completeness among those `filter` lets through (what
+    /// [`Store::for_each_response`] with the same filter would read).
+    pub fn count_matching_responses(
+        &self,
+        slug: &str,
+        filter: &ResponseFilter,
+    ) -> Result<Vec<StratumCount>, StoreError> {
+        let rows: Vec<(Option<String>, bool, i64)> = with_connection!(self, |conn| {
+            let mut query = responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .group_by((responses::stratum, responses::complete))
+                .select((
+                    responses::stratum,
+                    responses::complete,
+                    diesel::dsl::count_star(),
+                ))
+                .order((responses::stratum.asc(), responses::complete.asc()))
+                .into_boxed();
+            if !filter.include_partial {
+                query = query.filter(responses::complete.eq(true));
+            }
+            if let Some(stratum) = &filter.stratum {
+                query = query.filter(responses::stratum.eq(stratum.clone()));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(responses::updated_at.ge(since));
+            }
+            if let Some(version) = filter.version {
+                query = query.filter(surveys::version.eq(version as i32));
+            }
+            query.load(conn)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(stratum, complete, count)| StratumCount {
+                stratum,
+                complete,
+                count,
+            })
+            .collect())
     }
 
     /// Responses per stratum and completeness, over every version of a survey.

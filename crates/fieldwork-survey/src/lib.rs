@@ -4,6 +4,7 @@ mod answers;
 mod definition;
 mod parse;
 mod synthetic;
+mod wide;
 
 pub use answers::{
     answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
@@ -18,3 +19,8 @@ pub use parse::{
     TEXT_ANSWER_HARD_MAX,
 };
 pub use synthetic::SyntheticRespondents;
+pub use wide::{
+    escape_cell, read_wide_csv, unescape_cell, ImportErrors, ImportProblem, ImportedResponse,
+    Labels, MetaColumn, StoredAnswersError, Variable, VariableKind, WideLayout, MAX_CELL_BYTES,
+    MAX_LISTED_PROBLEMS, NOT_SHOWN,
+};

@@ -1,6 +1,8 @@
 //! `fieldwork`: the command line of the fieldwork survey platform.
 
 mod bench;
+mod bench_export;
+mod export;
 mod fixtures;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +45,11 @@ enum Command {
     /// Measure fieldwork against its baselines.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Export a survey's responses, codebook or R/Stata/SPSS syntax for analysts.
+    Export(export::ExportArgs),
+    /// Responses: import from a wide CSV.
+    #[command(subcommand)]
+    Responses(export::ResponsesCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +75,15 @@ enum BenchCommand {
         /// Requests in flight at once.
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Seed for the synthetic respondents.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Export throughput and peak memory against a plain read of the same rows.
+    Export {
+        /// Synthetic responses to store and export.
+        #[arg(long, default_value_t = 100_000)]
+        responses: usize,
         /// Seed for the synthetic respondents.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -267,6 +283,11 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Invite(args) => invite(&cli.database, args),
+        Command::Export(args) => export::run_export(&cli.database, args),
+        Command::Responses(command) => export::run_responses(&cli.database, command),
+        Command::Bench(BenchCommand::Export { responses, seed }) => {
+            bench_export(&cli.database, responses, seed)
+        }
         Command::Db(DbCommand::Migrate) => {
             let store = Store::open_without_migrating(&cli.database)?;
             let applied = store.migrate()?;
@@ -284,6 +305,36 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn bench_export(database: &str, responses: usize, seed: u64) -> Result<()> {
+    // Without --database, a new SQLite file that is removed afterwards.
+    let scratch = tempfile::tempdir()?;
+    let database = if std::env::var_os("FIELDWORK_DATABASE_URL").is_some()
+        || database != DEFAULT_DATABASE_URL
+    {
+        database.to_owned()
+    } else {
+        format!("sqlite://{}", scratch.path().join("bench.db").display())
+    };
+    let passes = bench_export::run(&database, responses, seed, scratch.path())?;
+    println!(
+        "{:<22} {:>9} {:>12} {:>8} {:>10} {:>8} {:>10}",
+        "PASS", "ROWS", "BYTES", "SECONDS", "ROWS/S", "MB/S", "PEAK MiB"
+    );
+    for pass in passes {
+        println!(
+            "{:<22} {:>9} {:>12} {:>8.2} {:>10.0} {:>8.1} {:>10.1}",
+            pass.name,
+            pass.rows,
+            pass.bytes,
+            pass.seconds,
+            pass.rows_per_second(),
+            pass.megabytes_per_second(),
+            pass.peak_bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
+    Ok(())
 }
 
 fn serve(database: &str, args: ServeArgs) -> Result<()> {

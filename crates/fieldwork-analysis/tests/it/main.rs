@@ -1,5 +1,6 @@
 //! Analysis tests: estimates against the R survey package, and properties of the outputs.
 
+mod export;
 mod properties;
 mod reference;
 mod weighting;

@@ -2,6 +2,7 @@
 
 mod answers;
 mod definitions;
+mod wide;
 
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 

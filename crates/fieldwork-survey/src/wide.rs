@@ -1,0 +1,1134 @@
+//! The wide table of responses (`csv-wide`): one row per response, one column per variable.
+//!
+//! [`WideLayout`] says which columns a survey's wide table has and what each cell holds; the
+//! export writes rows with it and [`read_wide_csv`] reads them back, so the two cannot drift
+//! apart. `docs/exports.md` is the reference for the format; in short:
+//!
+//! - metadata first (`response_id`, `survey_version`, `stratum`, `submitted_at`, `weight`, and
+//!   `complete` when partial responses are included), then one column per question in form
+//!   order: a multi-choice question has one `question__option` column per option (1 chosen,
+//!   0 not), a Likert grid one `question__item` column per item;
+//! - an empty cell is a question that was shown but not answered (skipped, or not reached in
+//!   a partial response); [`NOT_SHOWN`] (`.n`) is a question its `show_if` hid;
+//! - a text cell (a code, a label, free text) that a spreadsheet could take for a formula, one
+//!   that starts with `'`, and one that is exactly `.n`, gets a leading `'`
+//!   ([`escape_cell`]); readers take one leading `'` off ([`unescape_cell`]). Numbers are never
+//!   changed.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::io::Read;
+
+use serde_json::Value;
+
+use crate::answers::{answer_from_stored, is_shown, validate_answers, Answer, Completeness};
+use crate::answers::{FieldError, SubmittedAnswers, ValidatedResponse};
+use crate::definition::{Choice, GridItem, Question, QuestionKind, SurveyDefinition};
+
+/// The cell of a question that was not shown to the respondent (its `show_if` was false).
+pub const NOT_SHOWN: &str = ".n";
+
+/// The longest cell an import reads, in bytes (a text answer is at most 100,000 characters).
+pub const MAX_CELL_BYTES: usize = 1 << 20;
+
+/// How many problems an import lists before it only counts them.
+pub const MAX_LISTED_PROBLEMS: usize = 1000;
+
+/// What coded answers are written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Labels {
+    /// Option codes (`civil_service`): stable, what analysis uses.
+    #[default]
+    Codes,
+    /// Option labels (`Civil Service`): what respondents saw.
+    Text,
+}
+
+/// The columns that describe a response rather than answer a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaColumn {
+    ResponseId,
+    SurveyVersion,
+    Stratum,
+    SubmittedAt,
+    Weight,
+    Complete,
+}
+
+impl MetaColumn {
+    /// The column's name unless a variable already has it.
+    pub fn base_name(self) -> &'static str {
+        match self {
+            MetaColumn::ResponseId => "response_id",
+            MetaColumn::SurveyVersion => "survey_version",
+            MetaColumn::Stratum => "stratum",
+            MetaColumn::SubmittedAt => "submitted_at",
+            MetaColumn::Weight => "weight",
+            MetaColumn::Complete => "complete",
+        }
+    }
+
+    /// What the column holds, for codebooks and variable labels.
+    pub fn description(self) -> &'static str {
+        match self {
+            MetaColumn::ResponseId => "Response id (public, stable)",
+            MetaColumn::SurveyVersion => "Version of the survey definition answered",
+            MetaColumn::Stratum => "Stratum (code of the answer to the stratum question)",
+            MetaColumn::SubmittedAt => "When the response was submitted (UTC)",
+            MetaColumn::Weight => "Design weight N_h / n_h of the response's stratum",
+            MetaColumn::Complete => "1 complete response, 0 partial (unfinished)",
+        }
+    }
+}
+
+/// What one answer column holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VariableKind<'a> {
+    /// A single_choice or likert question: one code.
+    Choice,
+    /// One option of a multi_choice question: 1 chosen, 0 not.
+    Option(&'a Choice),
+    /// One item of a likert_grid question: one code.
+    GridItem(&'a GridItem),
+    /// A number question.
+    Number,
+    /// A free-text question.
+    Text,
+}
+
+/// One answer column of the wide table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable<'a> {
+    /// The column name: the question id, or `question__option` / `question__item`.
+    pub name: String,
+    pub question: &'a Question,
+    pub kind: VariableKind<'a>,
+}
+
+impl<'a> Variable<'a> {
+    /// Whether cells hold option codes (or labels).
+    pub fn is_coded(&self) -> bool {
+        matches!(self.kind, VariableKind::Choice | VariableKind::GridItem(_))
+    }
+
+    /// The codes a coded variable's cells may hold with their labels, in the definition's
+    /// order (Likert: the scale from lowest to highest, then the non-substantive points).
+    pub fn codes(&self) -> Vec<&'a Choice> {
+        if !self.is_coded() {
+            return Vec::new();
+        }
+        match &self.question.kind {
+            QuestionKind::SingleChoice { options } => options.iter().collect(),
+            QuestionKind::Likert {
+                scale,
+                non_substantive,
+            }
+            | QuestionKind::LikertGrid {
+                scale,
+                non_substantive,
+                ..
+            } => scale.iter().chain(non_substantive).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The variable's label: the question text, with the option or item for one of several
+    /// columns of a question (`Question text: Option label`).
+    pub fn label(&self) -> String {
+        match self.kind {
+            VariableKind::Option(option) => format!("{}: {}", self.question.text, option.label),
+            VariableKind::GridItem(item) => format!("{}: {}", self.question.text, item.text),
+            _ => self.question.text.clone(),
+        }
+    }
+
+    /// Whether this variable is free text marked sensitive.
+    pub fn is_sensitive_text(&self) -> bool {
+        self.question.sensitive && self.kind == VariableKind::Text
+    }
+}
+
+/// The columns of a survey's wide table.
+#[derive(Debug, Clone)]
+pub struct WideLayout<'a> {
+    definition: &'a SurveyDefinition,
+    meta: Vec<(MetaColumn, String)>,
+    variables: Vec<Variable<'a>>,
+}
+
+impl<'a> WideLayout<'a> {
+    /// Every column of `definition`'s wide table, with `complete` and sensitive free text.
+    pub fn full(definition: &'a SurveyDefinition) -> Self {
+        Self::new(definition, true, true)
+    }
+
+    /// The columns of `definition`'s wide table. Sensitive free text is left out unless
+    /// `sensitive_text`; the `complete` column is there only with `complete_column`.
+    pub fn new(
+        definition: &'a SurveyDefinition,
+        sensitive_text: bool,
+        complete_column: bool,
+    ) -> Self {
+        let mut variables = Vec::new();
+        for question in definition.questions() {
+            match &question.kind {
+                QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => {
+                    variables.push(Variable {
+                        name: question.id.clone(),
+                        question,
+                        kind: VariableKind::Choice,
+                    })
+                }
+                QuestionKind::MultiChoice { options, .. } => {
+                    variables.extend(options.iter().map(|option| Variable {
+                        name: format!("{}__{}", question.id, option.code),
+                        question,
+                        kind: VariableKind::Option(option),
+                    }))
+                }
+                QuestionKind::LikertGrid { items, .. } => {
+                    variables.extend(items.iter().map(|item| Variable {
+                        name: format!("{}__{}", question.id, item.id),
+                        question,
+                        kind: VariableKind::GridItem(item),
+                    }))
+                }
+                QuestionKind::Number { .. } => variables.push(Variable {
+                    name: question.id.clone(),
+                    question,
+                    kind: VariableKind::Number,
+                }),
+                QuestionKind::Text { .. } => variables.push(Variable {
+                    name: question.id.clone(),
+                    question,
+                    kind: VariableKind::Text,
+                }),
+            }
+        }
+        // Metadata names give way to question variables (compared without case, as SPSS
+        // does): `fw_` is put in front until the name is free. Computed over every variable,
+        // so the names do not depend on which columns an export leaves out.
+        let taken: HashSet<String> = variables.iter().map(|v| v.name.to_lowercase()).collect();
+        let mut columns = vec![
+            MetaColumn::ResponseId,
+            MetaColumn::SurveyVersion,
+            MetaColumn::Stratum,
+            MetaColumn::SubmittedAt,
+            MetaColumn::Weight,
+        ];
+        if complete_column {
+            columns.push(MetaColumn::Complete);
+        }
+        let meta = columns
+            .into_iter()
+            .map(|column| {
+                let mut name = column.base_name().to_owned();
+                while taken.contains(&name.to_lowercase()) {
+                    name = format!("fw_{name}");
+                }
+                (column, name)
+            })
+            .collect();
+        if !sensitive_text {
+            variables.retain(|v| !v.is_sensitive_text());
+        }
+        WideLayout {
+            definition,
+            meta,
+            variables,
+        }
+    }
+
+    pub fn definition(&self) -> &'a SurveyDefinition {
+        self.definition
+    }
+
+    /// The metadata columns and their names, in order.
+    pub fn meta(&self) -> &[(MetaColumn, String)] {
+        &self.meta
+    }
+
+    /// The name of a metadata column (`None` if the layout does not have it).
+    pub fn meta_name(&self, column: MetaColumn) -> Option<&str> {
+        self.meta
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, n)| n.as_str())
+    }
+
+    /// The answer columns, in order.
+    pub fn variables(&self) -> &[Variable<'a>] {
+        &self.variables
+    }
+
+    /// Every column name, metadata first.
+    pub fn header(&self) -> Vec<&str> {
+        self.meta
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .chain(self.variables.iter().map(|v| v.name.as_str()))
+            .collect()
+    }
+
+    /// A stored answers object read back by the questions of this layout's definition.
+    /// Answers to questions it does not have (from another version) are left out.
+    pub fn answers_from_stored(
+        &self,
+        stored: &serde_json::Map<String, Value>,
+    ) -> BTreeMap<String, Answer> {
+        self.definition
+            .questions()
+            .filter_map(|q| {
+                let value = stored.get(&q.id)?;
+                answer_from_stored(q, value).map(|a| (q.id.clone(), a))
+            })
+            .collect()
+    }
+
+    /// A stored answers object, as the store keeps it (JSON text), read back as
+    /// [`WideLayout::answers_from_stored`] does.
+    pub fn answers_from_stored_text(
+        &self,
+        stored: &str,
+    ) -> Result<BTreeMap<String, Answer>, StoredAnswersError> {
+        let map: serde_json::Map<String, Value> =
+            serde_json::from_str(stored).map_err(|e| StoredAnswersError(e.to_string()))?;
+        Ok(self.answers_from_stored(&map))
+    }
+
+    /// Append one cell per answer column to `record`.
+    pub fn push_cells(
+        &self,
+        answers: &BTreeMap<String, Answer>,
+        labels: Labels,
+        record: &mut csv::StringRecord,
+    ) {
+        let mut number = String::new();
+        let mut shown_for: Option<(&str, bool)> = None;
+        for variable in &self.variables {
+            let question = variable.question;
+            let answer = answers.get(&question.id);
+            if answer.is_none() {
+                // Several columns of one question share one evaluation.
+                let shown = match shown_for {
+                    Some((id, shown)) if id == question.id => shown,
+                    _ => {
+                        let shown = is_shown(question, answers);
+                        shown_for = Some((&question.id, shown));
+                        shown
+                    }
+                };
+                record.push_field(if shown { "" } else { NOT_SHOWN });
+                continue;
+            }
+            match (variable.kind, answer) {
+                (VariableKind::Choice, Some(Answer::Choice(code))) => {
+                    record.push_field(&escape_cell(coded(variable, code, labels)))
+                }
+                (VariableKind::Option(option), Some(Answer::Choices(chosen))) => {
+                    record.push_field(if chosen.contains(&option.code) {
+                        "1"
+                    } else {
+                        "0"
+                    })
+                }
+                (VariableKind::GridItem(item), Some(Answer::Grid(grid))) => {
+                    match grid.get(&item.id) {
+                        Some(code) => {
+                            record.push_field(&escape_cell(coded(variable, code, labels)))
+                        }
+                        None => record.push_field(""),
+                    }
+                }
+                (VariableKind::Number, Some(Answer::Integer(n))) => {
+                    number.clear();
+                    fmt::Write::write_fmt(&mut number, format_args!("{n}")).ok();
+                    record.push_field(&number);
+                }
+                (VariableKind::Number, Some(Answer::Decimal(x))) => {
+                    number.clear();
+                    fmt::Write::write_fmt(&mut number, format_args!("{x}")).ok();
+                    record.push_field(&number);
+                }
+                (VariableKind::Text, Some(Answer::Text(text))) => {
+                    record.push_field(&escape_cell(text))
+                }
+                // A stored answer of another shape (an older version's question of another
+                // type) has no cell of its own here.
+                _ => record.push_field(""),
+            }
+        }
+    }
+}
+
+/// Stored answers that are not a JSON object (the store never writes such).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the stored answers are not a JSON object: {0}")]
+pub struct StoredAnswersError(String);
+
+/// The label of `code` when labels are asked for, else the code.
+fn coded<'c>(variable: &'c Variable<'_>, code: &'c str, labels: Labels) -> &'c str {
+    match labels {
+        Labels::Codes => code,
+        Labels::Text => variable
+            .codes()
+            .into_iter()
+            .find(|c| c.code == code)
+            .map_or(code, |c| c.label.as_str()),
+    }
+}
+
+/// A text cell as written: a leading `'` when a spreadsheet could run it as a formula (it
+/// starts with `=`, `+`, `-`, `@`, tab, CR or LF), when it starts with `'` itself, and when it
+/// is exactly [`NOT_SHOWN`]. Numbers are not passed through this.
+pub fn escape_cell(text: &str) -> Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n', '\'']) || text == NOT_SHOWN;
+    if risky {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The text of a cell written by [`escape_cell`].
+pub fn unescape_cell(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+/// One problem in an imported file. Rows are counted as a spreadsheet shows them: the header
+/// is row 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportProblem {
+    pub row: u64,
+    /// The column's name, or its position (`7`) when it has none.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ImportProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "row {}, column {}: {}", self.row, column, self.message),
+            None => write!(f, "row {}: {}", self.row, self.message),
+        }
+    }
+}
+
+/// Why a file was not imported: the first [`MAX_LISTED_PROBLEMS`] problems, and how many
+/// there were.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{total} problem{} in the file", if *.total == 1 { "" } else { "s" })]
+pub struct ImportErrors {
+    pub problems: Vec<ImportProblem>,
+    pub total: usize,
+}
+
+/// A row of an imported file that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedResponse {
+    /// The row it came from (the header is row 1).
+    pub row: u64,
+    pub response: ValidatedResponse,
+}
+
+/// Where a column of the file goes.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Meta(MetaColumn),
+    Variable(usize),
+}
+
+#[derive(Debug, Default)]
+struct Problems {
+    listed: Vec<ImportProblem>,
+    total: usize,
+}
+
+impl Problems {
+    fn add(&mut self, row: u64, column: Option<&str>, message: impl Into<String>) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED_PROBLEMS {
+            self.listed.push(ImportProblem {
+                row,
+                column: column.map(str::to_owned),
+                message: message.into(),
+            });
+        }
+    }
+}
+
+/// Read a wide CSV (as [`WideLayout`] writes it, or made by hand with columns named by
+/// question id) and check every row against `definition`. Returns every row as a validated
+/// response, or every problem (up to [`MAX_LISTED_PROBLEMS`]) by row and column.
+///
+/// Columns may come in any order; a column of a question may be left out (no row answers
+/// it), except that a required question without `show_if` must have its column, and a
+/// multi-choice question has all its option columns or none. Metadata columns are optional:
+/// `response_id` must not repeat, `stratum` must agree with the stratum question's answer,
+/// `complete` (1 or 0, default 1) says whether the row is a partial response;
+/// `survey_version`, `submitted_at` and `weight` are not read (they are the target's).
+/// Coded cells take a code or a label.
+pub fn read_wide_csv(
+    definition: &SurveyDefinition,
+    input: impl Read,
+) -> Result<Vec<ImportedResponse>, ImportErrors> {
+    let layout = WideLayout::full(definition);
+    let mut problems = Problems::default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    let fail = |problems: Problems| ImportErrors {
+        total: problems.total,
+        problems: problems.listed,
+    };
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => {
+            problems.add(
+                1,
+                None,
+                "the file is empty: it needs a header row of column names",
+            );
+            return Err(fail(problems));
+        }
+        Err(e) => {
+            problems.add(1, None, csv_error_message(&e));
+            return Err(fail(problems));
+        }
+    }
+    let header = read_header(&layout, &record, &mut problems);
+    if problems.total > 0 {
+        return Err(fail(problems));
+    }
+    let columns: Vec<(String, Target)> = header;
+    let mut imported = Vec::new();
+    let mut response_ids: HashMap<String, u64> = HashMap::new();
+    let mut row = 1u64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                // The reader cannot go on after an I/O or encoding error of the file itself.
+                problems.add(row + 1, None, csv_error_message(&e));
+                break;
+            }
+        }
+        row += 1;
+        if record.len() != columns.len() {
+            // A blank line in the middle of a file is read as one empty field.
+            let blank = record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty());
+            problems.add(
+                row,
+                None,
+                if blank {
+                    "the row is empty".to_owned()
+                } else {
+                    format!(
+                        "the row has {} fields; the header row has {}",
+                        record.len(),
+                        columns.len()
+                    )
+                },
+            );
+            continue;
+        }
+        let Some(cells) = row_cells(&record, &columns, row, &mut problems) else {
+            continue;
+        };
+        if let Some(response) = read_row(
+            &layout,
+            &columns,
+            &cells,
+            row,
+            &mut response_ids,
+            &mut problems,
+        ) {
+            if problems.total == 0 {
+                imported.push(ImportedResponse { row, response });
+            }
+        }
+        if problems.total > 0 {
+            // Nothing will be imported: keep checking, but stop keeping rows.
+            imported = Vec::new();
+        }
+    }
+    if problems.total > 0 {
+        return Err(fail(problems));
+    }
+    if imported.is_empty() {
+        problems.add(2, None, "the file has a header row but no responses");
+        return Err(fail(problems));
+    }
+    Ok(imported)
+}
+
+fn csv_error_message(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Io(e) => format!("cannot read the file: {e}"),
+        _ => format!("the file is not CSV: {error}"),
+    }
+}
+
+/// Map the header row to columns, reporting unknown, duplicate and missing ones.
+fn read_header(
+    layout: &WideLayout<'_>,
+    record: &csv::ByteRecord,
+    problems: &mut Problems,
+) -> Vec<(String, Target)> {
+    let mut columns = Vec::with_capacity(record.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unnamed = false;
+    for (index, field) in record.iter().enumerate() {
+        let position = (index + 1).to_string();
+        // A byte-order mark (written for Excel) is not part of the first name.
+        let field = if index == 0 {
+            field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+        } else {
+            field
+        };
+        let name = match std::str::from_utf8(field) {
+            Ok(name) => name.trim().to_owned(),
+            Err(e) => {
+                problems.add(1, Some(&position), not_utf8(e));
+                unnamed = true;
+                continue;
+            }
+        };
+        if name.is_empty() {
+            problems.add(1, Some(&position), "the column has no name");
+            unnamed = true;
+            continue;
+        }
+        if name.len() > 200 {
+            problems.add(
+                1,
+                Some(&position),
+                format!(
+                    "the column name is {} bytes long; no column of this survey is longer than 200",
+                    name.len()
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert(name.clone(), index) {
+            problems.add(
+                1,
+                Some(&name),
+                format!(
+                    "the column appears twice (columns {} and {})",
+                    first + 1,
+                    index + 1
+                ),
+            );
+            continue;
+        }
+        let target = layout
+            .meta
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(c, _)| Target::Meta(*c))
+            .or_else(|| {
+                layout
+                    .variables
+                    .iter()
+                    .position(|v| v.name == name)
+                    .map(Target::Variable)
+            });
+        match target {
+            Some(target) => columns.push((name, target)),
+            None => problems.add(1, Some(&name), unknown_column(layout, &name)),
+        }
+    }
+    if unnamed {
+        // A column without a readable name may be the one that looks missing.
+        return columns;
+    }
+    let present: HashSet<usize> = columns
+        .iter()
+        .filter_map(|(_, t)| match t {
+            Target::Variable(i) => Some(*i),
+            Target::Meta(_) => None,
+        })
+        .collect();
+    for question in layout.definition.questions() {
+        let own: Vec<(usize, &Variable<'_>)> = layout
+            .variables
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.question.id == question.id)
+            .collect();
+        let missing: Vec<&str> = own
+            .iter()
+            .filter(|(i, _)| !present.contains(i))
+            .map(|(_, v)| v.name.as_str())
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let is_multi = matches!(question.kind, QuestionKind::MultiChoice { .. });
+        if is_multi && missing.len() < own.len() {
+            problems.add(
+                1,
+                Some(missing[0]),
+                format!(
+                    "the column is missing: give every option column of `{}` ({} missing: {}) or none",
+                    question.id,
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            );
+        } else if question.required
+            && question.show_if.is_none()
+            && missing.len() == own.len()
+            && (question.id != stratum_question(layout.definition).unwrap_or_default())
+        {
+            problems.add(
+                1,
+                Some(missing[0]),
+                format!(
+                    "the column is missing, and question `{}` must be answered in every complete response",
+                    question.id
+                ),
+            );
+        }
+    }
+    // The stratum question may come from the `stratum` column instead of its own.
+    if let Some(stratum_question) = stratum_question(layout.definition) {
+        let has_question = layout
+            .variables
+            .iter()
+            .enumerate()
+            .any(|(i, v)| v.question.id == stratum_question && present.contains(&i));
+        let has_stratum = columns
+            .iter()
+            .any(|(_, t)| matches!(t, Target::Meta(MetaColumn::Stratum)));
+        if !has_question && !has_stratum {
+            problems.add(
+                1,
+                Some(stratum_question),
+                format!(
+                    "the column is missing: each response needs its stratum, in column `{stratum_question}` or `{}`",
+                    layout.meta_name(MetaColumn::Stratum).unwrap_or("stratum")
+                ),
+            );
+        }
+    }
+    columns
+}
+
+fn stratum_question(definition: &SurveyDefinition) -> Option<&str> {
+    definition
+        .stratification
+        .as_ref()
+        .map(|s| s.question.as_str())
+}
+
+fn unknown_column(layout: &WideLayout<'_>, name: &str) -> String {
+    // Say what was probably meant: a question id used where option columns are expected.
+    if let Some(question) = layout.definition.question(name) {
+        let kind = question.kind.type_name();
+        return format!(
+            "`{name}` is a {kind} question, which has one column per {}: `{name}__...`",
+            if kind == "likert_grid" {
+                "item"
+            } else {
+                "option"
+            }
+        );
+    }
+    if let Some((question, rest)) = name.split_once("__") {
+        if let Some(q) = layout.definition.question(question) {
+            return match &q.kind {
+                QuestionKind::MultiChoice { .. } => {
+                    format!("question `{question}` has no option `{rest}`")
+                }
+                QuestionKind::LikertGrid { .. } => {
+                    format!("question `{question}` has no item `{rest}`")
+                }
+                _ => format!("question `{question}` has a single column, `{question}`"),
+            };
+        }
+    }
+    format!(
+        "there is no question `{name}` in survey `{}`",
+        layout.definition.slug
+    )
+}
+
+fn not_utf8(error: std::str::Utf8Error) -> String {
+    format!(
+        "the text is not UTF-8 (invalid byte at position {}); save the file as UTF-8",
+        error.valid_up_to() + 1
+    )
+}
+
+/// The row's cells as text, or `None` after reporting a cell that is not UTF-8 or too long.
+fn row_cells<'r>(
+    record: &'r csv::ByteRecord,
+    columns: &[(String, Target)],
+    row: u64,
+    problems: &mut Problems,
+) -> Option<Vec<&'r str>> {
+    let mut cells = Vec::with_capacity(columns.len());
+    let mut ok = true;
+    for (field, (name, _)) in record.iter().zip(columns) {
+        if field.len() > MAX_CELL_BYTES {
+            problems.add(
+                row,
+                Some(name),
+                format!(
+                    "the value is {} bytes long; the limit is {MAX_CELL_BYTES}",
+                    field.len()
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        match std::str::from_utf8(field) {
+            Ok(text) => cells.push(text),
+            Err(e) => {
+                problems.add(row, Some(name), not_utf8(e));
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(cells)
+}
+
+/// A cell of a multi-choice option column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tick {
+    Empty,
+    NotShown,
+    Chosen,
+    NotChosen,
+}
+
+/// One data row: its answers built from the cells, validated, and the markers and metadata
+/// checked against the result.
+fn read_row(
+    layout: &WideLayout<'_>,
+    columns: &[(String, Target)],
+    cells: &[&str],
+    row: u64,
+    response_ids: &mut HashMap<String, u64>,
+    problems: &mut Problems,
+) -> Option<ValidatedResponse> {
+    let before = problems.total;
+    let mut submitted = SubmittedAnswers::new();
+    let mut marked_not_shown: Vec<(&Question, &str)> = Vec::new();
+    let mut ticks: BTreeMap<&str, Vec<(Tick, &Choice, &str)>> = BTreeMap::new();
+    let mut completeness = Completeness::Complete;
+    let mut stratum_cell: Option<(&str, &str)> = None;
+    let mut answered_columns: HashMap<&str, &str> = HashMap::new();
+    for ((name, target), raw) in columns.iter().zip(cells) {
+        let cell = raw.trim();
+        match *target {
+            Target::Meta(MetaColumn::ResponseId) => {
+                let id = unescape_cell(cell);
+                if !id.is_empty() {
+                    if let Some(first) = response_ids.insert(id.to_owned(), row) {
+                        problems.add(
+                            row,
+                            Some(name),
+                            format!("response `{id}` is also on row {first}"),
+                        );
+                    }
+                }
+            }
+            Target::Meta(MetaColumn::Complete) => match cell {
+                "" | "1" => {}
+                "0" => completeness = Completeness::Partial,
+                other => problems.add(
+                    row,
+                    Some(name),
+                    format!("`{other}` is not 1 (complete) or 0 (partial)"),
+                ),
+            },
+            Target::Meta(MetaColumn::Stratum) => {
+                if !cell.is_empty() {
+                    stratum_cell = Some((name, unescape_cell(cell)));
+                }
+            }
+            Target::Meta(_) => {}
+            Target::Variable(index) => {
+                let variable = &layout.variables[index];
+                let question = variable.question;
+                if cell == NOT_SHOWN {
+                    match variable.kind {
+                        VariableKind::Option(option) => ticks
+                            .entry(&question.id)
+                            .or_default()
+                            .push((Tick::NotShown, option, name)),
+                        _ => {
+                            if !marked_not_shown.iter().any(|(q, _)| q.id == question.id) {
+                                marked_not_shown.push((question, name));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                match variable.kind {
+                    VariableKind::Option(option) => {
+                        let tick = match cell {
+                            "" => Tick::Empty,
+                            "1" => Tick::Chosen,
+                            "0" => Tick::NotChosen,
+                            other => {
+                                problems.add(
+                                    row,
+                                    Some(name),
+                                    format!(
+                                        "`{}` is not 1 (chosen) or 0 (not chosen); leave the cell empty if the question was not answered",
+                                        shorten(other)
+                                    ),
+                                );
+                                continue;
+                            }
+                        };
+                        ticks
+                            .entry(&question.id)
+                            .or_default()
+                            .push((tick, option, name));
+                    }
+                    _ if cell.is_empty() => {}
+                    VariableKind::Choice => {
+                        let Some(code) = read_code(variable, cell, row, name, problems) else {
+                            continue;
+                        };
+                        answered_columns.insert(&question.id, name);
+                        submitted.insert(question.id.clone(), Value::String(code.to_owned()));
+                    }
+                    VariableKind::GridItem(item) => {
+                        let Some(code) = read_code(variable, cell, row, name, problems) else {
+                            continue;
+                        };
+                        let grid = submitted
+                            .entry(question.id.clone())
+                            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                        if let Value::Object(grid) = grid {
+                            grid.insert(item.id.clone(), Value::String(code.to_owned()));
+                        }
+                        answered_columns.entry(&question.id).or_insert(name);
+                    }
+                    VariableKind::Number => {
+                        answered_columns.insert(&question.id, name);
+                        submitted.insert(question.id.clone(), Value::String(cell.to_owned()));
+                    }
+                    VariableKind::Text => {
+                        answered_columns.insert(&question.id, name);
+                        submitted.insert(
+                            question.id.clone(),
+                            Value::String(unescape_cell(cell).to_owned()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Multi-choice: all option cells empty, all not shown, or all 0/1.
+    for (question_id, cells) in &ticks {
+        let count = |t: Tick| cells.iter().filter(|(tick, _, _)| *tick == t).count();
+        let (empty, not_shown) = (count(Tick::Empty), count(Tick::NotShown));
+        let name = cells[0].2;
+        if empty == cells.len() {
+            continue;
+        }
+        if not_shown == cells.len() {
+            if let Some(question) = layout.definition.question(question_id) {
+                marked_not_shown.push((question, name));
+            }
+        } else if empty > 0 || not_shown > 0 {
+            problems.add(
+                row,
+                Some(name),
+                format!(
+                    "the option columns of `{question_id}` mix 0/1 with empty or `{NOT_SHOWN}` cells: give 0 or 1 in every one, or leave them all empty"
+                ),
+            );
+        } else {
+            let chosen: Vec<Value> = cells
+                .iter()
+                .filter(|(tick, _, _)| *tick == Tick::Chosen)
+                .map(|(_, option, _)| Value::String(option.code.clone()))
+                .collect();
+            // No option chosen is an unanswered question, as an empty list is.
+            if !chosen.is_empty() {
+                answered_columns.insert(question_id, name);
+                submitted.insert((*question_id).to_owned(), Value::Array(chosen));
+            }
+        }
+    }
+    // The stratum from the `stratum` column when the stratum question has no cell.
+    if let (Some((column, stratum)), Some(question)) = (
+        stratum_cell,
+        stratum_question(layout.definition).and_then(|id| layout.definition.question(id)),
+    ) {
+        if !submitted.contains_key(&question.id) {
+            let variable = Variable {
+                name: column.to_owned(),
+                question,
+                kind: VariableKind::Choice,
+            };
+            if let Some(code) = read_code(&variable, stratum, row, column, problems) {
+                submitted.insert(question.id.clone(), Value::String(code.to_owned()));
+                answered_columns.insert(&question.id, column);
+            }
+        }
+    }
+    if problems.total > before {
+        return None;
+    }
+    let response = match validate_answers(layout.definition, &submitted, completeness) {
+        Ok(response) => response,
+        Err(errors) => {
+            for error in errors {
+                let column = error_column(layout, &error, &answered_columns);
+                problems.add(row, Some(&column), error_message(&error));
+            }
+            return None;
+        }
+    };
+    for (question, column) in marked_not_shown {
+        if is_shown(question, response.answers()) {
+            problems.add(
+                row,
+                Some(column),
+                format!(
+                    "`{NOT_SHOWN}` says the question was not shown, but the answers to earlier questions show it; leave the cell empty if it was not answered"
+                ),
+            );
+        }
+    }
+    if let (Some((column, stratum)), Some(answered)) = (stratum_cell, response.stratum()) {
+        let label = layout
+            .definition
+            .strata()
+            .into_iter()
+            .find(|c| c.code == answered)
+            .map(|c| c.label.as_str());
+        if stratum != answered && Some(stratum) != label {
+            problems.add(
+                row,
+                Some(column),
+                format!(
+                    "the stratum `{}` differs from the answer to the stratum question, `{answered}`",
+                    shorten(stratum)
+                ),
+            );
+        }
+    }
+    (problems.total == before).then_some(response)
+}
+
+/// The code in a coded cell (a code, or a label), or `None` after reporting it.
+fn read_code<'v>(
+    variable: &Variable<'v>,
+    cell: &str,
+    row: u64,
+    column: &str,
+    problems: &mut Problems,
+) -> Option<&'v str> {
+    let text = unescape_cell(cell).trim();
+    let codes = variable.codes();
+    if let Some(choice) = codes.iter().find(|c| c.code == text) {
+        return Some(&choice.code);
+    }
+    if let Some(choice) = codes.iter().find(|c| c.label.trim() == text) {
+        return Some(&choice.code);
+    }
+    let listed: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();
+    problems.add(
+        row,
+        Some(column),
+        format!(
+            "`{}` is not a code or label of `{}`; its codes are {}",
+            shorten(text),
+            variable.question.id,
+            listed.join(", ")
+        ),
+    );
+    None
+}
+
+/// The column a validation error belongs to.
+fn error_column(
+    layout: &WideLayout<'_>,
+    error: &FieldError,
+    answered: &HashMap<&str, &str>,
+) -> String {
+    if let Some(item) = &error.item {
+        return format!("{}__{item}", error.question);
+    }
+    if let Some(column) = answered.get(error.question.as_str()) {
+        return (*column).to_owned();
+    }
+    layout
+        .variables
+        .iter()
+        .find(|v| v.question.id == error.question)
+        .map_or_else(|| error.question.clone(), |v| v.name.clone())
+}
+
+/// A validation error in the words of someone fixing a file, not answering a form.
+fn error_message(error: &FieldError) -> String {
+    use crate::answers::FieldErrorKind as Kind;
+    match error.kind {
+        Kind::Required => format!(
+            "question `{}` is required in a complete response, but the cell is empty",
+            error.question
+        ),
+        Kind::HiddenQuestion => format!(
+            "question `{}` is answered, but the answers to earlier questions hide it; leave it empty or `{NOT_SHOWN}`",
+            error.question
+        ),
+        _ => format!("{} ({})", error.message, kind_name(error)),
+    }
+}
+
+fn kind_name(error: &FieldError) -> String {
+    serde_json::to_value(error.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A value quoted in a message, cut short so that a huge cell does not make a huge message.
+fn shorten(text: &str) -> Cow<'_, str> {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(format!("{}…", text.chars().take(MAX).collect::<String>()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape_cell, unescape_cell, NOT_SHOWN};
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_escaped_and_read_back() {
+        for (text, written) in [
+            ("=1+1", "'=1+1"),
+            ("+44 20", "'+44 20"),
+            ("-5 days", "'-5 days"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("\nx", "'\nx"),
+            ("'quoted'", "''quoted'"),
+            (NOT_SHOWN, "'.n"),
+            ("plain", "plain"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(escape_cell(text), written, "{text:?}");
+            assert_eq!(unescape_cell(&escape_cell(text)), text, "{text:?}");
+        }
+    }
+}
