@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use fieldwork_analysis::export::{export, ExportFormat, ExportOptions};
 use fieldwork_store::{NewResponse, ResponseFilter, Store};
-use fieldwork_survey::{validate_answers, Completeness, SyntheticRespondents};
+use fieldwork_survey::{validate_answers, Completeness, SurveyDefinition, SyntheticRespondents};
 
 use crate::fixtures;
 
@@ -35,38 +35,7 @@ pub fn run(database: &str, n: usize, seed: u64, dir: &std::path::Path) -> Result
     let store = Store::open(database)?;
     let definition = fixtures::digital_leadership()?;
     let slug = definition.slug.clone();
-    let survey = store.import_survey(&definition)?.survey().clone();
-    let stored: i64 = store.count_responses(&slug)?.iter().map(|c| c.count).sum();
-    if stored != 0 {
-        bail!("the database already holds responses to `{slug}`; give an empty one");
-    }
-    // Generated and stored in batches, so that making the data does not set the peak.
-    let mut respondents = SyntheticRespondents::new(&definition, seed);
-    let mut made = 0usize;
-    while made < n {
-        let size = (n - made).min(10_000);
-        let responses = (0..size)
-            .map(|_| {
-                validate_answers(
-                    &definition,
-                    &respondents.respondent(None),
-                    Completeness::Complete,
-                )
-                .map_err(|e| anyhow::anyhow!("a synthetic response is invalid: {e:?}"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let keys: Vec<String> = (made..made + size).map(|i| format!("bench-{i}")).collect();
-        let batch: Vec<NewResponse<'_>> = responses
-            .iter()
-            .zip(&keys)
-            .map(|(response, key)| NewResponse {
-                response,
-                submission_key: key,
-            })
-            .collect();
-        store.insert_responses(&survey, &batch)?;
-        made += size;
-    }
+    generate(&store, &definition, n, seed)?;
     let mut passes = Vec::new();
     // The baseline: every row read from the store, its answers JSON counted, nothing else.
     reset_peak();
@@ -116,13 +85,51 @@ pub fn run(database: &str, n: usize, seed: u64, dir: &std::path::Path) -> Result
     Ok(passes)
 }
 
+/// Import `definition` into `store` (which must hold no responses to it) and store `n`
+/// synthetic complete responses, in batches, so that making the data does not set the peak.
+pub fn generate(store: &Store, definition: &SurveyDefinition, n: usize, seed: u64) -> Result<()> {
+    let slug = &definition.slug;
+    let survey = store.import_survey(definition)?.survey().clone();
+    let stored: i64 = store.count_responses(slug)?.iter().map(|c| c.count).sum();
+    if stored != 0 {
+        bail!("the database already holds responses to `{slug}`; give an empty one");
+    }
+    let mut respondents = SyntheticRespondents::new(definition, seed);
+    let mut made = 0usize;
+    while made < n {
+        let size = (n - made).min(10_000);
+        let responses = (0..size)
+            .map(|_| {
+                validate_answers(
+                    definition,
+                    &respondents.respondent(None),
+                    Completeness::Complete,
+                )
+                .map_err(|e| anyhow::anyhow!("a synthetic response is invalid: {e:?}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let keys: Vec<String> = (made..made + size).map(|i| format!("bench-{i}")).collect();
+        let batch: Vec<NewResponse<'_>> = responses
+            .iter()
+            .zip(&keys)
+            .map(|(response, key)| NewResponse {
+                response,
+                submission_key: key,
+            })
+            .collect();
+        store.insert_responses(&survey, &batch)?;
+        made += size;
+    }
+    Ok(())
+}
+
 /// Reset the process's peak resident set size (Linux: `/proc/self/clear_refs`, value 5).
-fn reset_peak() {
+pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// The peak resident set size since the last reset (VmHWM), in bytes; 0 where unknown.
-fn peak() -> u64 {
+pub fn peak() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

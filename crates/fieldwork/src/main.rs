@@ -1,6 +1,7 @@
 //! `fieldwork`: the command line of the fieldwork survey platform.
 
 mod bench;
+mod bench_analyze;
 mod bench_export;
 mod export;
 mod fixtures;
@@ -78,6 +79,19 @@ enum BenchCommand {
         /// Seed for the synthetic respondents.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// `analyze` end to end against a plain read of the same responses, and against the
+    /// pandas baseline (benchmarks/analysis_pandas.py) on the csv-wide export.
+    Analyze {
+        /// Synthetic responses to store and analyse.
+        #[arg(long, default_value_t = 100_000)]
+        responses: usize,
+        /// Seed for the synthetic respondents.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The Python that runs the baseline; it needs pandas and scipy.
+        #[arg(long, env = "FIELDWORK_BENCH_PYTHON", default_value = "python3")]
+        python: String,
     },
     /// Export throughput and peak memory against a plain read of the same rows.
     Export {
@@ -260,13 +274,7 @@ fn run(cli: Cli) -> Result<()> {
         }) => {
             // Without --database, a new SQLite file that is removed afterwards.
             let scratch = tempfile::tempdir()?;
-            let database = if std::env::var_os("FIELDWORK_DATABASE_URL").is_some()
-                || cli.database != DEFAULT_DATABASE_URL
-            {
-                cli.database.clone()
-            } else {
-                format!("sqlite://{}", scratch.path().join("bench.db").display())
-            };
+            let database = bench_database(&cli.database, scratch.path());
             let report = bench::ingest(&database, responses, concurrency.max(1), seed)?;
             println!(
                 "{} ingest of {} responses, {} in flight: HTTP {:.0}/s (p50 {:.1} ms, p99 {:.1} ms); raw insert ceiling {:.0}/s; HTTP/ceiling {:.2}; acknowledged {}, stored {}",
@@ -288,6 +296,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCommand::Export { responses, seed }) => {
             bench_export(&cli.database, responses, seed)
         }
+        Command::Bench(BenchCommand::Analyze {
+            responses,
+            seed,
+            python,
+        }) => bench_analyze(&cli.database, responses, seed, &python),
         Command::Db(DbCommand::Migrate) => {
             let store = Store::open_without_migrating(&cli.database)?;
             let applied = store.migrate()?;
@@ -307,16 +320,59 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn bench_export(database: &str, responses: usize, seed: u64) -> Result<()> {
-    // Without --database, a new SQLite file that is removed afterwards.
-    let scratch = tempfile::tempdir()?;
-    let database = if std::env::var_os("FIELDWORK_DATABASE_URL").is_some()
-        || database != DEFAULT_DATABASE_URL
-    {
+/// The database a benchmark uses: the one given, or a new SQLite file in `scratch`.
+fn bench_database(database: &str, scratch: &std::path::Path) -> String {
+    if std::env::var_os("FIELDWORK_DATABASE_URL").is_some() || database != DEFAULT_DATABASE_URL {
         database.to_owned()
     } else {
-        format!("sqlite://{}", scratch.path().join("bench.db").display())
-    };
+        format!("sqlite://{}", scratch.join("bench.db").display())
+    }
+}
+
+fn bench_analyze(database: &str, responses: usize, seed: u64, python: &str) -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let database = bench_database(database, scratch.path());
+    let report = bench_analyze::run(&database, responses, seed, python, scratch.path())?;
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!("{:<34} {:>9} {:>10}", "PASS", "SECONDS", "PEAK MiB");
+    println!(
+        "{:<34} {:>9.2} {:>10.1}",
+        "read from the store",
+        report.read_seconds,
+        mib(report.read_peak_bytes)
+    );
+    println!(
+        "{:<34} {:>9.2} {:>10.1}",
+        "fieldwork analyze (end to end)",
+        report.analyze_seconds,
+        mib(report.analyze_peak_bytes)
+    );
+    println!(
+        "{:<34} {:>9.2} {:>10.1}",
+        "pandas baseline on the csv-wide",
+        report.pandas_seconds,
+        mib(report.pandas_peak_bytes)
+    );
+    println!(
+        "{} responses; analyze / read {:.2}; pandas / analyze {:.2}; export for pandas {:.2} s, {:.1} MB; {} estimates agree to {:.1e} (estimate) and {:.1e} (SE)",
+        report.responses,
+        report.analyze_seconds / report.read_seconds,
+        report.pandas_seconds / report.analyze_seconds,
+        report.export_seconds,
+        report.export_bytes as f64 / 1e6,
+        report.compared,
+        report.max_estimate_difference,
+        report.max_se_difference
+    );
+    if report.max_estimate_difference > 1e-9 || report.max_se_difference > 1e-9 {
+        bail!("the pandas baseline and fieldwork disagree: the comparison is void");
+    }
+    Ok(())
+}
+
+fn bench_export(database: &str, responses: usize, seed: u64) -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let database = bench_database(database, scratch.path());
     let passes = bench_export::run(&database, responses, seed, scratch.path())?;
     println!(
         "{:<22} {:>9} {:>12} {:>8} {:>10} {:>8} {:>10}",
