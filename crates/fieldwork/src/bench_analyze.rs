@@ -136,7 +136,8 @@ fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
 /// differences of `estimate` and `se`.
 fn compare(ours: &Path, theirs: &Path) -> Result<(usize, f64, f64)> {
     type Key = (String, String, String);
-    let read = |path: &Path| -> Result<HashMap<Key, (Option<f64>, Option<f64>)>> {
+    type Figures = HashMap<Key, (Option<f64>, Option<f64>)>;
+    let read = |path: &Path| -> Result<Figures> {
         let mut reader = csv::Reader::from_path(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let headers = reader.headers()?.clone();
