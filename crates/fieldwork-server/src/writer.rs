@@ -21,6 +21,8 @@ pub const MAX_BATCH: usize = 512;
 /// (PostgreSQL's `commit_delay` idea). Without it, the first request to arrive after a commit
 /// goes alone and pays a whole fsync, and the rest wait behind it: batches alternate 1, n-1.
 const LINGER: Duration = Duration::from_millis(2);
+/// Retries of a batch that failed for a transient reason.
+const RETRIES: u64 = 3;
 /// A gap this long with nothing new ends the gathering early, so a lone request is not held.
 const LINGER_GAP: Duration = Duration::from_micros(250);
 
@@ -88,7 +90,18 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Job>) {
                 invitation_hash: p.invitation_hash.as_deref(),
             })
             .collect();
-        let results = store.submit_responses(&batch);
+        // A transient failure (a deadlock with another server, a serialization failure, a
+        // dropped connection) is retried a few times before the requests hear of it.
+        let mut attempt = 0;
+        let results = loop {
+            match store.submit_responses(&batch) {
+                Err(error) if error.is_transient() && attempt < RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(10 * attempt));
+                }
+                other => break other,
+            }
+        };
         drop(batch);
         match results {
             Ok(results) => {

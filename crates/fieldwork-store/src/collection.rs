@@ -124,61 +124,74 @@ impl Store {
             }
         }
         let timestamp = now();
-        write_transaction!(self, |conn| {
-            let mut results = Vec::with_capacity(batch.len());
-            for s in batch {
-                let complete = s.response.completeness() == Completeness::Complete;
-                let row = NewRow {
-                    public_id: uuid::Uuid::new_v4().to_string(),
-                    survey_id: s.survey.id,
-                    submission_key: s.key_hash,
-                    stratum: s.response.stratum(),
-                    complete,
-                    answers: s.response.answers_json(),
-                    created_at: timestamp,
-                    updated_at: timestamp,
-                    submitted_at: complete.then_some(timestamp),
-                    request_hash: s.request_hash,
-                    resume_expires_at: None,
-                };
-                let inserted: Option<(i64, String)> = diesel::insert_into(responses::table)
-                    .values(&row)
-                    .on_conflict_do_nothing()
-                    .returning((responses::id, responses::public_id))
-                    .get_results(conn)?
-                    .into_iter()
-                    .next();
-                let Some((id, public_id)) = inserted else {
-                    let (id, public_id, stored_request_hash) = responses::table
-                        .filter(responses::survey_id.eq(s.survey.id))
-                        .filter(responses::submission_key.eq(s.key_hash))
-                        .select((responses::id, responses::public_id, responses::request_hash))
-                        .first::<(i64, String, Option<String>)>(conn)?;
-                    results.push(Ok(Submitted {
-                        outcome: InsertOutcome::AlreadyStored { id, public_id },
-                        stored_request_hash,
-                    }));
-                    continue;
-                };
-                if let Some(token_hash) = s.invitation_hash {
-                    if !claim!(conn, token_hash, s.survey.slug(), id)? {
-                        // Undo this one insert; the rest of the batch stands.
-                        diesel::delete(responses::table.find(id)).execute(conn)?;
-                        results.push(Err(refusal_for_invitation!(
-                            conn,
-                            token_hash,
-                            s.survey.slug()
-                        )));
+        // Rows are written in key order, whatever order they came in: two servers writing
+        // overlapping batches then take the unique index's locks in the same order and cannot
+        // deadlock on each other.
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by_key(|&i| (batch[i].survey.id, batch[i].key_hash));
+        let in_order: Vec<Result<Submitted, SubmissionRefused>> =
+            write_transaction!(self, |conn| {
+                let mut results = Vec::with_capacity(batch.len());
+                for s in order.iter().map(|&i| &batch[i]) {
+                    let complete = s.response.completeness() == Completeness::Complete;
+                    let row = NewRow {
+                        public_id: uuid::Uuid::new_v4().to_string(),
+                        survey_id: s.survey.id,
+                        submission_key: s.key_hash,
+                        stratum: s.response.stratum(),
+                        complete,
+                        answers: s.response.answers_json(),
+                        created_at: timestamp,
+                        updated_at: timestamp,
+                        submitted_at: complete.then_some(timestamp),
+                        request_hash: s.request_hash,
+                        resume_expires_at: None,
+                    };
+                    let inserted: Option<(i64, String)> = diesel::insert_into(responses::table)
+                        .values(&row)
+                        .on_conflict_do_nothing()
+                        .returning((responses::id, responses::public_id))
+                        .get_results(conn)?
+                        .into_iter()
+                        .next();
+                    let Some((id, public_id)) = inserted else {
+                        let (id, public_id, stored_request_hash) = responses::table
+                            .filter(responses::survey_id.eq(s.survey.id))
+                            .filter(responses::submission_key.eq(s.key_hash))
+                            .select((responses::id, responses::public_id, responses::request_hash))
+                            .first::<(i64, String, Option<String>)>(conn)?;
+                        results.push(Ok(Submitted {
+                            outcome: InsertOutcome::AlreadyStored { id, public_id },
+                            stored_request_hash,
+                        }));
                         continue;
+                    };
+                    if let Some(token_hash) = s.invitation_hash {
+                        if !claim!(conn, token_hash, s.survey.slug(), id)? {
+                            // Undo this one insert; the rest of the batch stands.
+                            diesel::delete(responses::table.find(id)).execute(conn)?;
+                            results.push(Err(refusal_for_invitation!(
+                                conn,
+                                token_hash,
+                                s.survey.slug()
+                            )));
+                            continue;
+                        }
                     }
+                    results.push(Ok(Submitted {
+                        outcome: InsertOutcome::Inserted { id, public_id },
+                        stored_request_hash: s.request_hash.map(str::to_owned),
+                    }));
                 }
-                results.push(Ok(Submitted {
-                    outcome: InsertOutcome::Inserted { id, public_id },
-                    stored_request_hash: s.request_hash.map(str::to_owned),
-                }));
-            }
-            Ok(results)
-        })
+                Ok::<_, StoreError>(results)
+            })?;
+        // Back in the order the batch came in.
+        let mut results: Vec<Option<Result<Submitted, SubmissionRefused>>> =
+            (0..batch.len()).map(|_| None).collect();
+        for (i, result) in order.into_iter().zip(in_order) {
+            results[i] = Some(result);
+        }
+        Ok(results.into_iter().flatten().collect())
     }
 
     /// Begin (or find again) a respondent's response to `survey`, identified by the hash of

@@ -63,6 +63,7 @@ impl StoreError {
                         || message.contains("disk is full")
                         || message.contains("disk I/O error")
                         || message.contains("terminating connection")
+                        || message.contains("deadlock detected")
                         || message.contains("server closed the connection")
                 }
             }

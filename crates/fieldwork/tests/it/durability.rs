@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use fieldwork_store::Store;
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SyntheticRespondents};
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -18,7 +18,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_server(dir: &Path, database: &str, port: u16) -> Child {
+pub fn start_server(dir: &Path, database: &str, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
         .current_dir(dir)
         .env("FIELDWORK_DATABASE_URL", database)
@@ -47,40 +47,43 @@ fn start_server(dir: &Path, database: &str, port: u16) -> Child {
     panic!("the server did not start");
 }
 
-#[test]
-fn sigkill_mid_load_loses_no_acknowledged_response() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("kill.db").display());
+/// Import the study into `database`, opened to anyone (so a load needs no invitations), with
+/// its frame; the definition as stored.
+pub fn prepared_study(dir: &Path, database: &str) -> fieldwork_survey::SurveyDefinition {
     // The study, opened to anyone so the load needs no invitations.
-    std::fs::create_dir_all(dir.path().join("surveys")).unwrap();
-    std::fs::create_dir_all(dir.path().join("frames")).unwrap();
+    std::fs::create_dir_all(dir.join("surveys")).unwrap();
+    std::fs::create_dir_all(dir.join("frames")).unwrap();
     let fixture = std::fs::read_to_string(crate::FIXTURE)
         .unwrap()
         .replace("\"allow_open_link\": false", "\"allow_open_link\": true");
-    std::fs::write(dir.path().join("surveys/open.json"), &fixture).unwrap();
+    std::fs::write(dir.join("surveys/open.json"), &fixture).unwrap();
     let frame = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/frames/uk-public-sector.csv"
     ))
     .unwrap();
-    std::fs::write(dir.path().join("frames/uk-public-sector.csv"), &frame).unwrap();
-    assert!(crate::fieldwork(
-        dir.path(),
-        &database,
-        &["survey", "import", "surveys/open.json"]
-    )
-    .status
-    .success());
-    assert!(crate::fieldwork(
-        dir.path(),
-        &database,
-        &["survey", "open", "digital-leadership"]
-    )
-    .status
-    .success());
+    std::fs::write(dir.join("frames/uk-public-sector.csv"), &frame).unwrap();
+    assert!(
+        crate::fieldwork(dir, database, &["survey", "import", "surveys/open.json"])
+            .status
+            .success()
+    );
+    assert!(
+        crate::fieldwork(dir, database, &["survey", "open", "digital-leadership"])
+            .status
+            .success()
+    );
 
     let mut definition = parse_definition(&fixture).unwrap();
     resolve_frame_csv(&mut definition, &frame).unwrap();
+    definition
+}
+
+#[test]
+fn sigkill_mid_load_loses_no_acknowledged_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("kill.db").display());
+    let definition = prepared_study(dir.path(), &database);
     let bodies: Vec<String> = SyntheticRespondents::new(&definition, 9)
         .take(4000)
         .map(|a| serde_json::json!({ "answers": a }).to_string())

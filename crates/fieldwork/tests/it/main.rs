@@ -3,6 +3,7 @@
 mod baseline;
 mod durability;
 mod export;
+mod faults;
 mod survey;
 
 use std::path::Path;
