@@ -21,7 +21,7 @@ pub const MAX_BATCH: usize = 512;
 /// (PostgreSQL's `commit_delay` idea). Without it, the first request to arrive after a commit
 /// goes alone and pays a whole fsync, and the rest wait behind it: batches alternate 1, n-1.
 const LINGER: Duration = Duration::from_millis(2);
-/// Retries of a batch that failed for a transient reason.
+/// Retries of a batch that lost a race with another transaction.
 const RETRIES: u64 = 3;
 /// A gap this long with nothing new ends the gathering early, so a lone request is not held.
 const LINGER_GAP: Duration = Duration::from_micros(250);
@@ -90,12 +90,13 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Job>) {
                 invitation_hash: p.invitation_hash.as_deref(),
             })
             .collect();
-        // A transient failure (a deadlock with another server, a serialization failure, a
-        // dropped connection) is retried a few times before the requests hear of it.
+        // A batch that lost a race with another server's (a deadlock or a serialization
+        // failure) is run again a few times before the requests hear of it; an unreachable
+        // database is reported at once.
         let mut attempt = 0;
         let results = loop {
             match store.submit_responses(&batch) {
-                Err(error) if error.is_transient() && attempt < RETRIES => {
+                Err(error) if error.is_conflict() && attempt < RETRIES => {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(10 * attempt));
                 }

@@ -46,6 +46,18 @@ impl From<r2d2::Error> for StoreError {
 impl StoreError {
     /// Whether trying again later may succeed (the database is down, locked or out of space),
     /// as opposed to a mistake in the request. The server answers these with 503.
+    /// The transaction lost a race with another (a deadlock or a serialization failure):
+    /// running it again is likely to succeed at once.
+    pub fn is_conflict(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error as DieselError};
+        matches!(
+            self,
+            StoreError::Database(DieselError::DatabaseError(kind, info))
+                if matches!(kind, DatabaseErrorKind::SerializationFailure)
+                    || info.message().contains("deadlock detected")
+        )
+    }
+
     pub fn is_transient(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error as DieselError};
         match self {

@@ -177,6 +177,130 @@ fn start_private_cluster() -> Result<String, String> {
     }
 }
 
+/// A PostgreSQL cluster of one's own, for tests that stop and start the server under a
+/// running fieldwork (the shared test server must stay up for everyone else). Removed on drop.
+#[derive(Debug)]
+pub struct OwnedCluster {
+    dir: PathBuf,
+    port: u16,
+    as_root: bool,
+    running: bool,
+}
+
+impl OwnedCluster {
+    /// initdb a new cluster on a free port and start it.
+    pub fn start() -> Result<OwnedCluster, String> {
+        let bin =
+            postgres_bin_dir().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
+        let as_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        let dir = std::env::temp_dir().join(format!(
+            "fieldwork-pg-own-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        if as_root {
+            run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
+        }
+        let mut cluster = OwnedCluster {
+            dir,
+            port: free_port()?,
+            as_root,
+            running: false,
+        };
+        let data = cluster.dir.join("data");
+        run(cluster
+            .command(&bin.join("initdb"))
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&data))?;
+        cluster.resume()?;
+        Ok(cluster)
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut command = if self.as_root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        };
+        command.current_dir(&self.dir);
+        command
+    }
+
+    /// The URL of database `name` on this cluster.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Stop the server (fast shutdown), keeping its data.
+    pub fn stop(&mut self) {
+        if self.running {
+            if let Some(bin) = postgres_bin_dir() {
+                let _ = self
+                    .command(&bin.join("pg_ctl"))
+                    .arg("-D")
+                    .arg(self.dir.join("data"))
+                    .args(["-m", "fast", "-w", "stop"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            self.running = false;
+        }
+    }
+
+    /// Start the server again on the same port and data; returns once it accepts connections.
+    pub fn resume(&mut self) -> Result<(), String> {
+        let bin = postgres_bin_dir().ok_or("no PostgreSQL server binaries")?;
+        run(self
+            .command(&bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
+            .arg("-o")
+            .arg(format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                self.port,
+                self.dir.display()
+            ))
+            .args(["-w", "start"]))?;
+        self.running = true;
+        Ok(())
+    }
+
+    /// Create database `name` and return its URL.
+    pub fn create_database(&self, name: &str) -> Result<String, String> {
+        let mut admin =
+            PgConnection::establish(&self.url("postgres")).map_err(|e| e.to_string())?;
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .map_err(|e| e.to_string())?;
+        Ok(self.url(name))
+    }
+}
+
+impl Drop for OwnedCluster {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn postgres_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?

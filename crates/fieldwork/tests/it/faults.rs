@@ -166,3 +166,67 @@ fn two_servers_on_one_postgres_lose_and_duplicate_nothing() {
         .sum();
     assert_eq!(stored, 600 + accepted, "no response lost or duplicated");
 }
+
+/// PostgreSQL stopped under a running server: submissions get a clear 503 (problem JSON) and
+/// /healthz says so; once PostgreSQL is back the same server takes submissions again, with no
+/// restart, and nothing from the outage is half-written.
+#[test]
+fn postgres_stopped_and_started_gives_503_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = testing::OwnedCluster::start().unwrap();
+    let database = cluster.create_database("outage").unwrap();
+    let definition = prepared_study(dir.path(), &database);
+    let port = free_port();
+    let mut server = start_server(dir.path(), &database, port);
+    let url = format!("http://127.0.0.1:{port}/api/v1/surveys/digital-leadership/responses");
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let bodies: Vec<serde_json::Value> = SyntheticRespondents::new(&definition, 5)
+        .take(3)
+        .map(|a| serde_json::json!({ "answers": a }))
+        .collect();
+    let submit = |key: &str, body: &serde_json::Value| {
+        client
+            .post(&url)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(submit("before", &bodies[0]).status(), 201);
+
+    cluster.stop();
+    let during = submit("during", &bodies[1]);
+    assert_eq!(during.status(), 503);
+    assert_eq!(during.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = during.json().unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap_or_default().len() > 10,
+        "{problem}"
+    );
+    assert_eq!(client.get(&health).send().unwrap().status(), 503);
+
+    cluster.resume().unwrap();
+    // The same server, never restarted: healthy again within a few seconds.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while client.get(&health).send().unwrap().status() != 200 {
+        assert!(std::time::Instant::now() < deadline, "no recovery");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The refused submission retried with its key is stored once; a new one too.
+    assert_eq!(submit("during", &bodies[1]).status(), 201);
+    assert_eq!(submit("after", &bodies[2]).status(), 201);
+    let _ = server.kill();
+    let _ = server.wait();
+    let store = Store::open(&database).unwrap();
+    let stored: i64 = store
+        .count_responses("digital-leadership")
+        .unwrap()
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(stored, 3);
+}
