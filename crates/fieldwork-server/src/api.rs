@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
-use fieldwork_store::{InsertOutcome, SubmissionRefused, SurveyStatus};
+use fieldwork_store::{InsertOutcome, SubmissionRefused, SurveyStatus, TokenScope};
 use fieldwork_survey::{validate_answers, Completeness, FieldError, FieldErrorKind};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
+use crate::auth::{self, Need};
 use crate::problem::{ApiError, Problem};
 use crate::tokens::hash;
 use crate::writer::PendingSubmission;
@@ -42,6 +43,16 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
         "/api/v1/surveys/{slug}/responses",
         web::post().to(submit_response),
     );
+    route(
+        Method::GET,
+        "/api/v1/surveys/{slug}/progress",
+        web::get().to(get_progress),
+    );
+    route(
+        Method::GET,
+        "/api/v1/surveys/{slug}/export",
+        web::get().to(get_export),
+    );
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -53,10 +64,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     info(
         title = "fieldwork API",
         version = "1",
-        description = "Submit survey responses and read survey definitions."
+        description = "Submit survey responses and read survey definitions; researchers read progress and download exports with an API token (`fieldwork token create`) sent as `Authorization: Bearer`, never in the URL."
     ),
-    paths(healthz, openapi_json, get_survey, submit_response),
+    paths(healthz, openapi_json, get_survey, submit_response, get_progress, get_export),
+    modifiers(&BearerAuth),
     components(schemas(
+        StratumProgress,
         SubmitRequest,
         ResponseCreated,
         SurveyResource,
@@ -66,6 +79,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ))
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme of the researcher routes.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from `fieldwork token create` (fwk_...)"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -306,4 +339,115 @@ async fn submit_response(
         version: survey.definition.version,
         complete: request.complete,
     }))
+}
+
+/// Fieldwork progress in one stratum.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StratumProgress {
+    /// The stratum's option code.
+    stratum: String,
+    label: String,
+    /// Its size in the population frame.
+    population: u64,
+    invited: i64,
+    complete: i64,
+    partial: i64,
+    /// Complete responses over the population.
+    rate_frame: Option<f64>,
+    /// Complete responses over invitations sent, when any were.
+    rate_invited: Option<f64>,
+}
+
+/// Responses per stratum against the frame and the invitations sent. Needs a token of scope
+/// `read` or `export` for this survey, held by an analyst or owner.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}/progress",
+    params(("slug" = String, Path, description = "The survey's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One entry per stratum, in the survey's order", body = [StratumProgress]),
+        (status = 400, description = "A token was sent in the URL", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's holder is a viewer of this survey", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such survey, or the token is not for it", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_progress(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    let token = auth::api_token(&state, &req).await?;
+    auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Read).await?;
+    let store = Arc::clone(&state.store);
+    let progress = web::block(move || fieldwork_analysis::fieldwork_progress(&store, &slug))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    Ok(HttpResponse::Ok().json(
+        progress
+            .into_iter()
+            .map(|p| StratumProgress {
+                stratum: p.stratum,
+                label: p.label,
+                population: p.population,
+                invited: p.invited,
+                complete: p.complete,
+                partial: p.partial,
+                rate_frame: p.rate_frame,
+                rate_invited: p.rate_invited,
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+/// Download the survey's responses. Needs a token of scope `export` for this survey, held by
+/// an analyst or owner. Streamed; recorded in the audit log with its row count.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}/export",
+    params(
+        ("slug" = String, Path, description = "The survey's slug"),
+        ("format" = String, Query, description = "`csv-long`: one row per answer"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The export", content_type = "text/csv"),
+        (status = 400, description = "An unknown format, or a token in the URL", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A `read` token, or its holder is a viewer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such survey, or the token is not for it", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    let token = auth::api_token(&state, &req).await?;
+    auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Export).await?;
+    let query = web::Query::<ExportQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("the query is not valid: {e}")))?;
+    let format = query
+        .format
+        .as_deref()
+        .and_then(crate::integration::export_format)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "give `format` as one of: {}",
+                crate::integration::EXPORT_FORMATS
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    Ok(crate::admin::stream_export(
+        &state,
+        slug,
+        format,
+        token.user.email.clone(),
+        "api",
+    ))
 }

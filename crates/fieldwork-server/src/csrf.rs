@@ -39,6 +39,11 @@ impl FormFields {
         Ok(Self::parse(&bytes))
     }
 
+    /// Fields already separated, such as the text parts of a multipart upload.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        FormFields(pairs)
+    }
+
     pub fn parse(bytes: &[u8]) -> Self {
         // Invalid UTF-8 becomes U+FFFD: stored and shown escaped, never an error page.
         FormFields(

@@ -1,7 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod accounts;
+pub mod admin;
 pub mod api;
+pub mod auth;
 mod csrf;
+pub mod integration;
 mod limits;
 mod pages;
 pub mod problem;
@@ -39,6 +43,10 @@ pub struct ServerConfig {
     pub rate_burst: f64,
     /// Worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// A researcher's session ends after this long without a request...
+    pub session_idle: chrono::TimeDelta,
+    /// ...and this long after sign-in, however busy.
+    pub session_absolute: chrono::TimeDelta,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +58,8 @@ impl Default for ServerConfig {
             rate_per_second: 5.0,
             rate_burst: 60.0,
             workers: None,
+            session_idle: chrono::TimeDelta::minutes(30),
+            session_absolute: chrono::TimeDelta::hours(12),
         }
     }
 }
@@ -64,6 +74,8 @@ pub struct AppState {
     /// The database-wide secret receipt codes are derived from.
     pub secret: String,
     pub config: ServerConfig,
+    /// Argon2id verifications running at once (each takes 19 MiB).
+    pub password_checks: tokio::sync::Semaphore,
     surveys: Mutex<HashMap<String, (Instant, Arc<StoredSurvey>)>>,
     versions: Mutex<HashMap<(String, u32), Arc<StoredSurvey>>>,
 }
@@ -81,6 +93,7 @@ impl AppState {
             store,
             secret,
             config,
+            password_checks: tokio::sync::Semaphore::new(4),
             surveys: Mutex::new(HashMap::new()),
             versions: Mutex::new(HashMap::new()),
         })
@@ -188,6 +201,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(web::QueryConfig::default().error_handler(|_, _| PageError::NotFound.into()))
             .route("/assets/{file}", web::get().to(stylesheet))
             .configure(api::configure)
+            .configure(admin::configure)
             .configure(respondent::configure)
             .default_service(web::to(not_found));
     }

@@ -13,6 +13,11 @@ pub enum ApiError {
     BadRequest(String),
     #[error("there is no survey `{0}`")]
     SurveyNotFound(String),
+    /// A survey that does not exist or that the caller has no role on: the same answer.
+    #[error("there is no such survey, or it is not shared with you")]
+    NotFound,
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -60,7 +65,8 @@ impl ApiError {
     fn slug(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad-request",
-            ApiError::SurveyNotFound(_) => "survey-not-found",
+            ApiError::SurveyNotFound(_) | ApiError::NotFound => "survey-not-found",
+            ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Conflict(_) => "conflict",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooLarge { .. } => "payload-too-large",
@@ -75,7 +81,8 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "Bad request",
-            ApiError::SurveyNotFound(_) => "Survey not found",
+            ApiError::SurveyNotFound(_) | ApiError::NotFound => "Survey not found",
+            ApiError::Unauthorized(_) => "Unauthorized",
             ApiError::Conflict(_) => "Conflict",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::TooLarge { .. } => "Payload too large",
@@ -117,7 +124,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::SurveyNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::SurveyNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -135,6 +143,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(self, ApiError::RateLimited | ApiError::Unavailable) {
             response.insert_header(("Retry-After", "1"));
+        }
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"fieldwork\""));
         }
         response.json(self.problem())
     }

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use fieldwork_survey::{Completeness, ValidatedResponse};
 
+use crate::audit::{insert_audit, AuditEvent, RESPONDENT_ACTOR};
 use crate::connection::{with_connection, write_transaction};
 use crate::responses::{
     from_tuple, InsertOutcome, ResponseTuple, StoredResponse, RESPONSE_COLUMNS,
@@ -362,7 +363,18 @@ impl Store {
                     diesel::update(invitations::table.filter(invitations::response_id.eq(id)))
                         .set(invitations::response_id.eq(None::<i64>))
                         .execute(conn)?;
-                    diesel::delete(responses::table.find(id)).execute(conn)
+                    let deleted = diesel::delete(responses::table.find(id)).execute(conn)?;
+                    // Who withdrew is not recorded (respondents are anonymous to the log).
+                    insert_audit!(
+                        conn,
+                        &AuditEvent {
+                            actor: RESPONDENT_ACTOR,
+                            action: "response.withdrawn",
+                            survey: Some(slug),
+                            detail: serde_json::json!({"responses": deleted}),
+                        }
+                    )?;
+                    Ok::<_, diesel::result::Error>(deleted)
                 }
                 None => Ok(0),
             }

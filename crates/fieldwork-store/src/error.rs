@@ -33,6 +33,16 @@ pub enum StoreError {
     WrongSurvey { slug: String, version: u32 },
     #[error("the submission was refused: {0:?}")]
     Refused(crate::SubmissionRefused),
+    #[error("there is already an account for {0}")]
+    UserExists(String),
+    #[error("there is no account for {0}")]
+    UserNotFound(String),
+    #[error("there is no API token with id {0}")]
+    TokenNotFound(i64),
+    #[error("{email} has no role on survey `{slug}`: share it with them first")]
+    NoRole { email: String, slug: String },
+    #[error("survey `{0}` must keep an owner: make someone else owner first")]
+    LastOwner(String),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

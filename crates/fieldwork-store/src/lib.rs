@@ -1,23 +1,29 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit;
 mod collection;
 mod connection;
 mod error;
 mod invitations;
 mod responses;
+mod retention;
 mod schema;
 mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod users;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationClaim};
 pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};
+pub use retention::RetentionApplied;
 pub use surveys::{ImportOutcome, StoredSurvey, SurveyStatus, SurveySummary};
+pub use users::{ApiToken, NewSession, Role, Session, SignInFailures, TokenScope, User};
 
 use connection::{open_pool, with_connection, ConnectionPool};
 
@@ -27,7 +33,8 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// The default database when none is given: an SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fieldwork.db";
 
-/// The fieldwork database: surveys, responses and invitations, on SQLite or PostgreSQL.
+/// The fieldwork database: surveys, responses, invitations, researchers and the audit log,
+/// on SQLite or PostgreSQL.
 ///
 /// Cheap to share behind an `Arc`; every method takes a pooled connection for its own work.
 pub struct Store {
@@ -110,6 +117,11 @@ pub(crate) fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     // Both backends keep microseconds; round here so a value reads back as it was written.
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// A time as both backends keep it: whole microseconds.
+pub(crate) fn micros(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    chrono::DurationRound::duration_trunc(at, chrono::TimeDelta::microseconds(1)).unwrap_or(at)
 }
 
 /// SQLite settings as a connection sees them; see [`Store::sqlite_pragmas`].

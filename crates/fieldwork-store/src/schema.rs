@@ -10,6 +10,7 @@ diesel::table! {
         definition -> Text,
         status -> Text,
         created_at -> Timestamp,
+        retain_until -> Nullable<Date>,
     }
 }
 
@@ -50,7 +51,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        survey_slug -> Text,
+        scope -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    survey_roles (survey_slug, user_id) {
+        survey_slug -> Text,
+        user_id -> BigInt,
+        role -> Text,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        survey_slug -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        email -> Text,
+        address -> Text,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(survey_roles -> users (user_id));
 diesel::joinable!(invitations -> responses (response_id));
-diesel::allow_tables_to_appear_in_same_query!(surveys, responses, invitations, settings);
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    responses,
+    invitations,
+    settings,
+    users,
+    sessions,
+    api_tokens,
+    survey_roles,
+    audit_log,
+    sign_in_failures,
+);
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

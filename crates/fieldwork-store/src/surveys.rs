@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use fieldwork_survey::{parse_definition, SurveyDefinition};
 
+use crate::audit::{insert_audit, AuditEvent};
 use crate::connection::{with_connection, write_transaction};
 use crate::schema::{responses, surveys};
 use crate::{now, Store, StoreError};
@@ -248,8 +249,42 @@ impl Store {
         slug: &str,
         status: SurveyStatus,
     ) -> Result<StoredSurvey, StoreError> {
+        self.change_survey_status(slug, status, None)
+    }
+
+    /// [`Store::set_survey_status`], recorded in the audit log as done by `actor`.
+    pub fn set_survey_status_as(
+        &self,
+        slug: &str,
+        status: SurveyStatus,
+        actor: &str,
+    ) -> Result<StoredSurvey, StoreError> {
+        self.change_survey_status(slug, status, Some(actor))
+    }
+
+    fn change_survey_status(
+        &self,
+        slug: &str,
+        status: SurveyStatus,
+        actor: Option<&str>,
+    ) -> Result<StoredSurvey, StoreError> {
         let latest = self.latest_survey(slug)?;
         let result: Result<(), StoreError> = write_transaction!(self, |conn| {
+            if let Some(actor) = actor {
+                insert_audit!(
+                    conn,
+                    &AuditEvent {
+                        actor,
+                        action: "survey.status",
+                        survey: Some(slug),
+                        detail: serde_json::json!({
+                            "version": latest.version(),
+                            "from": latest.status.as_str(),
+                            "to": status.as_str(),
+                        }),
+                    }
+                )?;
+            }
             if status == SurveyStatus::Open {
                 diesel::update(
                     surveys::table

@@ -1,5 +1,6 @@
 //! `fieldwork`: the command line of the fieldwork survey platform.
 
+mod accounts;
 mod bench;
 mod bench_analyze;
 mod bench_export;
@@ -51,6 +52,17 @@ enum Command {
     /// Responses: import from a wide CSV.
     #[command(subcommand)]
     Responses(export::ResponsesCommand),
+    /// Researchers' accounts.
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// API tokens for scripts: create, list, revoke.
+    #[command(subcommand)]
+    Token(accounts::TokenCommand),
+    /// The audit log: sign-ins, exports, withdrawals, status, sharing and token changes.
+    Audit(accounts::AuditArgs),
+    /// Delete raw responses past their survey's retention date.
+    #[command(subcommand)]
+    Retention(accounts::RetentionCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +172,10 @@ enum SurveyCommand {
     Close { slug: String },
     /// Print the JSON Schema of survey definitions.
     Schema,
+    /// Give a researcher a role on a survey (owner, analyst, viewer), or remove it.
+    Share(accounts::ShareArgs),
+    /// Set the date after which the survey's raw responses are deleted.
+    Retention(accounts::RetentionArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +317,16 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             python,
         }) => bench_analyze(&cli.database, responses, seed, &python),
+        Command::Survey(SurveyCommand::Share(args)) => {
+            accounts::share(&open_store(&cli.database)?, args)
+        }
+        Command::Survey(SurveyCommand::Retention(args)) => {
+            accounts::set_retention(&open_store(&cli.database)?, args)
+        }
+        Command::User(command) => accounts::user(&open_store(&cli.database)?, command),
+        Command::Token(command) => accounts::token(&open_store(&cli.database)?, command),
+        Command::Audit(args) => accounts::audit(&open_store(&cli.database)?, args),
+        Command::Retention(command) => accounts::retention(&open_store(&cli.database)?, command),
         Command::Db(DbCommand::Migrate) => {
             let store = Store::open_without_migrating(&cli.database)?;
             let applied = store.migrate()?;
@@ -535,7 +561,7 @@ fn open_store(url: &str) -> Result<Store> {
 
 fn set_status(database: &str, slug: &str, status: SurveyStatus) -> Result<()> {
     let store = open_store(database)?;
-    let survey = store.set_survey_status(slug, status)?;
+    let survey = store.set_survey_status_as(slug, status, fieldwork_store::CLI_ACTOR)?;
     println!(
         "`{}` version {} is now {}",
         survey.slug(),

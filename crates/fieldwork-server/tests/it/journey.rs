@@ -304,6 +304,17 @@ fn full_journey(db: TestDatabase) {
         .load_responses("digital-leadership", &all)
         .unwrap()
         .is_empty());
+    // The withdrawal is in the audit log, without who or what.
+    let withdrawals: Vec<_> = app
+        .store
+        .audit_entries(Some("digital-leadership"), 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "response.withdrawn")
+        .collect();
+    assert_eq!(withdrawals.len(), 1, "only the one that withdrew something");
+    assert_eq!(withdrawals[0].actor, "respondent");
+    assert_eq!(withdrawals[0].detail, serde_json::json!({"responses": 1}));
 }
 
 fn receipt_in(html: &str) -> String {

@@ -1,5 +1,6 @@
 //! The store suite: every test runs on a new SQLite file and on a new PostgreSQL database.
 
+mod accounts;
 mod invitations;
 mod responses;
 mod surveys;

@@ -1,5 +1,6 @@
 //! The `fieldwork` binary as a user runs it: exit codes and what it prints.
 
+mod accounts;
 mod baseline;
 mod durability;
 mod export;
