@@ -1074,6 +1074,9 @@ async fn create_invitations(
 #[derive(Debug, serde::Deserialize)]
 struct ExportQuery {
     format: Option<String>,
+    /// Free text of sensitive questions too: owners only.
+    #[serde(default)]
+    include_sensitive: bool,
 }
 
 async fn export(
@@ -1084,7 +1087,14 @@ async fn export(
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner();
     let researcher = require_researcher(&state, &req).await?;
-    standing(&state, &researcher.user, &slug, Need::Results).await?;
+    let standing = standing(&state, &researcher.user, &slug, Need::Results).await?;
+    if query.include_sensitive && !standing.allows(Need::Manage) {
+        return Err(PageError::message(
+            StatusCode::FORBIDDEN,
+            "Only the survey's owners can export sensitive free text",
+            &["Export without it, or ask an owner of the survey."],
+        ));
+    }
     let Some(format) = query.format.as_deref().and_then(export_format) else {
         return Err(PageError::message(
             StatusCode::BAD_REQUEST,
@@ -1103,6 +1113,7 @@ async fn export(
         &state,
         slug,
         format,
+        query.include_sensitive,
         researcher.user.email,
         "admin",
     ))
@@ -1114,6 +1125,7 @@ pub fn stream_export(
     state: &AppState,
     slug: String,
     format: &'static ExportFormat,
+    include_sensitive: bool,
     actor: String,
     via: &'static str,
 ) -> HttpResponse {
@@ -1125,8 +1137,8 @@ pub fn stream_export(
             sender: sender.clone(),
             buffer: Vec::with_capacity(CHUNK),
         };
-        let written =
-            integration::write_export(&store, &slug, format.name, &mut out).and_then(|rows| {
+        let written = integration::write_export(&store, &slug, format, include_sensitive, &mut out)
+            .and_then(|rows| {
                 std::io::Write::flush(&mut out)?;
                 Ok(rows)
             });
@@ -1136,7 +1148,7 @@ pub fn stream_export(
                     actor: &actor,
                     action: "export",
                     survey: Some(&slug),
-                    detail: json!({"format": format.name, "rows": rows, "via": via}),
+                    detail: json!({"format": format.name, "rows": rows, "via": via, "include_sensitive": include_sensitive}),
                 });
                 if let Err(e) = recorded {
                     tracing::error!(error = %e, "the export's audit entry was not recorded");

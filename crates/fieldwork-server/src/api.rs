@@ -402,6 +402,9 @@ async fn get_progress(
 #[derive(Debug, Deserialize)]
 struct ExportQuery {
     format: Option<String>,
+    /// Free text of sensitive questions too: owners only.
+    #[serde(default)]
+    include_sensitive: bool,
 }
 
 /// Download the survey's responses. Needs a token of scope `export` for this survey, held by
@@ -409,11 +412,12 @@ struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/surveys/{slug}/export",
     params(
         ("slug" = String, Path, description = "The survey's slug"),
-        ("format" = String, Query, description = "`csv-long`: one row per answer"),
+        ("format" = String, Query, description = "csv-wide, csv-long, parquet, codebook, codebook-json, r, stata or spss (docs/exports.md)"),
+        ("include_sensitive" = Option<bool>, Query, description = "Free text of sensitive questions too: owners only (403 otherwise)"),
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The export", content_type = "text/csv"),
+        (status = 200, description = "The export, streamed", content_type = "text/csv"),
         (status = 400, description = "An unknown format, or a token in the URL", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A `read` token, or its holder is a viewer", body = Problem, content_type = "application/problem+json"),
@@ -426,9 +430,15 @@ async fn get_export(
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
     let token = auth::api_token(&state, &req).await?;
-    auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Export).await?;
+    let standing =
+        auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Export).await?;
     let query = web::Query::<ExportQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("the query is not valid: {e}")))?;
+    if query.include_sensitive && !standing.allows(Need::Manage) {
+        return Err(ApiError::Forbidden(
+            "only the survey's owners can export sensitive free text".into(),
+        ));
+    }
     let format = query
         .format
         .as_deref()
@@ -447,6 +457,7 @@ async fn get_export(
         &state,
         slug,
         format,
+        query.include_sensitive,
         token.user.email.clone(),
         "api",
     ))

@@ -4,16 +4,17 @@
 //! *that* they did (the audit log); the functions here do the work. Exports and published
 //! reports are built in their own crates; connecting them means changing only this file:
 //!
-//! - [`write_export`]: call `fieldwork_analysis::export::export(store, slug, &options, out)`
-//!   for each format it offers, and list those formats in [`EXPORT_FORMATS`]. Until then it
-//!   writes `csv-long` itself, straight from the store.
+//! - [`write_export`]: `fieldwork_analysis::export::export` in every format it offers.
 //! - [`publish_report`], [`unpublish_report`], [`published_report_path`]: call the
 //!   published-reports store (served at `/r/{slug}`). Until then they answer
 //!   [`IntegrationError::NotConnected`], which the admin pages show as "not available".
 
 use std::io::Write;
 
-use fieldwork_store::{ResponseFilter, Store, StoreError};
+use fieldwork_analysis::export::{
+    export, ExportError, ExportFormat as AnalysisFormat, ExportOptions,
+};
+use fieldwork_store::{Store, StoreError};
 
 /// An export format: its name in `?format=`, a description, its media type and extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,15 +23,42 @@ pub struct ExportFormat {
     pub description: &'static str,
     pub media_type: &'static str,
     pub extension: &'static str,
+    format: AnalysisFormat,
 }
 
-/// The formats [`write_export`] can write.
-pub const EXPORT_FORMATS: &[ExportFormat] = &[ExportFormat {
-    name: "csv-long",
-    description: "CSV, one row per answer (complete responses)",
-    media_type: "text/csv; charset=utf-8",
-    extension: "csv",
-}];
+const fn format(format: AnalysisFormat, description: &'static str) -> ExportFormat {
+    ExportFormat {
+        name: format.name(),
+        description,
+        media_type: format.content_type(),
+        extension: format.extension(),
+        format,
+    }
+}
+
+/// The formats [`write_export`] can write (docs/exports.md).
+pub const EXPORT_FORMATS: &[ExportFormat] = &[
+    format(
+        AnalysisFormat::CsvWide,
+        "CSV, one row per complete response",
+    ),
+    format(AnalysisFormat::CsvLong, "CSV, one row per answer"),
+    format(AnalysisFormat::Parquet, "Parquet, with categorical answers"),
+    format(AnalysisFormat::Codebook, "Codebook (CSV)"),
+    format(AnalysisFormat::CodebookJson, "Codebook (JSON)"),
+    format(
+        AnalysisFormat::R,
+        "R syntax that reads the csv-wide file with labels",
+    ),
+    format(
+        AnalysisFormat::Stata,
+        "Stata syntax that reads the csv-wide file with labels",
+    ),
+    format(
+        AnalysisFormat::Spss,
+        "SPSS syntax that reads the csv-wide file with labels",
+    ),
+];
 
 pub fn export_format(name: &str) -> Option<&'static ExportFormat> {
     EXPORT_FORMATS.iter().find(|f| f.name == name)
@@ -43,98 +71,40 @@ pub enum IntegrationError {
     Store(#[from] StoreError),
     #[error("cannot write the export: {0}")]
     Write(#[from] std::io::Error),
-    #[error("stored answers do not parse: {0}")]
-    CorruptAnswers(String),
+    #[error(transparent)]
+    Export(ExportError),
     #[error("this is not connected in this build yet")]
     NotConnected,
 }
 
-/// Write survey `slug` in `format` to `out`; returns the number of data rows written (for
-/// the audit log). The caller has checked the format with [`export_format`].
-///
-/// `csv-long`: `response_id, survey_version, stratum, submitted_at, question, item, value`,
-/// one row per answer, one per chosen option of a multiple choice, one per item of a grid.
+impl From<ExportError> for IntegrationError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            ExportError::Write(e) => IntegrationError::Write(e),
+            ExportError::Store(e) => IntegrationError::Store(e),
+            other => IntegrationError::Export(other),
+        }
+    }
+}
+
+/// Write survey `slug` in `format` to `out` (`fieldwork_analysis::export`): complete
+/// responses, codes, free text of sensitive questions only when `include_sensitive` (the
+/// caller has checked the role allows it). Returns the responses written, for the audit log.
 pub fn write_export(
     store: &Store,
     slug: &str,
-    format: &str,
+    format: &ExportFormat,
+    include_sensitive: bool,
     out: &mut dyn Write,
 ) -> Result<u64, IntegrationError> {
-    if export_format(format).is_none() {
-        return Err(IntegrationError::NotConnected);
-    }
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record([
-            "response_id",
-            "survey_version",
-            "stratum",
-            "submitted_at",
-            "question",
-            "item",
-            "value",
-        ])
-        .map_err(csv_error)?;
-    let mut rows = 0u64;
-    let result = store.for_each_response(slug, &ResponseFilter::default(), |response| {
-        let answers: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&response.answers)
-                .map_err(|e| IntegrationError::CorruptAnswers(e.to_string()))?;
-        let version = response.survey_version.to_string();
-        let submitted = response
-            .submitted_at
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default();
-        let stratum = response.stratum.clone().unwrap_or_default();
-        let mut write = |question: &str, item: &str, value: String| {
-            rows += 1;
-            writer
-                .write_record([
-                    response.public_id.as_str(),
-                    &version,
-                    &stratum,
-                    &submitted,
-                    question,
-                    item,
-                    &value,
-                ])
-                .map_err(csv_error)
-        };
-        for (question, answer) in &answers {
-            match answer {
-                serde_json::Value::Array(codes) => {
-                    for code in codes {
-                        write(question, "", scalar(code))?;
-                    }
-                }
-                serde_json::Value::Object(items) => {
-                    for (item, code) in items {
-                        write(question, item, scalar(code))?;
-                    }
-                }
-                other => write(question, "", scalar(other))?,
-            }
-        }
-        Ok::<(), IntegrationError>(())
-    })?;
-    result?;
-    writer.flush()?;
-    Ok(rows)
-}
-
-fn scalar(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn csv_error(error: csv::Error) -> IntegrationError {
-    match error.into_kind() {
-        csv::ErrorKind::Io(e) => IntegrationError::Write(e),
-        other => IntegrationError::Write(std::io::Error::other(format!("{other:?}"))),
-    }
+    let options = ExportOptions {
+        format: format.format,
+        include_sensitive,
+        // The syntax files read the csv-wide download as it is named.
+        data_file: format!("{slug}-csv-wide.csv"),
+        ..ExportOptions::default()
+    };
+    Ok(export(store, slug, &options, out)?.responses)
 }
 
 /// Publish the survey's current report (at `/r/{slug}`).

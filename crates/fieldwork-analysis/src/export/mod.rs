@@ -55,11 +55,17 @@ impl ExportFormat {
         (ExportFormat::Spss, "spss"),
     ];
 
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(f, _)| *f == self)
-            .map_or("", |(_, n)| n)
+    pub const fn name(self) -> &'static str {
+        match self {
+            ExportFormat::CsvWide => "csv-wide",
+            ExportFormat::CsvLong => "csv-long",
+            ExportFormat::Parquet => "parquet",
+            ExportFormat::Codebook => "codebook",
+            ExportFormat::CodebookJson => "codebook-json",
+            ExportFormat::R => "r",
+            ExportFormat::Stata => "stata",
+            ExportFormat::Spss => "spss",
+        }
     }
 
     /// The format with this name (`csv-wide`, ...).
@@ -68,7 +74,7 @@ impl ExportFormat {
     }
 
     /// The media type of an HTTP response carrying this format.
-    pub fn content_type(self) -> &'static str {
+    pub const fn content_type(self) -> &'static str {
         match self {
             ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Codebook => {
                 "text/csv; charset=utf-8; header=present"
@@ -82,7 +88,7 @@ impl ExportFormat {
     }
 
     /// The usual file extension.
-    pub fn extension(self) -> &'static str {
+    pub const fn extension(self) -> &'static str {
         match self {
             ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Codebook => "csv",
             ExportFormat::Parquet => "parquet",

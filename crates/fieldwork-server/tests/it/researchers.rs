@@ -816,17 +816,17 @@ fn exports_are_real_streamed_and_audited(db: TestDatabase) {
         .send()
         .unwrap();
     assert_eq!(export.status(), StatusCode::OK);
-    assert_eq!(export.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        export.headers()["content-type"],
+        "text/csv; charset=utf-8; header=present"
+    );
     assert!(export.headers()["content-disposition"]
         .to_str()
         .unwrap()
         .contains("digital-leadership-csv-long.csv"));
     let csv = export.text().unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(
-        lines[0],
-        "response_id,survey_version,stratum,submitted_at,question,item,value"
-    );
+    assert_eq!(lines[0], "response_id,question_id,item,value");
     // One row per answer, per chosen option and per grid item, counted from the store.
     let expected: usize = app
         .store
@@ -867,8 +867,39 @@ fn exports_are_real_streamed_and_audited(db: TestDatabase) {
     assert_eq!(entry.actor, "analyst@example.org");
     assert_eq!(
         entry.detail,
-        serde_json::json!({"format": "csv-long", "rows": expected, "via": "api"})
+        serde_json::json!({"format": "csv-long", "rows": 3, "via": "api", "include_sensitive": false})
     );
+    // Sensitive free text is for owners only; an analyst asking for it is refused.
+    let sensitive = client()
+        .get(format!(
+            "{}/api/v1/surveys/{SLUG}/export?format=csv-wide&include_sensitive=true",
+            app.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(sensitive.status(), StatusCode::FORBIDDEN);
+    // Every format is served.
+    for format in [
+        "csv-wide",
+        "parquet",
+        "codebook",
+        "codebook-json",
+        "r",
+        "stata",
+        "spss",
+    ] {
+        let response = client()
+            .get(format!(
+                "{}/api/v1/surveys/{SLUG}/export?format={format}",
+                app.base
+            ))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{format}");
+        assert!(!response.bytes().unwrap().is_empty(), "{format}");
+    }
 }
 
 fn uploads_are_checked_and_every_problem_shown(db: TestDatabase) {
