@@ -292,9 +292,17 @@ impl<'a> WideLayout<'a> {
         &self,
         stored: &str,
     ) -> Result<BTreeMap<String, Answer>, StoredAnswersError> {
-        let map: serde_json::Map<String, Value> =
+        let mut map: serde_json::Map<String, Value> =
             serde_json::from_str(stored).map_err(|e| StoredAnswersError(e.to_string()))?;
-        Ok(self.answers_from_stored(&map))
+        // Moved out of the parsed object rather than copied: this runs once per exported row.
+        Ok(self
+            .definition
+            .questions()
+            .filter_map(|q| {
+                let value = map.remove(&q.id)?;
+                answer_from_value(q, value).map(|a| (q.id.clone(), a))
+            })
+            .collect())
     }
 
     /// Append one cell per answer column to `record`.
@@ -359,6 +367,32 @@ impl<'a> WideLayout<'a> {
                 _ => record.push_field(""),
             }
         }
+    }
+}
+
+/// [`answer_from_stored`], taking the value.
+fn answer_from_value(question: &Question, value: Value) -> Option<Answer> {
+    match (&question.kind, value) {
+        (QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. }, Value::String(s)) => {
+            Some(Answer::Choice(s))
+        }
+        (QuestionKind::MultiChoice { .. }, Value::Array(list)) => Some(Answer::Choices(
+            list.into_iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+        )),
+        (QuestionKind::LikertGrid { .. }, Value::Object(map)) => Some(Answer::Grid(
+            map.into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some((k, s)),
+                    _ => None,
+                })
+                .collect(),
+        )),
+        (_, value) => answer_from_stored(question, &value),
     }
 }
 
