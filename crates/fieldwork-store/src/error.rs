@@ -33,6 +33,8 @@ pub enum StoreError {
     WrongSurvey { slug: String, version: u32 },
     #[error("the submission was refused: {0:?}")]
     Refused(crate::SubmissionRefused),
+    #[error("the report cannot be published: {0}")]
+    InvalidReport(String),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -4,6 +4,7 @@ mod collection;
 mod connection;
 mod error;
 mod invitations;
+mod reports;
 mod responses;
 mod schema;
 mod surveys;
@@ -16,6 +17,7 @@ pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationClaim};
+pub use reports::{is_valid_report_path, NewReportFile, PublishedReport, ReportFile, REPORT_INDEX};
 pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};
 pub use surveys::{ImportOutcome, StoredSurvey, SurveyStatus, SurveySummary};
 

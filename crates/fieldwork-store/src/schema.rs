@@ -50,7 +50,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    published_reports (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        published_at -> Timestamp,
+        plan_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_files (report_id, path) {
+        report_id -> BigInt,
+        path -> Text,
+        content_type -> Text,
+        body -> Binary,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
+diesel::joinable!(published_reports -> surveys (survey_id));
+diesel::joinable!(report_files -> published_reports (report_id));
 diesel::joinable!(invitations -> responses (response_id));
-diesel::allow_tables_to_appear_in_same_query!(surveys, responses, invitations, settings);
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    responses,
+    invitations,
+    settings,
+    published_reports,
+    report_files
+);
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);
