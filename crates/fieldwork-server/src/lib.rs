@@ -5,6 +5,7 @@ mod csrf;
 mod limits;
 mod pages;
 pub mod problem;
+mod reports;
 mod respondent;
 pub mod tokens;
 mod writer;
@@ -189,6 +190,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .route("/assets/{file}", web::get().to(stylesheet))
             .configure(api::configure)
             .configure(respondent::configure)
+            .configure(reports::configure)
             .default_service(web::to(not_found));
     }
 }

@@ -2,6 +2,7 @@
 
 mod properties;
 mod reference;
+mod report;
 
 use fieldwork_analysis::{analyze, Analysis, Plan};
 use fieldwork_store::testing::TestDatabase;

@@ -3,6 +3,7 @@
 mod api;
 mod hardening;
 mod journey;
+mod reports;
 
 use std::sync::Arc;
 
