@@ -724,7 +724,8 @@ fn heatmap_chart(
             subtitle: vec![
                 question.text.clone(),
                 format!(
-                    "Each cell: % of those with an answer on the scale who chose {positive}. Darker cells are lower."
+                    "Each cell: % of those with an answer on the scale who chose {positive}. Darker cells are lower. Base: {}.",
+                    heatmap_base(&rows)
                 ),
             ],
             kind: ChartKind::Heatmap {
@@ -736,6 +737,26 @@ fn heatmap_chart(
         },
         alt,
         rows,
+    }
+}
+
+/// "n = 2,480 to 2,569 in all strata": the all-strata bases of a heatmap's statements.
+fn heatmap_base(rows: &[EstimateRow]) -> String {
+    let bases: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.stratum == ALL_STRATA)
+        .map(|r| r.n)
+        .collect();
+    match (bases.iter().min(), bases.iter().max()) {
+        (Some(low), Some(high)) if low == high => {
+            format!("n = {} in all strata", charts::thousands(*low))
+        }
+        (Some(low), Some(high)) => format!(
+            "n = {} to {} in all strata, by statement",
+            charts::thousands(*low),
+            charts::thousands(*high)
+        ),
+        _ => "no responses".to_owned(),
     }
 }
 
