@@ -1429,7 +1429,7 @@ fn draw_heatmap<DB: DrawingBackend>(
         c.fill(
             kx0 + (kx1 - kx0) * t0,
             ky,
-            kx0 + (kx1 - kx0) * t1 + 0.5,
+            (kx0 + (kx1 - kx0) * t1 + 1.5).min(kx1),
             ky + 12.0,
             viridis((t0 + t1) / 2.0),
         )?;

@@ -470,7 +470,13 @@ pub fn build_site(
                 &rows.first().map(|r| r.option.clone()).unwrap_or_default(),
                 ALL_STRATA,
             )
-            .map(|r| format!("Base: {} responses in all strata.", r.n))
+            .filter(|_| !matches!(question.kind, QuestionKind::LikertGrid { .. }))
+            .map(|r| {
+                format!(
+                    "Base: {} responses in all strata.",
+                    super::charts::thousands(r.n)
+                )
+            })
             .unwrap_or_default();
         let page = QuestionPage {
             site_title,
