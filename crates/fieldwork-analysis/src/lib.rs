@@ -8,6 +8,7 @@ pub mod export;
 mod load;
 pub mod plan;
 pub mod weighting;
+pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -43,6 +44,10 @@ pub enum AnalysisError {
     CorruptAnswers(String),
     #[error("dataframe: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    #[error(transparent)]
+    Chart(#[from] report::charts::ChartError),
+    #[error("cannot build the report: {0}")]
+    Report(String),
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
 }
@@ -425,10 +430,17 @@ impl Analysis {
 }
 
 fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), csv::Error> {
-    let mut writer = csv::Writer::from_path(path)?;
+    std::fs::write(path, csv_bytes(rows)?)?;
+    Ok(())
+}
+
+/// Rows as CSV, with a header from their field names.
+pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer.serialize(row)?;
     }
-    writer.flush()?;
-    Ok(())
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -9,6 +9,7 @@ pub mod integration;
 mod limits;
 mod pages;
 pub mod problem;
+mod reports;
 mod respondent;
 pub mod tokens;
 mod writer;
@@ -203,6 +204,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .configure(api::configure)
             .configure(admin::configure)
             .configure(respondent::configure)
+            .configure(reports::configure)
             .default_service(web::to(not_found));
     }
 }

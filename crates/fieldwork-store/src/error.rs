@@ -43,6 +43,8 @@ pub enum StoreError {
     NoRole { email: String, slug: String },
     #[error("survey `{0}` must keep an owner: make someone else owner first")]
     LastOwner(String),
+    #[error("the report cannot be published: {0}")]
+    InvalidReport(String),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -344,4 +344,21 @@ impl Store {
             })
             .collect())
     }
+
+    /// When fieldwork ran: the first and last submission of a complete response of the survey
+    /// (any version); `None` before the first.
+    pub fn submission_span(
+        &self,
+        slug: &str,
+    ) -> Result<Option<(NaiveDateTime, NaiveDateTime)>, StoreError> {
+        use diesel::dsl::{max, min};
+        let (first, last): (Option<NaiveDateTime>, Option<NaiveDateTime>) =
+            with_connection!(self, |conn| responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .filter(responses::complete.eq(true))
+                .select((min(responses::submitted_at), max(responses::submitted_at)))
+                .first(conn))?;
+        Ok(first.zip(last))
+    }
 }

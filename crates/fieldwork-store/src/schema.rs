@@ -113,10 +113,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    published_reports (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        published_at -> Timestamp,
+        plan_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_files (report_id, path) {
+        report_id -> BigInt,
+        path -> Text,
+        content_type -> Text,
+        body -> Binary,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(survey_roles -> users (user_id));
+diesel::joinable!(published_reports -> surveys (survey_id));
+diesel::joinable!(report_files -> published_reports (report_id));
 diesel::joinable!(invitations -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
     surveys,
@@ -129,5 +149,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_roles,
     audit_log,
     sign_in_failures,
+    published_reports,
+    report_files,
 );
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

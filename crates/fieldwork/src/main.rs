@@ -44,6 +44,8 @@ enum Command {
     Invite(InviteArgs),
     /// Estimate what the survey found: per-stratum estimates, tests, response rates.
     Analyze(AnalyzeArgs),
+    /// Build the findings report (a static site with charts and tables), and publish it.
+    Report(ReportArgs),
     /// Measure fieldwork against its baselines.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -76,6 +78,28 @@ struct AnalyzeArgs {
     /// Directory to write estimates.csv, estimates.json, tests.csv and response_rates.csv to.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["out", "publish", "unpublish"]).multiple(true)))]
+struct ReportArgs {
+    /// The survey's slug.
+    #[arg(long)]
+    survey: String,
+    /// The analysis plan (TOML); by default every question but free text, threshold 10.
+    #[arg(long, conflicts_with = "unpublish")]
+    plan: Option<PathBuf>,
+    /// Directory to write the site to: index.html, a page per question, charts (SVG and
+    /// PNG), the CSV behind every chart and table.
+    #[arg(long, conflicts_with = "unpublish")]
+    out: Option<PathBuf>,
+    /// Store the report in the database, so `fieldwork serve` serves it at /r/SLUG/
+    /// (replacing any report published before).
+    #[arg(long, conflicts_with = "unpublish")]
+    publish: bool,
+    /// Take the survey's published report down.
+    #[arg(long)]
+    unpublish: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +307,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve(args) => serve(&cli.database, args),
         Command::Analyze(args) => analyze(&cli.database, args),
+        Command::Report(args) => report(&cli.database, args),
         Command::Bench(BenchCommand::Ingest {
             responses,
             concurrency,
@@ -550,6 +575,76 @@ fn analyze(database: &str, args: AnalyzeArgs) -> Result<()> {
             weighting.iterations,
             weighting.max_change,
             weighting.epsilon
+        );
+    }
+    Ok(())
+}
+
+fn report(database: &str, args: ReportArgs) -> Result<()> {
+    let store = open_store(database)?;
+    if args.unpublish {
+        if store.unpublish_report(&args.survey)? {
+            println!("the report of `{}` is no longer published", args.survey);
+        } else {
+            println!("`{}` had no published report; nothing changed", args.survey);
+        }
+        return Ok(());
+    }
+    let survey = store.latest_survey(&args.survey)?;
+    let (plan, plan_file) = match &args.plan {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = String::from_utf8(bytes.clone())
+                .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+            let plan = fieldwork_analysis::Plan::parse(&text, &survey.definition)
+                .with_context(|| format!("in the plan {}", path.display()))?;
+            (plan, Some(bytes))
+        }
+        None => (
+            fieldwork_analysis::Plan::default_for(&survey.definition),
+            None,
+        ),
+    };
+    let site =
+        fieldwork_analysis::report::report(&store, &args.survey, &plan, plan_file.as_deref())?;
+    let charts = site
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("charts/") && f.path.ends_with(".svg"))
+        .count();
+    if let Some(out) = &args.out {
+        site.write(out)?;
+        println!(
+            "wrote the report of `{}` version {} to {}: {} files, {} charts, {} key findings (open {})",
+            args.survey,
+            site.survey_version,
+            out.display(),
+            site.files.len(),
+            charts,
+            site.findings.len(),
+            out.join("index.html").display()
+        );
+    }
+    if args.publish {
+        let files: Vec<fieldwork_store::NewReportFile<'_>> = site
+            .files
+            .iter()
+            .map(|f| fieldwork_store::NewReportFile {
+                path: &f.path,
+                content_type: f.content_type,
+                body: &f.body,
+            })
+            .collect();
+        let published = store.publish_report(
+            &args.survey,
+            site.survey_version,
+            site.plan_hash.as_deref(),
+            &files,
+        )?;
+        println!(
+            "published the report of `{}` version {} ({} files): `fieldwork serve` serves it at /r/{}/",
+            args.survey, published.survey_version, published.files, args.survey
         );
     }
     Ok(())

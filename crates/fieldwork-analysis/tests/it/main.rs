@@ -4,6 +4,7 @@ mod export;
 mod properties;
 mod reference;
 mod weighting;
+mod report;
 
 use fieldwork_analysis::{analyze, Analysis, Plan};
 use fieldwork_store::testing::TestDatabase;

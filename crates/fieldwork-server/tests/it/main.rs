@@ -4,6 +4,7 @@ mod api;
 mod hardening;
 mod journey;
 mod researchers;
+mod reports;
 
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod invitations;
+mod reports;
 mod responses;
 mod surveys;
 

@@ -5,6 +5,7 @@ mod baseline;
 mod durability;
 mod export;
 mod faults;
+mod report;
 mod survey;
 
 use std::path::Path;

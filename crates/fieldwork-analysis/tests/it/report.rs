@@ -1,0 +1,454 @@
+//! The findings report of the fixture survey over a seeded synthetic dataset, with police
+//! forced below the suppression threshold: every file, every chart decoded or parsed, every
+//! number of the key findings traced to estimates.csv, and hostile text escaped.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fieldwork_analysis::report::{self, Site};
+use fieldwork_analysis::{analyze, Plan};
+use fieldwork_store::testing::{self, TestDatabase};
+use fieldwork_store::NewResponse;
+use fieldwork_survey::{
+    parse_definition, resolve_frame_csv, validate_answers, Completeness, SurveyDefinition,
+    SyntheticRespondents,
+};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn fixture_text() -> String {
+    std::fs::read_to_string(format!("{ROOT}/fixtures/surveys/digital-leadership.json")).unwrap()
+}
+
+fn definition_from(text: &str) -> SurveyDefinition {
+    let frame =
+        std::fs::read_to_string(format!("{ROOT}/fixtures/frames/uk-public-sector.csv")).unwrap();
+    let mut definition = parse_definition(text).unwrap();
+    resolve_frame_csv(&mut definition, &frame).unwrap();
+    definition
+}
+
+fn plan_bytes() -> Vec<u8> {
+    std::fs::read(format!("{ROOT}/analysis/digital-leadership.toml")).unwrap()
+}
+
+/// Complete synthetic responses: `counts` per stratum, from `seed`.
+fn store_responses(db: &TestDatabase, definition: &SurveyDefinition, counts: &[(&str, usize)]) {
+    let survey = db.store.import_survey(definition).unwrap().survey().clone();
+    let mut synthetic = SyntheticRespondents::new(definition, 20261123);
+    let responses: Vec<_> = counts
+        .iter()
+        .flat_map(|(stratum, n)| (0..*n).map(move |_| *stratum))
+        .map(|stratum| {
+            let answers = synthetic.respondent(Some(stratum));
+            validate_answers(definition, &answers, Completeness::Complete).unwrap()
+        })
+        .collect();
+    let keys: Vec<String> = (0..responses.len()).map(|i| format!("k{i}")).collect();
+    let batch: Vec<NewResponse<'_>> = responses
+        .iter()
+        .zip(&keys)
+        .map(|(response, submission_key)| NewResponse {
+            response,
+            submission_key,
+        })
+        .collect();
+    db.store.insert_responses(&survey, &batch).unwrap();
+}
+
+/// Police, with a population of 41, answer only 5 times: below the threshold of 10.
+const COUNTS: &[(&str, usize)] = &[
+    ("civil_service", 900),
+    ("councils", 240),
+    ("schools", 1200),
+    ("police", 5),
+    ("mps", 380),
+];
+
+fn fixture_report() -> (Site, SurveyDefinition, Plan) {
+    let db = testing::sqlite();
+    let definition = definition_from(&fixture_text());
+    store_responses(&db, &definition, COUNTS);
+    let bytes = plan_bytes();
+    let plan = Plan::parse(std::str::from_utf8(&bytes).unwrap(), &definition).unwrap();
+    let site = report::report(&db.store, &definition.slug, &plan, Some(&bytes)).unwrap();
+    // To review the report by eye: FIELDWORK_KEEP_REPORT=/some/dir cargo test ... report
+    if let Ok(dir) = std::env::var("FIELDWORK_KEEP_REPORT") {
+        site.write(std::path::Path::new(&dir)).unwrap();
+    }
+    (site, definition, plan)
+}
+
+fn text(site: &Site, path: &str) -> String {
+    let file = site
+        .file(path)
+        .unwrap_or_else(|| panic!("the site has no {path}"));
+    String::from_utf8(file.body.clone()).unwrap()
+}
+
+/// estimates.csv as (question_id, option, stratum) -> record.
+fn estimates(site: &Site) -> BTreeMap<(String, String, String), csv::StringRecord> {
+    let body = text(site, "estimates.csv");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "question_id",
+            "option",
+            "stratum",
+            "n",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "deff",
+            "effective_n",
+            "suppressed",
+            "reason"
+        ]
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            ((r[0].to_owned(), r[1].to_owned(), r[2].to_owned()), r)
+        })
+        .collect()
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    Some(unescape(&tag[start..start + tag[start..].find('"')?]))
+}
+
+#[test]
+fn the_fixture_survey_gives_the_full_report() {
+    let (site, definition, plan) = fixture_report();
+    let paths: BTreeSet<&str> = site.files.iter().map(|f| f.path.as_str()).collect();
+    for path in [
+        "index.html",
+        "methodology.html",
+        "style.css",
+        "estimates.csv",
+        "estimates.json",
+        "tests.csv",
+        "response_rates.csv",
+    ] {
+        assert!(paths.contains(path), "{path} in {paths:?}");
+    }
+    for question in &plan.questions {
+        assert!(paths.contains(format!("q-{}.html", question.replace('_', "-")).as_str()));
+        assert!(paths.contains(format!("data/table-{}.csv", question.replace('_', "-")).as_str()));
+    }
+    // Every kind of chart, each as SVG and PNG with the CSV behind it.
+    let mut charts = vec![
+        "response-rates",
+        "disrupted-yes",
+        "capable-no",
+        "capability-gaps",
+        "leadership-understanding",
+        "behaviours-positive",
+        "barriers",
+        "learning-needs",
+        "hostility",
+        "role",
+    ];
+    let items = [
+        "behaviours-users",
+        "behaviours-open-culture",
+        "behaviours-experiments",
+        "behaviours-pace",
+        "behaviours-privacy-security",
+        "behaviours-ethics",
+        "behaviours-skills",
+        "behaviours-spot-projects",
+    ];
+    charts.extend(items);
+    let svgs: BTreeSet<&str> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("charts/")?.strip_suffix(".svg"))
+        .collect();
+    assert_eq!(svgs, charts.iter().copied().collect::<BTreeSet<_>>());
+    for chart in &charts {
+        assert!(paths.contains(format!("charts/{chart}.png").as_str()));
+        if *chart != "response-rates" {
+            assert!(
+                paths.contains(format!("data/{chart}.csv").as_str()),
+                "{chart}"
+            );
+        }
+    }
+    // Content types as served.
+    assert_eq!(
+        site.file("index.html").unwrap().content_type,
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(
+        site.file("charts/barriers.svg").unwrap().content_type,
+        "image/svg+xml"
+    );
+    assert_eq!(
+        site.file("charts/barriers.png").unwrap().content_type,
+        "image/png"
+    );
+
+    // PNGs decode, at twice the size of their SVG; SVGs parse as XML.
+    let analysis = analyze_again(&site, &definition, &plan);
+    let expected: BTreeMap<String, (u32, u32)> = report::charts(&definition, &plan, &analysis)
+        .iter()
+        .map(|c| (c.chart.name.clone(), c.chart.size()))
+        .collect();
+    for chart in &charts {
+        let (w, h) = expected[*chart];
+        let svg = text(&site, &format!("charts/{chart}.svg"));
+        let document = roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|e| panic!("{chart}.svg is not XML: {e}"));
+        let root = document.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(root.attribute("width"), Some(w.to_string().as_str()));
+        assert_eq!(root.attribute("height"), Some(h.to_string().as_str()));
+        assert!(document
+            .descendants()
+            .all(|n| n.tag_name().name() != "script"));
+        assert!(
+            document
+                .descendants()
+                .filter(|n| n.tag_name().name() == "text")
+                .all(|n| n
+                    .attribute("font-family")
+                    .unwrap()
+                    .starts_with("Liberation Sans")),
+            "{chart}: text in the bundled font, with fallbacks"
+        );
+        let png = &site.file(&format!("charts/{chart}.png")).unwrap().body;
+        let decoder = png::Decoder::new(std::io::Cursor::new(png.as_slice()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!((info.width, info.height), (w * 2, h * 2), "{chart}.png");
+        // Something was drawn: not one flat colour.
+        assert!(
+            pixels.iter().any(|&b| b < 128),
+            "{chart}.png has dark pixels"
+        );
+    }
+
+    // The methodology names what a reader needs to judge the figures.
+    let methodology = unescape(&text(&site, "methodology.html"));
+    let hash = report::plan_hash(&plan_bytes());
+    for needle in [
+        hash.as_str(),
+        "version 1",
+        "fewer than 10 responses",
+        "Senior Civil Service headcount",
+        "Synthetic demonstration data",
+        "Responses submitted",
+        "Okabe and Ito",
+        "Harvard Business Review / MIT survey of executives, as quoted by Doteveryone",
+    ] {
+        assert!(methodology.contains(needle), "methodology lacks {needle}");
+    }
+    assert_eq!(site.plan_hash.as_deref(), Some(hash.as_str()));
+}
+
+/// The same analysis the report was built from (the responses are in the report's CSVs, not
+/// in a store here): re-read from estimates.json.
+fn analyze_again(
+    site: &Site,
+    definition: &SurveyDefinition,
+    plan: &Plan,
+) -> fieldwork_analysis::Analysis {
+    let db = testing::sqlite();
+    store_responses(&db, definition, COUNTS);
+    let analysis = analyze(&db.store, &definition.slug, plan).unwrap();
+    assert_eq!(
+        serde_json::to_string_pretty(&analysis.estimates).unwrap() + "\n",
+        text(site, "estimates.json"),
+        "the same seed gives the same estimates"
+    );
+    analysis
+}
+
+#[test]
+fn every_number_in_the_key_findings_is_in_estimates_csv() {
+    let (site, _, _) = fixture_report();
+    let rows = estimates(&site);
+    let index = text(&site, "index.html");
+    let start = index
+        .find("<ul class=\"findings\">")
+        .expect("a findings list");
+    let end = start + index[start..].find("</ul>").unwrap();
+    let items: Vec<&str> = index[start..end].split("<li ").skip(1).collect();
+    assert!(items.len() >= 6, "{} findings", items.len());
+    let mut ranges = 0;
+    for item in items {
+        let tag = format!(" {}", &item[..item.find('>').unwrap()]);
+        let question = attribute(&tag, "data-question").unwrap();
+        let option = attribute(&tag, "data-option").unwrap();
+        let strata = attribute(&tag, "data-strata").unwrap();
+        let benchmark = attribute(&tag, "data-benchmark");
+        let body = unescape(&item[item.find('>').unwrap() + 1..item.find("<a ").unwrap()]);
+        // Quoted question texts and labels, and the interval's name, are words, not figures.
+        let mut figures_only = String::new();
+        for (i, part) in body.split('"').enumerate() {
+            if i % 2 == 0 {
+                figures_only.push_str(part);
+            }
+        }
+        let figures_only = figures_only.replace("95% CI", "");
+        let mut allowed: BTreeSet<i64> = BTreeSet::new();
+        let strata: Vec<&str> = strata.split(' ').collect();
+        if strata.len() == 2 {
+            ranges += 1;
+        }
+        for stratum in &strata {
+            let row = rows
+                .get(&(question.clone(), option.clone(), (*stratum).to_owned()))
+                .unwrap_or_else(|| panic!("no row {question} {option} {stratum}"));
+            assert_eq!(
+                &row[10], "false",
+                "a finding quotes a suppressed row: {body}"
+            );
+            for column in [4, 6, 7] {
+                let value: f64 = row[column].parse().unwrap();
+                // The rounding the report documents: whole percentages, half away from zero.
+                allowed.insert((value * 100.0).round() as i64);
+            }
+        }
+        if let Some(b) = benchmark {
+            allowed.insert((b.parse::<f64>().unwrap() * 100.0).round() as i64);
+        }
+        let numbers: Vec<i64> = figures_only
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert!(!numbers.is_empty(), "a finding without figures: {body}");
+        for n in numbers {
+            assert!(
+                allowed.contains(&n),
+                "{n} in \"{body}\" is not in estimates.csv ({allowed:?})"
+            );
+        }
+        assert!(!strata.contains(&"police"), "police are suppressed: {body}");
+    }
+    assert!(ranges >= 2, "findings compare strata");
+    // The benchmark is cited as quoted.
+    assert!(unescape(&index).contains(
+        "The benchmark is 90%: \"Executives who believed their businesses were being disrupted by digital business models\" (Harvard Business Review / MIT survey of executives, as quoted by Doteveryone)."
+    ));
+}
+
+#[test]
+fn a_stratum_below_the_threshold_is_suppressed_in_chart_and_table() {
+    let (site, _, _) = fixture_report();
+    let rows = estimates(&site);
+    let police = &rows[&(
+        "disrupted".to_owned(),
+        "yes".to_owned(),
+        "police".to_owned(),
+    )];
+    assert_eq!(&police[3], "5");
+    assert_eq!(&police[10], "true");
+    assert_eq!(&police[4], "", "no figure published");
+
+    // The table marks the row, with the reason, and shows no figure.
+    let page = unescape(&text(&site, "q-disrupted.html"));
+    let row_start = page
+        .find("<tr class=\"suppressed\"><th scope=\"row\">Policing</th><td>Yes</td>")
+        .expect("the police row of disrupted is marked suppressed");
+    let row = &page[row_start..row_start + page[row_start..].find("</tr>").unwrap()];
+    assert!(row.contains("<td>Suppressed</td>"), "{row}");
+    assert!(row.contains("Suppressed: fewer than 10 responses"), "{row}");
+
+    // The chart labels it, rather than drawing a bar of zero.
+    for chart in [
+        "disrupted-yes",
+        "behaviours-positive",
+        "barriers",
+        "leadership-understanding",
+    ] {
+        let svg = text(&site, &format!("charts/{chart}.svg"));
+        let document = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<String> = document
+            .descendants()
+            .filter(|n| n.tag_name().name() == "text")
+            .map(|n| n.text().unwrap_or_default().trim().to_owned())
+            .collect();
+        assert!(texts.iter().any(|t| t == "Policing"), "{chart}: {texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with("Suppressed")),
+            "{chart} marks a suppressed cell: {texts:?}"
+        );
+    }
+    let svg = text(&site, "charts/disrupted-yes.svg");
+    assert!(svg.contains("Suppressed: fewer than 10 responses"));
+    // Secondary suppression hides a second stratum, with its own reason.
+    assert!(svg.contains("Suppressed: protects another group"));
+}
+
+#[test]
+fn hostile_text_in_the_definition_is_escaped_everywhere() {
+    let hostile = fixture_text()
+        .replace(
+            "\"title\": \"Digital leadership in the UK public sector\"",
+            "\"title\": \"Leaders </title><script>alert('t')</script> & co\"",
+        )
+        .replace(
+            "\"label\": \"Legacy technology\"",
+            "\"label\": \"<script>alert(1)</script> \\\"legacy\\\" & <b>tech</b>\"",
+        );
+    let definition = definition_from(&hostile);
+    assert!(definition.title.contains("<script>"));
+    let db = testing::sqlite();
+    store_responses(
+        &db,
+        &definition,
+        &[
+            ("civil_service", 60),
+            ("councils", 60),
+            ("schools", 60),
+            ("police", 12),
+            ("mps", 60),
+        ],
+    );
+    let plan = Plan::default_for(&definition);
+    let site = report::report(&db.store, &definition.slug, &plan, None).unwrap();
+    let mut checked = 0;
+    for file in &site.files {
+        let is_markup = file.path.ends_with(".html") || file.path.ends_with(".svg");
+        if !is_markup {
+            continue;
+        }
+        let body = String::from_utf8(file.body.clone()).unwrap();
+        assert!(!body.contains("<script"), "{} has a script tag", file.path);
+        assert!(!body.contains("<b>"), "{} has a raw tag", file.path);
+        if file.path.ends_with(".svg") {
+            roxmltree::Document::parse(&body).unwrap();
+        }
+        checked += 1;
+    }
+    assert!(checked > 20);
+    let barriers = String::from_utf8(site.file("q-barriers.html").unwrap().body.clone()).unwrap();
+    assert!(
+        barriers.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || barriers.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+    let svg = String::from_utf8(site.file("charts/barriers.svg").unwrap().body.clone()).unwrap();
+    assert!(
+        svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped in the SVG"
+    );
+    // The default plan has no hash to quote.
+    assert_eq!(site.plan_hash, None);
+}

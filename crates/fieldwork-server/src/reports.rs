@@ -1,0 +1,94 @@
+//! Published findings reports, served from the store so that every server sharing the database
+//! serves the same report: `/r/{slug}/` is the report's `index.html`, `/r/{slug}/{path}` its
+//! other files (pages, charts, CSVs). `fieldwork report --publish` puts a report there.
+//!
+//! Only files of a published report are served: a path is looked up exactly, after checking it
+//! is a plain relative path, so nothing outside the report can be reached. The service-wide
+//! security headers apply; the report needs no scripts, only its own stylesheet and images.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use fieldwork_store::{is_valid_report_path, ReportFile, StoreError, REPORT_INDEX};
+
+use crate::pages::PageError;
+use crate::AppState;
+
+/// How long a browser or proxy may keep a report's file: publishing again reaches readers
+/// within this time.
+const REPORT_CACHE: &str = "public, max-age=60";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/r/{slug}", web::get().to(report_root))
+        .route("/r/{slug}/", web::get().to(report_index))
+        .route("/r/{slug}/{path:.+}", web::get().to(report_file));
+}
+
+fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 100
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+async fn find(state: &AppState, slug: &str, path: &str) -> Result<Option<ReportFile>, PageError> {
+    if !is_slug(slug) || !is_valid_report_path(path) {
+        return Ok(None);
+    }
+    let store = Arc::clone(&state.store);
+    let (slug, path) = (slug.to_owned(), path.to_owned());
+    Ok(web::block(move || store.report_file(&slug, &path))
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))??)
+}
+
+/// `/r/{slug}` without the slash: relative links in the report need the slash, so send the
+/// reader there (when there is a report to see).
+async fn report_root(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    match find(&state, &slug, REPORT_INDEX).await? {
+        Some(_) => Ok(HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, format!("/r/{slug}/")))
+            .finish()),
+        None => Err(PageError::NotFound),
+    }
+}
+
+async fn report_index(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    serve(find(&state, &slug, REPORT_INDEX).await?)
+}
+
+async fn report_file(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (slug, path) = path.into_inner();
+    serve(find(&state, &slug, &path).await?)
+}
+
+fn serve(file: Option<ReportFile>) -> Result<HttpResponse, PageError> {
+    let file = file.ok_or(PageError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, file.content_type))
+        .insert_header((header::CACHE_CONTROL, REPORT_CACHE))
+        .body(file.body))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_are_plain() {
+        assert!(super::is_slug("digital-leadership"));
+        assert!(!super::is_slug(""));
+        assert!(!super::is_slug(".."));
+        assert!(!super::is_slug("a/b"));
+        assert!(!super::is_slug("A"));
+    }
+}
