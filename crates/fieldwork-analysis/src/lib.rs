@@ -7,8 +7,8 @@ mod estimates;
 pub mod export;
 mod load;
 pub mod plan;
-pub mod weighting;
 pub mod report;
+pub mod weighting;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

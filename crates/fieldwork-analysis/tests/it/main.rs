@@ -3,8 +3,8 @@
 mod export;
 mod properties;
 mod reference;
-mod weighting;
 mod report;
+mod weighting;
 
 use fieldwork_analysis::{analyze, Analysis, Plan};
 use fieldwork_store::testing::TestDatabase;

@@ -3,8 +3,8 @@
 mod api;
 mod hardening;
 mod journey;
-mod researchers;
 mod reports;
+mod researchers;
 
 use std::sync::Arc;
 
