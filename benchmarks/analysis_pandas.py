@@ -14,7 +14,6 @@ tests.csv with the same columns as fieldwork's.
 
 import json
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -333,5 +332,8 @@ if __name__ == "__main__":
         sys.exit(__doc__)
     main(*sys.argv[1:])
     if os.environ.get("FIELDWORK_REPORT_PEAK"):
-        # Linux reports ru_maxrss in KiB.
-        print(f"peak_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+        # VmHWM, this process's own peak: ru_maxrss would carry over the parent's peak from
+        # before the exec (Linux keeps it across fork and exec).
+        with open("/proc/self/status") as status:
+            peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        print(f"peak_kib={peak}", file=sys.stderr)

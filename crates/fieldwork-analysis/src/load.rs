@@ -111,6 +111,40 @@ pub fn load_responses(
             .position(|c| c.code == code)
             .map(|p| (p + 1) as f64)
     };
+    // Where each question's answers go, worked out once rather than per response.
+    let targets: Vec<(&fieldwork_survey::Question, Target)> = definition
+        .questions()
+        .filter_map(|question| {
+            let id = question.id.as_str();
+            let target = match &question.kind {
+                QuestionKind::SingleChoice { .. } => Target::Code(index[id]),
+                QuestionKind::Likert { .. } => Target::Scored(index[id], index[&score_column(id)]),
+                QuestionKind::MultiChoice { options, .. } => Target::Options(
+                    options
+                        .iter()
+                        .map(|o| (o.code.clone(), index[&option_column(id, &o.code)]))
+                        .collect(),
+                ),
+                QuestionKind::LikertGrid { items, .. } => Target::Grid(
+                    items
+                        .iter()
+                        .map(|item| {
+                            let variable = format!("{id}.{}", item.id);
+                            (
+                                item.id.clone(),
+                                index[&variable],
+                                index[&score_column(&variable)],
+                            )
+                        })
+                        .collect(),
+                    index[&scale_column(id)],
+                ),
+                QuestionKind::Number { .. } => Target::Number(index[id]),
+                QuestionKind::Text { .. } => return None,
+            };
+            Some((question, target))
+        })
+        .collect();
     let mut sampled: BTreeMap<String, f64> = BTreeMap::new();
     let mut cells: BTreeMap<String, f64> = BTreeMap::new();
     let mut unanswered: BTreeMap<&str, u64> = BTreeMap::new();
@@ -119,75 +153,84 @@ pub fn load_responses(
         let Some(stratum) = response.stratum else {
             return Ok(());
         };
-        let answers: serde_json::Map<String, serde_json::Value> =
+        let mut answers: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&response.answers)
                 .map_err(|e| AnalysisError::CorruptAnswers(e.to_string()))?;
         let mut codes = Vec::with_capacity(raking_questions.len());
         for question in raking_questions {
             match answers.get(question).and_then(|a| a.as_str()) {
-                Some(code) => codes.push(code),
+                Some(code) => codes.push(code.to_owned()),
                 None => *unanswered.entry(question.as_str()).or_default() += 1,
             }
         }
         if codes.len() < raking_questions.len() {
             return Ok(());
         }
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         let cell = cell_key(&stratum, &codes);
-        *cells.entry(cell.clone()).or_default() += 1.0;
-        *sampled.entry(stratum.clone()).or_default() += 1.0;
+        match cells.get_mut(&cell) {
+            Some(count) => *count += 1.0,
+            None => {
+                cells.insert(cell.clone(), 1.0);
+            }
+        }
+        match sampled.get_mut(&stratum) {
+            Some(count) => *count += 1.0,
+            None => {
+                sampled.insert(stratum.clone(), 1.0);
+            }
+        }
         rows += 1;
         // Every column gets a value (or null) for this row.
         let mut values: Vec<Option<Value>> = vec![None; columns.len()];
         values[0] = Some(Value::Text(stratum));
         values[1] = Some(Value::Text(cell));
-        for question in definition.questions() {
-            let answer = answers.get(&question.id);
-            match (&question.kind, answer) {
-                (QuestionKind::SingleChoice { .. }, Some(serde_json::Value::String(code))) => {
-                    values[index[&question.id]] = Some(Value::Text(code.clone()));
-                }
-                (QuestionKind::Likert { scale, .. }, Some(serde_json::Value::String(code))) => {
-                    values[index[&question.id]] = Some(Value::Text(code.clone()));
-                    values[index[&score_column(&question.id)]] =
-                        position(scale, code).map(Value::Number);
+        for (question, target) in &targets {
+            let Some(answer) = answers.remove(&question.id) else {
+                continue;
+            };
+            match (target, &question.kind, answer) {
+                (Target::Code(i), _, serde_json::Value::String(code)) => {
+                    values[*i] = Some(Value::Text(code));
                 }
                 (
-                    QuestionKind::MultiChoice { options, .. },
-                    Some(serde_json::Value::Array(chosen)),
+                    Target::Scored(i, score),
+                    QuestionKind::Likert { scale, .. },
+                    serde_json::Value::String(code),
                 ) => {
-                    for option in options {
-                        let selected = chosen
-                            .iter()
-                            .any(|c| c.as_str() == Some(option.code.as_str()));
-                        values[index[&option_column(&question.id, &option.code)]] =
-                            Some(Value::Number(if selected { 1.0 } else { 0.0 }));
+                    values[*score] = position(scale, &code).map(Value::Number);
+                    values[*i] = Some(Value::Text(code));
+                }
+                (Target::Options(options), _, serde_json::Value::Array(chosen)) => {
+                    for (code, i) in options {
+                        let selected = chosen.iter().any(|c| c.as_str() == Some(code.as_str()));
+                        values[*i] = Some(Value::Number(if selected { 1.0 } else { 0.0 }));
                     }
                 }
                 (
-                    QuestionKind::LikertGrid { items, scale, .. },
-                    Some(serde_json::Value::Object(grid)),
+                    Target::Grid(items, scale_index),
+                    QuestionKind::LikertGrid { scale, .. },
+                    serde_json::Value::Object(mut grid),
                 ) => {
                     let mut scores = Vec::new();
-                    for item in items {
-                        let variable = format!("{}.{}", question.id, item.id);
-                        if let Some(code) = grid.get(&item.id).and_then(|c| c.as_str()) {
-                            values[index[&variable]] = Some(Value::Text(code.to_owned()));
-                            if let Some(score) = position(scale, code) {
-                                values[index[&score_column(&variable)]] =
-                                    Some(Value::Number(score));
+                    for (item, i, score_index) in items {
+                        if let Some(serde_json::Value::String(code)) = grid.remove(item) {
+                            if let Some(score) = position(scale, &code) {
+                                values[*score_index] = Some(Value::Number(score));
                                 scores.push(score);
                             }
+                            values[*i] = Some(Value::Text(code));
                         }
                     }
                     // The scale score: the mean of the substantive item scores.
                     if !scores.is_empty() {
-                        values[index[&scale_column(&question.id)]] = Some(Value::Number(
+                        values[*scale_index] = Some(Value::Number(
                             scores.iter().sum::<f64>() / scores.len() as f64,
                         ));
                     }
                 }
-                (QuestionKind::Number { .. }, Some(serde_json::Value::Number(n))) => {
-                    values[index[&question.id]] = n.as_f64().map(Value::Number);
+                (Target::Number(i), _, serde_json::Value::Number(n)) => {
+                    values[*i] = n.as_f64().map(Value::Number);
                 }
                 _ => {}
             }
@@ -222,6 +265,18 @@ pub fn load_responses(
         sampled,
         cells,
     })
+}
+
+/// Where one question's answer goes in the columns.
+enum Target {
+    Code(usize),
+    /// The code's column and its score's.
+    Scored(usize, usize),
+    /// Each option's code and 0/1 column.
+    Options(Vec<(String, usize)>),
+    /// Each item's id, code column and score column; the scale score's column.
+    Grid(Vec<(String, usize, usize)>, usize),
+    Number(usize),
 }
 
 #[derive(Clone)]

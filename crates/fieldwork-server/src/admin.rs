@@ -1351,14 +1351,14 @@ async fn change_publication(
     .map_err(|_| PageError::Internal)?;
     match done {
         Ok(()) => {}
-        Err(IntegrationError::NotConnected) => {
+        Err(IntegrationError::Store(e)) => return Err(e.into()),
+        Err(IntegrationError::Report(e)) => {
             return Err(PageError::message(
-                StatusCode::NOT_IMPLEMENTED,
-                "Publishing reports is not available yet",
-                &["This version of fieldwork cannot publish or unpublish reports. Nothing was changed."],
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The report cannot be published yet",
+                &[&e.to_string(), "Nothing was changed."],
             ))
         }
-        Err(IntegrationError::Store(e)) => return Err(e.into()),
         Err(e) => {
             tracing::error!(error = %e, "publishing failed");
             return Err(PageError::Internal);

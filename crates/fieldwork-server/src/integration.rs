@@ -5,16 +5,15 @@
 //! reports are built in their own crates; connecting them means changing only this file:
 //!
 //! - [`write_export`]: `fieldwork_analysis::export::export` in every format it offers.
-//! - [`publish_report`], [`unpublish_report`], [`published_report_path`]: call the
-//!   published-reports store (served at `/r/{slug}`). Until then they answer
-//!   [`IntegrationError::NotConnected`], which the admin pages show as "not available".
+//! - [`publish_report`], [`unpublish_report`], [`published_report_path`]: the report built by
+//!   `fieldwork_analysis::report` and the published-reports store (served at `/r/{slug}/`).
 
 use std::io::Write;
 
 use fieldwork_analysis::export::{
     export, ExportError, ExportFormat as AnalysisFormat, ExportOptions,
 };
-use fieldwork_store::{Store, StoreError};
+use fieldwork_store::{NewReportFile, Store, StoreError};
 
 /// An export format: its name in `?format=`, a description, its media type and extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +72,8 @@ pub enum IntegrationError {
     Write(#[from] std::io::Error),
     #[error(transparent)]
     Export(ExportError),
-    #[error("this is not connected in this build yet")]
-    NotConnected,
+    #[error("the report cannot be built: {0}")]
+    Report(fieldwork_analysis::AnalysisError),
 }
 
 impl From<ExportError> for IntegrationError {
@@ -107,20 +106,37 @@ pub fn write_export(
     Ok(export(store, slug, &options, out)?.responses)
 }
 
-/// Publish the survey's current report (at `/r/{slug}`).
-pub fn publish_report(_store: &Store, _slug: &str) -> Result<(), IntegrationError> {
-    Err(IntegrationError::NotConnected)
+/// Publish the survey's current report (at `/r/{slug}/`): analyse it with the default plan
+/// (every question but free text, threshold 10), build the site and store it, replacing the
+/// report published before.
+pub fn publish_report(store: &Store, slug: &str) -> Result<(), IntegrationError> {
+    let survey = store.latest_survey(slug)?;
+    let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
+    let site = fieldwork_analysis::report::report(store, slug, &plan, None)
+        .map_err(IntegrationError::Report)?;
+    let files: Vec<NewReportFile<'_>> = site
+        .files
+        .iter()
+        .map(|f| NewReportFile {
+            path: &f.path,
+            content_type: f.content_type,
+            body: &f.body,
+        })
+        .collect();
+    store.publish_report(slug, site.survey_version, site.plan_hash.as_deref(), &files)?;
+    Ok(())
 }
 
 /// Take the survey's published report down.
-pub fn unpublish_report(_store: &Store, _slug: &str) -> Result<(), IntegrationError> {
-    Err(IntegrationError::NotConnected)
+pub fn unpublish_report(store: &Store, slug: &str) -> Result<(), IntegrationError> {
+    store.unpublish_report(slug)?;
+    Ok(())
 }
 
 /// Where the published report is, if the survey has one.
 pub fn published_report_path(
-    _store: &Store,
-    _slug: &str,
+    store: &Store,
+    slug: &str,
 ) -> Result<Option<String>, IntegrationError> {
-    Ok(None)
+    Ok(store.published_report(slug)?.map(|_| format!("/r/{slug}/")))
 }

@@ -236,8 +236,8 @@ const CASES: &[Case] = &[
     Case { method: "GET",  route: "/admin/surveys/{slug}/export", path: "/admin/surveys/digital-leadership/export?format=csv-long", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/export", path: "/admin/surveys/other-survey/export?format=csv-long", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 200, 200] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/report", path: "/admin/surveys/digital-leadership/report", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200] },
-    Case { method: "POST", route: "/admin/surveys/{slug}/report/publish", path: "/admin/surveys/digital-leadership/report/publish", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 501, 501] },
-    Case { method: "POST", route: "/admin/surveys/{slug}/report/unpublish", path: "/admin/surveys/digital-leadership/report/unpublish", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 501, 501] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/report/publish", path: "/admin/surveys/digital-leadership/report/publish", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/report/unpublish", path: "/admin/surveys/digital-leadership/report/unpublish", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/sharing", path: "/admin/surveys/digital-leadership/sharing", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
     Case { method: "POST", route: "/admin/surveys/{slug}/sharing", path: "/admin/surveys/digital-leadership/sharing", body: Body::Form(&[("email", "colleague@example.org"), ("role", "viewer")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/audit", path: "/admin/surveys/digital-leadership/audit", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
@@ -1128,7 +1128,63 @@ fn signed_in_pages_render_for_each_role(db: TestDatabase) {
     assert!(report.contains("This is the draft"));
 }
 
+/// An owner publishes from the admin pages: the report is then served at /r/{slug}/, and
+/// unpublishing takes it down; both are audited.
+fn owners_publish_and_unpublish_the_report(db: TestDatabase) {
+    let app = spawn_app(db);
+    add_user(&app, "owner@example.org", false);
+    app.store
+        .set_survey_role(SLUG, "owner@example.org", Some(Role::Owner), CLI_ACTOR)
+        .unwrap();
+    let browser = signed_in(&app, "owner@example.org");
+    let public = format!("{}/r/{SLUG}/", app.base);
+    assert_eq!(
+        client().get(&public).send().unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let token = page_csrf(&browser, &app.base);
+    let published = browser
+        .post(format!("{}/admin/surveys/{SLUG}/report/publish", app.base))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(published.status(), StatusCode::SEE_OTHER);
+    let page = client().get(&public).send().unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().unwrap().contains("<html"));
+    let token = page_csrf(&browser, &app.base);
+    let unpublished = browser
+        .post(format!(
+            "{}/admin/surveys/{SLUG}/report/unpublish",
+            app.base
+        ))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(unpublished.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client().get(&public).send().unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let actions: Vec<String> = app
+        .store
+        .audit_entries(Some(SLUG), 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.iter().any(|a| a == "report.published"),
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| a == "report.unpublished"),
+        "{actions:?}"
+    );
+}
+
 fieldwork_store::on_both_backends!(
+    owners_publish_and_unpublish_the_report,
     authorisation_matrix,
     sessions_are_new_at_sign_in_and_end_on_the_server,
     admin_forms_refuse_cross_site_and_tokenless_posts,
