@@ -18,7 +18,7 @@ use crate::auth::{
     sign_in_delay, signed_in, standing, Need, Researcher, Standing, FAILURE_WINDOW,
 };
 use crate::csrf::{check_csrf, csrf_token, FormFields};
-use crate::integration::{self, export_format, ExportFormat, IntegrationError, EXPORT_FORMATS};
+use crate::integration::{self, IntegrationError, EXPORT_FORMATS};
 use crate::pages::{PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
@@ -1071,19 +1071,11 @@ async fn create_invitations(
 
 // ---- exports ----
 
-#[derive(Debug, serde::Deserialize)]
-struct ExportQuery {
-    format: Option<String>,
-    /// Free text of sensitive questions too: owners only.
-    #[serde(default)]
-    include_sensitive: bool,
-}
-
 async fn export(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    query: web::Query<ExportQuery>,
+    query: web::Query<integration::ExportRequest>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner();
     let researcher = require_researcher(&state, &req).await?;
@@ -1095,25 +1087,22 @@ async fn export(
             &["Export without it, or ask an owner of the survey."],
         ));
     }
-    let Some(format) = query.format.as_deref().and_then(export_format) else {
-        return Err(PageError::message(
+    let store = Arc::clone(&state.store);
+    let s = slug.clone();
+    let survey = web::block(move || store.latest_survey(&s))
+        .await
+        .map_err(|_| PageError::Internal)??;
+    let choice = query.choose(&survey.definition).map_err(|problem| {
+        PageError::message(
             StatusCode::BAD_REQUEST,
-            "There is no export in that format",
-            &[&format!(
-                "Choose one of the formats on the survey's page: {}.",
-                EXPORT_FORMATS
-                    .iter()
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )],
-        ));
-    };
+            "That export cannot be made",
+            &[&problem, "Choose one of the exports on the survey's page."],
+        )
+    })?;
     Ok(stream_export(
         &state,
         slug,
-        format,
-        query.include_sensitive,
+        choice,
         researcher.user.email,
         "admin",
     ))
@@ -1124,21 +1113,22 @@ async fn export(
 pub fn stream_export(
     state: &AppState,
     slug: String,
-    format: &'static ExportFormat,
-    include_sensitive: bool,
+    choice: integration::ExportChoice,
     actor: String,
     via: &'static str,
 ) -> HttpResponse {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     let store = Arc::clone(&state.store);
+    let format = choice.format;
+    let include_sensitive = choice.options.include_sensitive;
     let filename = format!("{slug}-{}.{}", format.name, format.extension);
     actix_web::rt::task::spawn_blocking(move || {
         let mut out = ChannelWriter {
             sender: sender.clone(),
             buffer: Vec::with_capacity(CHUNK),
         };
-        let written = integration::write_export(&store, &slug, format, include_sensitive, &mut out)
-            .and_then(|rows| {
+        let written =
+            integration::write_export(&store, &slug, &choice, &mut out).and_then(|rows| {
                 std::io::Write::flush(&mut out)?;
                 Ok(rows)
             });

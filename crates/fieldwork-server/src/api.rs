@@ -399,26 +399,23 @@ async fn get_progress(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-struct ExportQuery {
-    format: Option<String>,
-    /// Free text of sensitive questions too: owners only.
-    #[serde(default)]
-    include_sensitive: bool,
-}
-
 /// Download the survey's responses. Needs a token of scope `export` for this survey, held by
 /// an analyst or owner. Streamed; recorded in the audit log with its row count.
 #[utoipa::path(get, path = "/api/v1/surveys/{slug}/export",
     params(
         ("slug" = String, Path, description = "The survey's slug"),
         ("format" = String, Query, description = "csv-wide, csv-long, parquet, codebook, codebook-json, r, stata or spss (docs/exports.md)"),
+        ("labels" = Option<String>, Query, description = "`codes` (default) or `text`"),
+        ("stratum" = Option<String>, Query, description = "One stratum only"),
+        ("since" = Option<String>, Query, description = "Responses submitted then or later: 2024-05-01 or an RFC 3339 time"),
+        ("include_partial" = Option<bool>, Query, description = "Partial responses too, with a `complete` column"),
         ("include_sensitive" = Option<bool>, Query, description = "Free text of sensitive questions too: owners only (403 otherwise)"),
+        ("bom" = Option<bool>, Query, description = "Begin CSV with a UTF-8 byte-order mark, for Excel"),
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The export, streamed", content_type = "text/csv"),
-        (status = 400, description = "An unknown format, or a token in the URL", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An unknown format, stratum, labels or date, or a token in the URL", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A `read` token, or its holder is a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such survey, or the token is not for it", body = Problem, content_type = "application/problem+json"),
@@ -432,32 +429,25 @@ async fn get_export(
     let token = auth::api_token(&state, &req).await?;
     let standing =
         auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Export).await?;
-    let query = web::Query::<ExportQuery>::from_query(req.query_string())
+    let query = web::Query::<crate::integration::ExportRequest>::from_query(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("the query is not valid: {e}")))?;
     if query.include_sensitive && !standing.allows(Need::Manage) {
         return Err(ApiError::Forbidden(
             "only the survey's owners can export sensitive free text".into(),
         ));
     }
-    let format = query
-        .format
-        .as_deref()
-        .and_then(crate::integration::export_format)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "give `format` as one of: {}",
-                crate::integration::EXPORT_FORMATS
-                    .iter()
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
+    let store = Arc::clone(&state.store);
+    let s = slug.clone();
+    let survey = web::block(move || store.latest_survey(&s))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let choice = query
+        .choose(&survey.definition)
+        .map_err(ApiError::BadRequest)?;
     Ok(crate::admin::stream_export(
         &state,
         slug,
-        format,
-        query.include_sensitive,
+        choice,
         token.user.email.clone(),
         "api",
     ))

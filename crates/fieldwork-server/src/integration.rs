@@ -10,10 +10,12 @@
 
 use std::io::Write;
 
+use chrono::NaiveDateTime;
 use fieldwork_analysis::export::{
-    export, ExportError, ExportFormat as AnalysisFormat, ExportOptions,
+    check_options, export, ExportError, ExportFormat as AnalysisFormat, ExportOptions,
 };
 use fieldwork_store::{NewReportFile, Store, StoreError};
+use fieldwork_survey::{Labels, SurveyDefinition};
 
 /// An export format: its name in `?format=`, a description, its media type and extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,24 +88,98 @@ impl From<ExportError> for IntegrationError {
     }
 }
 
-/// Write survey `slug` in `format` to `out` (`fieldwork_analysis::export`): complete
-/// responses, codes, free text of sensitive questions only when `include_sensitive` (the
-/// caller has checked the role allows it). Returns the responses written, for the audit log.
+/// An export as asked for over HTTP: the query string of the admin download and of
+/// `GET /api/v1/surveys/{slug}/export`, with the CLI's options.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    pub format: Option<String>,
+    /// `codes` (default) or `text`.
+    pub labels: Option<String>,
+    /// One stratum only.
+    pub stratum: Option<String>,
+    /// Responses submitted then or later: a date (2024-05-01) or an RFC 3339 time.
+    pub since: Option<String>,
+    #[serde(default)]
+    pub include_partial: bool,
+    /// Free text of sensitive questions: owners only (the caller checks).
+    #[serde(default)]
+    pub include_sensitive: bool,
+    /// A UTF-8 byte-order mark first, for Excel.
+    #[serde(default)]
+    pub bom: bool,
+}
+
+/// A checked export request.
+#[derive(Debug, Clone)]
+pub struct ExportChoice {
+    pub format: &'static ExportFormat,
+    pub options: ExportOptions,
+}
+
+impl ExportRequest {
+    /// Check the request against survey `definition`; a message for the user if it is wrong.
+    pub fn choose(&self, definition: &SurveyDefinition) -> Result<ExportChoice, String> {
+        let format = self
+            .format
+            .as_deref()
+            .and_then(export_format)
+            .ok_or_else(|| {
+                format!(
+                    "give `format` as one of: {}",
+                    EXPORT_FORMATS
+                        .iter()
+                        .map(|f| f.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        let labels = match self.labels.as_deref() {
+            None | Some("codes") => Labels::Codes,
+            Some("text") => Labels::Text,
+            Some(other) => return Err(format!("`labels` is `codes` or `text`, not `{other}`")),
+        };
+        let since = match self.since.as_deref() {
+            None => None,
+            Some(text) => Some(parse_since(text).ok_or_else(|| {
+                format!("`since` is a date (2024-05-01) or an RFC 3339 time (2024-05-01T09:00:00Z), not `{text}`")
+            })?),
+        };
+        let options = ExportOptions {
+            format: format.format,
+            labels,
+            stratum: self.stratum.clone(),
+            since,
+            include_partial: self.include_partial,
+            include_sensitive: self.include_sensitive,
+            bom: self.bom,
+            // The syntax files read the csv-wide download as it is named.
+            data_file: format!("{}-csv-wide.csv", definition.slug),
+        };
+        check_options(definition, &options).map_err(|e| e.to_string())?;
+        Ok(ExportChoice { format, options })
+    }
+}
+
+fn parse_since(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date.and_time(chrono::NaiveTime::MIN));
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.naive_utc())
+}
+
+/// Write survey `slug` as `choice` says to `out` (`fieldwork_analysis::export`). Returns the
+/// responses written, for the audit log.
 pub fn write_export(
     store: &Store,
     slug: &str,
-    format: &ExportFormat,
-    include_sensitive: bool,
+    choice: &ExportChoice,
     out: &mut dyn Write,
 ) -> Result<u64, IntegrationError> {
-    let options = ExportOptions {
-        format: format.format,
-        include_sensitive,
-        // The syntax files read the csv-wide download as it is named.
-        data_file: format!("{slug}-csv-wide.csv"),
-        ..ExportOptions::default()
-    };
-    Ok(export(store, slug, &options, out)?.responses)
+    Ok(export(store, slug, &choice.options, out)?.responses)
 }
 
 /// Publish the survey's current report (at `/r/{slug}/`): analyse it with the default plan

@@ -190,7 +190,7 @@ pub fn export(
 ) -> Result<ExportSummary, ExportError> {
     let survey = store.latest_survey(slug)?;
     let definition = &survey.definition;
-    check_stratum(definition, options)?;
+    check_options(definition, options)?;
     let mut counted = CountingWriter {
         inner: out,
         bytes: 0,
@@ -227,7 +227,8 @@ pub fn export(
     })
 }
 
-fn check_stratum(
+/// Check `options` against the survey before anything is written (an unknown stratum).
+pub fn check_options(
     definition: &SurveyDefinition,
     options: &ExportOptions,
 ) -> Result<(), ExportError> {

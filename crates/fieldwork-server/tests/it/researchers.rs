@@ -879,6 +879,36 @@ fn exports_are_real_streamed_and_audited(db: TestDatabase) {
         .send()
         .unwrap();
     assert_eq!(sensitive.status(), StatusCode::FORBIDDEN);
+    // The CLI's options work over HTTP too, and a wrong one is a 400 before anything streams.
+    let get = |query: &str| {
+        client()
+            .get(format!("{}/api/v1/surveys/{SLUG}/export?{query}", app.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+    };
+    let police = get("format=csv-wide&stratum=police&labels=text&since=2020-01-01");
+    assert_eq!(police.status(), StatusCode::OK);
+    let police = police.text().unwrap();
+    assert_eq!(police.lines().count(), 4, "{police}");
+    assert!(police.contains("Policing"), "{police}");
+    let none = get("format=csv-wide&stratum=police&since=2999-01-01T00:00:00Z");
+    assert_eq!(none.text().unwrap().lines().count(), 1);
+    for bad in [
+        "format=csv-wide&stratum=nowhere",
+        "format=csv-wide&since=yesterday",
+        "format=csv-wide&labels=both",
+        "format=csv-wide&colour=red",
+        "format=xlsx",
+    ] {
+        let response = get(bad);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{bad}"
+        );
+    }
     // Every format is served.
     for format in [
         "csv-wide",
