@@ -22,6 +22,7 @@ use crate::integration::{self, IntegrationError, EXPORT_FORMATS};
 use crate::pages::{PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
+use fieldwork_analysis::report::charts::thousands;
 
 /// Largest admin form body (sign-in, sharing, invitations).
 const ADMIN_FORM_LIMIT: usize = 16 * 1024;
@@ -760,10 +761,11 @@ async fn import(
 #[derive(Debug, Clone)]
 struct ProgressRow {
     label: String,
-    population: u64,
-    invited: i64,
-    complete: i64,
-    partial: i64,
+    /// Counts with thousands separators, as GOV.UK style writes them.
+    population: String,
+    invited: String,
+    complete: String,
+    partial: String,
     rate: String,
 }
 
@@ -835,13 +837,16 @@ async fn survey_page(
         can_manage: standing.allows(Need::Manage),
         progress: progress
             .into_iter()
-            .map(|p| ProgressRow {
-                label: p.label,
-                population: p.population,
-                invited: p.invited,
-                complete: p.complete,
-                partial: p.partial,
-                rate: percent(p.rate_invited.or(p.rate_frame)),
+            .map(|p| {
+                let count = |n: i64| thousands(n.max(0) as u64);
+                ProgressRow {
+                    label: p.label,
+                    population: thousands(p.population),
+                    invited: count(p.invited),
+                    complete: count(p.complete),
+                    partial: count(p.partial),
+                    rate: percent(p.rate_invited.or(p.rate_frame)),
+                }
             })
             .collect(),
         formats: EXPORT_FORMATS
