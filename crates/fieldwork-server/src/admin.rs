@@ -174,6 +174,19 @@ fn address(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The error summary's entries for the fields that have an error, in form order.
+fn field_errors(fields: &[(&str, &Option<String>)]) -> Vec<SummaryError> {
+    fields
+        .iter()
+        .filter_map(|(href, error)| {
+            error.as_ref().map(|message| SummaryError {
+                href: (*href).to_owned(),
+                message: message.clone(),
+            })
+        })
+        .collect()
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, fieldwork_store::StoreError> + Send + 'static,
 ) -> Result<T, PageError> {
@@ -231,19 +244,7 @@ fn render_sign_in(
     email_error: Option<String>,
     password_error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let mut errors = Vec::new();
-    if let Some(e) = &email_error {
-        errors.push(SummaryError {
-            href: "#email".into(),
-            message: e.clone(),
-        });
-    }
-    if let Some(e) = &password_error {
-        errors.push(SummaryError {
-            href: "#password".into(),
-            message: e.clone(),
-        });
-    }
+    let errors = field_errors(&[("#email", &email_error), ("#password", &password_error)]);
     let (chrome, cookie) = chrome(state, req, None, !errors.is_empty());
     let page = SignInPage {
         chrome,
@@ -924,19 +925,7 @@ async fn render_invitations(
     let store = Arc::clone(&state.store);
     let s = slug.to_owned();
     let survey = blocking(move || store.latest_survey(&s)).await?;
-    let mut errors = Vec::new();
-    if let Some(e) = &stratum_error {
-        errors.push(SummaryError {
-            href: "#stratum".into(),
-            message: e.clone(),
-        });
-    }
-    if let Some(e) = &count_error {
-        errors.push(SummaryError {
-            href: "#count".into(),
-            message: e.clone(),
-        });
-    }
+    let errors = field_errors(&[("#stratum", &stratum_error), ("#count", &count_error)]);
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let page = InvitationsPage {
         chrome,
@@ -1094,9 +1083,7 @@ async fn export(
     }
     let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let survey = web::block(move || store.latest_survey(&s))
-        .await
-        .map_err(|_| PageError::Internal)??;
+    let survey = blocking(move || store.latest_survey(&s)).await?;
     let choice = query.choose(&survey.definition).map_err(|problem| {
         PageError::message(
             StatusCode::BAD_REQUEST,
@@ -1414,19 +1401,7 @@ async fn render_sharing(
     let s = slug.to_owned();
     let (survey, members) =
         blocking(move || Ok((store.latest_survey(&s)?, store.survey_members(&s)?))).await?;
-    let mut errors = Vec::new();
-    if let Some(e) = &email_error {
-        errors.push(SummaryError {
-            href: "#email".into(),
-            message: e.clone(),
-        });
-    }
-    if let Some(e) = &role_error {
-        errors.push(SummaryError {
-            href: "#role".into(),
-            message: e.clone(),
-        });
-    }
+    let errors = field_errors(&[("#email", &email_error), ("#role", &role_error)]);
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let page = SharingPage {
         chrome,

@@ -10,9 +10,8 @@
 
 use std::io::Write;
 
-use chrono::NaiveDateTime;
 use fieldwork_analysis::export::{
-    check_options, export, ExportError, ExportFormat as AnalysisFormat, ExportOptions,
+    check_options, export, parse_since, ExportError, ExportFormat as AnalysisFormat, ExportOptions,
 };
 use fieldwork_store::{NewReportFile, Store, StoreError};
 use fieldwork_survey::{Labels, SurveyDefinition};
@@ -141,9 +140,9 @@ impl ExportRequest {
         };
         let since = match self.since.as_deref() {
             None => None,
-            Some(text) => Some(parse_since(text).ok_or_else(|| {
-                format!("`since` is a date (2024-05-01) or an RFC 3339 time (2024-05-01T09:00:00Z), not `{text}`")
-            })?),
+            Some(text) => {
+                Some(parse_since(text).map_err(|e| format!("`since`: {e}, not `{text}`"))?)
+            }
         };
         let options = ExportOptions {
             format: format.format,
@@ -159,16 +158,6 @@ impl ExportRequest {
         check_options(definition, &options).map_err(|e| e.to_string())?;
         Ok(ExportChoice { format, options })
     }
-}
-
-fn parse_since(text: &str) -> Option<NaiveDateTime> {
-    let text = text.trim();
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Some(date.and_time(chrono::NaiveTime::MIN));
-    }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.naive_utc())
 }
 
 /// Write survey `slug` as `choice` says to `out` (`fieldwork_analysis::export`). Returns the

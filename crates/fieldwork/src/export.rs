@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDateTime;
-use fieldwork_analysis::export::{export, ExportFormat, ExportOptions};
+use fieldwork_analysis::export::{export, parse_since, ExportFormat, ExportOptions};
 use fieldwork_store::{InsertOutcome, NewResponse, Store};
 use fieldwork_survey::{read_wide_csv, Labels};
 use sha2::{Digest, Sha256};
@@ -55,18 +55,6 @@ fn parse_format(name: &str) -> Result<ExportFormat, String> {
         let names: Vec<&str> = ExportFormat::ALL.iter().map(|(_, n)| *n).collect();
         format!("use one of {}", names.join(", "))
     })
-}
-
-fn parse_since(text: &str) -> Result<NaiveDateTime, String> {
-    let text = text.trim();
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.and_time(chrono::NaiveTime::MIN));
-    }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.naive_utc())
-        .map_err(|_| {
-            "use a date (2024-05-01) or an RFC 3339 time (2024-05-01T09:00:00Z)".to_owned()
-        })
 }
 
 #[derive(Debug, clap::Subcommand)]

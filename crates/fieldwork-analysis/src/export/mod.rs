@@ -227,6 +227,19 @@ pub fn export(
     })
 }
 
+/// `--since` / `?since=`: a date (midnight UTC) or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<NaiveDateTime, String> {
+    let text = text.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN));
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.naive_utc())
+        .map_err(|_| {
+            "use a date (2024-05-01) or an RFC 3339 time (2024-05-01T09:00:00Z)".to_owned()
+        })
+}
+
 /// Check `options` against the survey before anything is written (an unknown stratum).
 pub fn check_options(
     definition: &SurveyDefinition,
