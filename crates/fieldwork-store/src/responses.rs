@@ -45,6 +45,56 @@ impl InsertOutcome {
     }
 }
 
+/// Stream the rows of `$columns` for the responses of survey `$slug` that `$filter` lets
+/// through, oldest first, into `$each`: the same query on both backends, each with its
+/// streaming loading mode. Evaluates to `Result<Result<(), E>, StoreError>`.
+macro_rules! stream_responses {
+    ($store:expr, $slug:expr, $filter:expr, $columns:expr, $row:ty, $each:expr) => {{
+        macro_rules! stream {
+            ($conn:expr, $mode:ty) => {{
+                let filter: &ResponseFilter = $filter;
+                let mut query = responses::table
+                    .inner_join(surveys::table)
+                    .filter(surveys::slug.eq($slug))
+                    .select($columns)
+                    .order(responses::id.asc())
+                    .into_boxed();
+                if !filter.include_partial {
+                    query = query.filter(responses::complete.eq(true));
+                }
+                if let Some(stratum) = &filter.stratum {
+                    query = query.filter(responses::stratum.eq(stratum.clone()));
+                }
+                if let Some(since) = filter.since {
+                    query = query.filter(responses::updated_at.ge(since));
+                }
+                if let Some(version) = filter.version {
+                    query = query.filter(surveys::version.eq(version as i32));
+                }
+                let mut each = $each;
+                for row in query.load_iter::<$row, $mode>($conn)? {
+                    if let Err(e) = each(row?) {
+                        return Ok(Err(e));
+                    }
+                }
+                Ok(Ok(()))
+            }};
+        }
+        match &$store.pool {
+            ConnectionPool::Sqlite(pool) => {
+                let mut pooled = pool.get()?;
+                let conn: &mut diesel::SqliteConnection = &mut pooled;
+                stream!(conn, diesel::connection::DefaultLoadingMode)
+            }
+            ConnectionPool::Postgres(pool) => {
+                let mut pooled = pool.get()?;
+                let conn: &mut diesel::PgConnection = &mut pooled;
+                stream!(conn, diesel::pg::PgRowByRowLoadingMode)
+            }
+        }
+    }};
+}
+
 /// A response as read back: answers are the compact JSON object written at insert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResponse {
@@ -219,47 +269,27 @@ impl Store {
         filter: &ResponseFilter,
         mut each: impl FnMut(StoredResponse) -> Result<(), E>,
     ) -> Result<Result<(), E>, StoreError> {
-        // The same query on both backends, each with its streaming loading mode.
-        macro_rules! stream {
-            ($conn:expr, $mode:ty) => {{
-                let mut query = responses::table
-                    .inner_join(surveys::table)
-                    .filter(surveys::slug.eq(slug))
-                    .select(RESPONSE_COLUMNS)
-                    .order(responses::id.asc())
-                    .into_boxed();
-                if !filter.include_partial {
-                    query = query.filter(responses::complete.eq(true));
-                }
-                if let Some(stratum) = &filter.stratum {
-                    query = query.filter(responses::stratum.eq(stratum.clone()));
-                }
-                if let Some(since) = filter.since {
-                    query = query.filter(responses::updated_at.ge(since));
-                }
-                if let Some(version) = filter.version {
-                    query = query.filter(surveys::version.eq(version as i32));
-                }
-                for row in query.load_iter::<ResponseTuple, $mode>($conn)? {
-                    if let Err(e) = each(from_tuple(row?)) {
-                        return Ok(Err(e));
-                    }
-                }
-                Ok(Ok(()))
-            }};
-        }
-        match &self.pool {
-            ConnectionPool::Sqlite(pool) => {
-                let mut pooled = pool.get()?;
-                let conn: &mut diesel::SqliteConnection = &mut pooled;
-                stream!(conn, diesel::connection::DefaultLoadingMode)
-            }
-            ConnectionPool::Postgres(pool) => {
-                let mut pooled = pool.get()?;
-                let conn: &mut diesel::PgConnection = &mut pooled;
-                stream!(conn, diesel::pg::PgRowByRowLoadingMode)
-            }
-        }
+        stream_responses!(self, slug, filter, RESPONSE_COLUMNS, ResponseTuple, |row| {
+            each(from_tuple(row))
+        })
+    }
+
+    /// Like [`Store::for_each_response`], but only each response's stratum and answers (the
+    /// JSON text): what analysis needs, without decoding the rest of every row.
+    pub fn for_each_answers<E>(
+        &self,
+        slug: &str,
+        filter: &ResponseFilter,
+        mut each: impl FnMut(Option<String>, String) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        stream_responses!(
+            self,
+            slug,
+            filter,
+            (responses::stratum, responses::answers),
+            (Option<String>, String),
+            |(stratum, answers)| each(stratum, answers)
+        )
     }
 
     /// Every response of a survey that `filter` lets through.

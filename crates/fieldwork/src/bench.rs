@@ -1,11 +1,16 @@
 //! `fieldwork bench ingest`: HTTP ingest against the raw insert ceiling, one run.
 
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use fieldwork_store::{Store, Submission, SurveyStatus};
 use fieldwork_survey::{validate_answers, Completeness, SurveyDefinition, SyntheticRespondents};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// What one ingest measurement found.
 #[derive(Debug)]
@@ -66,14 +71,14 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
         })
     });
     let (addr, handle) = receiver.recv().context("the server thread")??;
-    let url = format!("http://{addr}/api/v1/surveys/{}/responses", definition.slug);
+    let path = format!("/api/v1/surveys/{}/responses", definition.slug);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
     let (elapsed, mut latencies, acknowledged) =
-        runtime.block_on(load(&url, bodies, concurrency))?;
+        runtime.block_on(load(addr, &path, bodies, concurrency))?;
     runtime.block_on(handle.stop(true));
     let stored: i64 = store
         .count_responses(&definition.slug)?
@@ -102,57 +107,113 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
     })
 }
 
+/// The load generator: `concurrency` keep-alive HTTP/1.1 connections, each posting the next
+/// unsent body and waiting for its answer. Requests are written straight to the socket and
+/// answers parsed with `httparse`, as `wrk` does: client, server and writer share this
+/// machine's cores, so a heavyweight client (reqwest measured ~18% of the CPU) would be
+/// measured as the server's slowness.
 async fn load(
-    url: &str,
+    addr: SocketAddr,
+    path: &str,
     bodies: Vec<String>,
     concurrency: usize,
 ) -> Result<(Duration, Vec<f64>, usize)> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
     let bodies = Arc::new(bodies);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, bodies, next, url) = (
-            client.clone(),
-            Arc::clone(&bodies),
-            Arc::clone(&next),
-            url.to_owned(),
-        );
+        let (bodies, next, path) = (Arc::clone(&bodies), Arc::clone(&next), path.to_owned());
         tasks.push(tokio::spawn(async move {
+            let mut connection = None;
+            let mut request = Vec::with_capacity(4096);
+            let mut buffer = Vec::with_capacity(4096);
             let mut latencies = Vec::new();
             let mut acknowledged = 0usize;
             loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = bodies.get(i) else { break };
+                request.clear();
+                write!(
+                    request,
+                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nIdempotency-Key: bench-{i}\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                )?;
+                request.extend_from_slice(body.as_bytes());
                 let sent = Instant::now();
-                let response = client
-                    .post(&url)
-                    .header("Idempotency-Key", format!("bench-{i}"))
-                    .header("Content-Type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await;
+                let status = exchange(&mut connection, addr, &request, &mut buffer).await;
                 latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                if let Ok(response) = response {
-                    if response.status().is_success() {
-                        acknowledged += 1;
-                    }
+                match status {
+                    Ok(status) if (200..300).contains(&status) => acknowledged += 1,
+                    Ok(_) => {}
+                    // A broken connection: this request counts as failed, the next reconnects.
+                    Err(_) => connection = None,
                 }
             }
-            (latencies, acknowledged)
+            Ok::<_, anyhow::Error>((latencies, acknowledged))
         }));
     }
     let mut latencies = Vec::new();
     let mut acknowledged = 0;
     for task in tasks {
-        let (l, a) = task.await?;
+        let (l, a) = task.await??;
         latencies.extend(l);
         acknowledged += a;
     }
     Ok((started.elapsed(), latencies, acknowledged))
+}
+
+/// Send one request on the connection (opening it if need be) and read the whole answer;
+/// returns its status code.
+async fn exchange(
+    connection: &mut Option<TcpStream>,
+    addr: SocketAddr,
+    request: &[u8],
+    buffer: &mut Vec<u8>,
+) -> Result<u16> {
+    if connection.is_none() {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        *connection = Some(stream);
+    }
+    let stream = connection.as_mut().expect("connected above");
+    stream.write_all(request).await?;
+    buffer.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let read = stream.read(&mut chunk).await?;
+        if read == 0 {
+            bail!("the server closed the connection");
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        let httparse::Status::Complete(head) = response.parse(buffer)? else {
+            continue;
+        };
+        let length = response
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+            .and_then(|h| {
+                std::str::from_utf8(h.value)
+                    .ok()?
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+            })
+            .context("an answer without Content-Length")?;
+        let status = response.code.context("an answer without a status")?;
+        let close = response.headers.iter().any(|h| {
+            h.name.eq_ignore_ascii_case("connection") && h.value.eq_ignore_ascii_case(b"close")
+        });
+        if buffer.len() >= head + length {
+            if close {
+                *connection = None;
+            }
+            return Ok(status);
+        }
+    }
 }
 
 /// Responses per second inserted straight through the store, in batches as large as the
