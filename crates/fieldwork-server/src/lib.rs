@@ -155,6 +155,19 @@ impl AppState {
         Ok(survey)
     }
 
+    /// Drop this server's copies of a survey, once it has been deleted, so that a survey
+    /// imported later under the same slug is never answered with the old definition.
+    pub fn forget_survey(&self, slug: &str) {
+        self.surveys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(slug);
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(cached, _), _| cached != slug);
+    }
+
     async fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
         let store = Arc::clone(&self.store);
         web::block(move || store.is_invited(response_id))
