@@ -1,18 +1,24 @@
 //! The researchers' pages: sign-in, their surveys, importing, opening and closing, progress,
-//! invitations, exports, the report, sharing and the audit log. Server-rendered like the
-//! respondent pages; every form is a POST behind the CSRF check, nothing changes over GET.
+//! invitations, exports, the report, sharing, the audit log, deleting a survey and changing
+//! one's password. Server-rendered like the respondent pages; every form is a POST behind the
+//! CSRF check, nothing changes over GET.
 
 use std::sync::Arc;
 
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use fieldwork_store::{AuditEvent, ImportOutcome, NewSession, Role, SurveyStatus, User};
+use fieldwork_store::{
+    AuditEvent, ImportOutcome, NewSession, PasswordChange, Role, SurveyStatus, User,
+};
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::accounts::{parse_email, verify_against_dummy, verify_password, MAX_PASSWORD_CHARS};
+use crate::accounts::{
+    check_password, hash_password, parse_email, verify_against_dummy, verify_password,
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
+};
 use crate::auth::{
     now, require_researcher, session_cookie, session_cookie_removal, session_hash, session_secret,
     sign_in_delay, signed_in, standing, Need, Researcher, Standing, FAILURE_WINDOW,
@@ -99,6 +105,26 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
         Method::GET,
         "/admin/surveys/{slug}/audit",
         web::get().to(audit_page),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/delete",
+        web::get().to(delete_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/delete",
+        web::post().to(delete_survey),
+    );
+    route(
+        Method::GET,
+        "/admin/account/password",
+        web::get().to(password_page),
+    );
+    route(
+        Method::POST,
+        "/admin/account/password",
+        web::post().to(change_password),
     );
 }
 
@@ -315,11 +341,7 @@ async fn sign_in(
         let (e, a) = (email.clone(), address.clone());
         blocking(move || store.record_sign_in_failure(&e, &a, "throttled", false)).await?;
         let seconds = wait.num_seconds().max(1);
-        let wait_text = if seconds >= 120 {
-            format!("{} minutes", (seconds + 59) / 60)
-        } else {
-            format!("{seconds} seconds")
-        };
+        let wait_text = wait_text(seconds);
         let mut response = render_sign_in(
             &state,
             &req,
@@ -447,6 +469,7 @@ struct SurveyRow {
 #[template(path = "admin/surveys.html")]
 struct SurveysPage {
     chrome: Chrome,
+    notice: Option<NoticeView>,
     surveys: Vec<SurveyRow>,
     admin: bool,
 }
@@ -478,15 +501,23 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         })
         .collect();
     let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
-    render(
+    let (notice, removal) = take_notice(&state, &req).unzip();
+    let mut response = render(
         StatusCode::OK,
         &SurveysPage {
             chrome,
+            notice,
             surveys,
             admin: researcher.user.is_admin,
         },
         cookie,
-    )
+    )?;
+    if let Some(removal) = removal {
+        response
+            .add_cookie(&removal)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
 }
 
 // ---- import ----
@@ -1569,4 +1600,474 @@ async fn audit_page(
         },
         cookie,
     )
+}
+
+// ---- notices shown once after a redirect ----
+
+/// A one-off cookie carrying what the page after a redirect should announce (a GOV.UK
+/// notification banner). Short-lived, and only the kind and a slug: nothing a forged one
+/// could use, and the server keeps no state for it.
+const NOTICE_COOKIE: &str = "fieldwork_notice";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Notice {
+    Deleted { slug: String, responses: i64 },
+    PasswordChanged { sessions_ended: i64 },
+}
+
+impl Notice {
+    fn encode(&self) -> String {
+        match self {
+            Notice::Deleted { slug, responses } => format!("deleted:{slug}:{responses}"),
+            Notice::PasswordChanged { sessions_ended } => format!("password:{sessions_ended}"),
+        }
+    }
+
+    fn decode(value: &str) -> Option<Self> {
+        let slug_like = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 100
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        };
+        let mut parts = value.split(':');
+        let notice = match (parts.next()?, parts.next(), parts.next()) {
+            ("deleted", Some(slug), Some(n)) if slug_like(slug) => Notice::Deleted {
+                slug: slug.to_owned(),
+                responses: n.parse().ok()?,
+            },
+            ("password", Some(n), None) => Notice::PasswordChanged {
+                sessions_ended: n.parse().ok()?,
+            },
+            _ => return None,
+        };
+        parts.next().is_none().then_some(notice)
+    }
+
+    fn view(&self) -> NoticeView {
+        match self {
+            Notice::Deleted { slug, responses } => NoticeView {
+                heading: format!("Survey {slug} has been deleted"),
+                body: format!(
+                    "Its {} response{}, invitations, access and published report were removed. The audit log keeps its entries.",
+                    thousands((*responses).max(0) as u64),
+                    if *responses == 1 { "" } else { "s" }
+                ),
+            },
+            Notice::PasswordChanged { sessions_ended } => NoticeView {
+                heading: "Your password has been changed".into(),
+                body: match sessions_ended {
+                    0 => "You were not signed in anywhere else.".into(),
+                    1 => "You have been signed out of 1 other session.".into(),
+                    n => format!("You have been signed out of {n} other sessions."),
+                },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct NoticeView {
+    heading: String,
+    body: String,
+}
+
+fn notice_cookie(state: &AppState, notice: &Notice) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(NOTICE_COOKIE, notice.encode())
+        .path("/admin")
+        .http_only(true)
+        .secure(state.config.secure_cookies)
+        .same_site(actix_web::cookie::SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::seconds(60))
+        .finish()
+}
+
+/// The notice the browser carries, if any, and the cookie that removes it once shown.
+fn take_notice(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Option<(NoticeView, actix_web::cookie::Cookie<'static>)> {
+    let cookie = req.cookie(NOTICE_COOKIE)?;
+    let mut removal = notice_cookie(state, &Notice::PasswordChanged { sessions_ended: 0 });
+    removal.make_removal();
+    Some((Notice::decode(cookie.value())?.view(), removal))
+}
+
+// ---- deleting a survey ----
+
+#[derive(Template)]
+#[template(path = "admin/delete.html")]
+struct DeletePage {
+    chrome: Chrome,
+    errors: Vec<SummaryError>,
+    slug: String,
+    title: String,
+    open: bool,
+    versions: i64,
+    complete: String,
+    partial: String,
+    invitations: String,
+    roles: i64,
+    api_tokens: i64,
+    reports: i64,
+    confirm: String,
+    confirm_error: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_delete(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    slug: &str,
+    status: StatusCode,
+    confirm: String,
+    confirm_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let store = Arc::clone(&state.store);
+    let s = slug.to_owned();
+    let (survey, contents) =
+        blocking(move || Ok((store.latest_survey(&s)?, store.survey_contents(&s)?))).await?;
+    let errors = field_errors(&[("#confirm", &confirm_error)]);
+    let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
+    let count = |n: i64| thousands(n.max(0) as u64);
+    let page = DeletePage {
+        chrome,
+        errors,
+        slug: slug.to_owned(),
+        title: survey.definition.title.clone(),
+        open: survey.status == SurveyStatus::Open,
+        versions: contents.versions,
+        complete: count(contents.complete_responses),
+        partial: count(contents.partial_responses),
+        invitations: count(contents.invitations),
+        roles: contents.roles,
+        api_tokens: contents.api_tokens,
+        reports: contents.reports,
+        confirm,
+        confirm_error,
+    };
+    render(status, &page, cookie)
+}
+
+async fn delete_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner();
+    let researcher = require_researcher(&state, &req).await?;
+    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    render_delete(
+        &state,
+        &req,
+        &researcher.user,
+        &slug,
+        StatusCode::OK,
+        String::new(),
+        None,
+    )
+    .await
+}
+
+async fn delete_survey(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner();
+    let (researcher, form) = signed_in_form(&state, &req, body).await?;
+    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    let typed: String = form
+        .first("confirm")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(300)
+        .collect();
+    // Typing the slug, not ticking a box: a deliberate act that names what goes.
+    let confirm_error = if typed.is_empty() {
+        Some(format!(
+            "Enter the survey's slug, {slug}, to confirm you want to delete it"
+        ))
+    } else if typed != slug {
+        Some(format!(
+            "The slug you entered does not match this survey's: enter {slug}"
+        ))
+    } else {
+        None
+    };
+    if confirm_error.is_some() {
+        return render_delete(
+            &state,
+            &req,
+            &researcher.user,
+            &slug,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            typed,
+            confirm_error,
+        )
+        .await;
+    }
+    let store = Arc::clone(&state.store);
+    let (s, actor) = (slug.clone(), researcher.user.email.clone());
+    let deleted = blocking(move || store.delete_survey(&s, &actor)).await?;
+    state.forget_survey(&slug);
+    tracing::info!(survey = %slug, "survey deleted");
+    let mut response = see_other("/admin");
+    response
+        .add_cookie(&notice_cookie(
+            &state,
+            &Notice::Deleted {
+                slug,
+                responses: deleted.responses(),
+            },
+        ))
+        .map_err(|_| PageError::Internal)?;
+    Ok(response)
+}
+
+// ---- changing one's password ----
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: Vec<SummaryError>,
+    current_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+    min: usize,
+    max: usize,
+}
+
+/// The form again with its errors; passwords are never written back into it.
+fn render_password(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    status: StatusCode,
+    current_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let errors = field_errors(&[
+        ("#current_password", &current_error),
+        ("#new_password", &new_error),
+        ("#confirm_password", &confirm_error),
+    ]);
+    let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
+    let page = PasswordPage {
+        chrome,
+        errors,
+        current_error,
+        new_error,
+        confirm_error,
+        min: MIN_PASSWORD_CHARS,
+        max: MAX_PASSWORD_CHARS,
+    };
+    render(status, &page, cookie)
+}
+
+async fn password_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let researcher = require_researcher(&state, &req).await?;
+    render_password(
+        &state,
+        &req,
+        &researcher.user,
+        StatusCode::OK,
+        None,
+        None,
+        None,
+    )
+}
+
+async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let (researcher, form) = signed_in_form(&state, &req, body).await?;
+    let user = researcher.user.clone();
+    let current = form.first("current_password").unwrap_or("").to_owned();
+    let new = form.first("new_password").unwrap_or("").to_owned();
+    let confirm = form.first("confirm_password").unwrap_or("").to_owned();
+    let current_error = current
+        .is_empty()
+        .then(|| "Enter your current password".to_owned());
+    let new_error = if new.is_empty() {
+        Some("Enter a new password".to_owned())
+    } else if let Err(problem) = check_password(&new) {
+        Some(problem.replacen("The password", "Your new password", 1))
+    } else if new == current {
+        Some("Your new password must be different from your current password".to_owned())
+    } else {
+        None
+    };
+    let confirm_error = match (&new_error, confirm.is_empty()) {
+        (Some(_), _) => None,
+        (None, true) => Some("Enter your new password again".to_owned()),
+        (None, false) if confirm != new => {
+            Some("The passwords do not match: enter your new password again".to_owned())
+        }
+        (None, false) => None,
+    };
+    if current_error.is_some() || new_error.is_some() || confirm_error.is_some() {
+        return render_password(
+            &state,
+            &req,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            current_error,
+            new_error,
+            confirm_error,
+        );
+    }
+    // The current password is guessed at here as at sign-in (by whoever found a browser left
+    // signed in), so the same throttle applies and every wrong one counts against it.
+    let address = address(&req);
+    let store = Arc::clone(&state.store);
+    let (e, a) = (user.email.clone(), address.clone());
+    let failures = blocking(move || store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW)).await?;
+    if let Some(wait) = sign_in_delay(&failures, now()) {
+        let store = Arc::clone(&state.store);
+        let (e, a) = (user.email.clone(), address.clone());
+        blocking(move || store.record_sign_in_failure(&e, &a, "throttled", false)).await?;
+        let seconds = wait.num_seconds().max(1);
+        let mut response = render_password(
+            &state,
+            &req,
+            &user,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(format!(
+                "There have been too many wrong passwords. Wait {}, then try again",
+                wait_text(seconds)
+            )),
+            None,
+            None,
+        )?;
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(seconds as u64),
+        );
+        return Ok(response);
+    }
+    let store = Arc::clone(&state.store);
+    let e = user.email.clone();
+    let Some((_, stored_hash)) = blocking(move || store.user_credentials(&e)).await? else {
+        return Err(PageError::Redirect("/admin/sign-in".into()));
+    };
+    // Verifying and hashing each take 19 MiB: at most a few at once, as at sign-in.
+    let permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|_| PageError::Internal)?;
+    let new_hash = web::block(move || {
+        if !verify_password(&current, &stored_hash) {
+            return Ok(None);
+        }
+        hash_password(&new).map(Some)
+    })
+    .await
+    .map_err(|_| PageError::Internal)?;
+    drop(permit);
+    let new_hash = match new_hash {
+        Ok(Some(hash)) => hash,
+        Ok(None) => {
+            let store = Arc::clone(&state.store);
+            let (e, a) = (user.email.clone(), address.clone());
+            blocking(move || store.record_sign_in_failure(&e, &a, "bad_current_password", true))
+                .await?;
+            tracing::info!(reason = "bad_current_password", "password change refused");
+            return render_password(
+                &state,
+                &req,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("Your current password is not correct".into()),
+                None,
+                None,
+            );
+        }
+        Err(problem) => {
+            tracing::error!(error = %problem, "hashing a new password failed");
+            return Err(PageError::Internal);
+        }
+    };
+    // The session goes on under a new id; every other session of the account ends.
+    let secret = new_token();
+    let store = Arc::clone(&state.store);
+    let (email, current_session, new_session) = (
+        user.email.clone(),
+        researcher.session_hash.clone(),
+        session_hash(&secret),
+    );
+    let ended = blocking(move || {
+        store.change_password(PasswordChange {
+            email: &email,
+            password_hash: &new_hash,
+            rotate: Some((&current_session, &new_session)),
+            actor: &email,
+            via: "admin",
+        })
+    })
+    .await?;
+    tracing::info!(sessions_ended = ended, "password changed");
+    let mut response = see_other("/admin");
+    response
+        .add_cookie(&session_cookie(&state, &secret))
+        .map_err(|_| PageError::Internal)?;
+    response
+        .add_cookie(&notice_cookie(
+            &state,
+            &Notice::PasswordChanged {
+                sessions_ended: ended,
+            },
+        ))
+        .map_err(|_| PageError::Internal)?;
+    Ok(response)
+}
+
+/// A wait as a person reads it: seconds under two minutes, minutes (rounded up) after.
+fn wait_text(seconds: i64) -> String {
+    if seconds >= 120 {
+        format!("{} minutes", (seconds + 59) / 60)
+    } else {
+        format!("{seconds} seconds")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Notice;
+
+    #[test]
+    fn notices_round_trip_and_anything_else_is_ignored() {
+        for notice in [
+            Notice::Deleted {
+                slug: "digital-leadership".into(),
+                responses: 1234,
+            },
+            Notice::PasswordChanged { sessions_ended: 2 },
+        ] {
+            assert_eq!(Notice::decode(&notice.encode()), Some(notice));
+        }
+        for forged in [
+            "",
+            "deleted",
+            "deleted:<script>:1",
+            "deleted:x:many",
+            "deleted:x:1:more",
+            "password:",
+            "password:1:2",
+            "other:1",
+        ] {
+            assert_eq!(Notice::decode(forged), None, "{forged}");
+        }
+    }
 }

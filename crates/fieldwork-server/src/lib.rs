@@ -126,11 +126,14 @@ impl AppState {
         Ok(survey)
     }
 
-    /// One version of a survey (definitions of a version never change).
+    /// One version of a survey, the one stored as row `id`. A version's definition never
+    /// changes, so it is cached for good; the id tells a copy apart from a survey deleted
+    /// (on any server) and imported again under the same slug and version.
     pub async fn survey_version(
         &self,
         slug: &str,
         version: u32,
+        id: i64,
     ) -> Result<Arc<StoredSurvey>, StoreError> {
         let key = (slug.to_owned(), version);
         if let Some(survey) = self
@@ -138,6 +141,7 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&key)
+            .filter(|survey| survey.id == id)
         {
             return Ok(Arc::clone(survey));
         }
@@ -153,6 +157,19 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, Arc::clone(&survey));
         Ok(survey)
+    }
+
+    /// Drop this server's copies of a survey, once it has been deleted, so that a survey
+    /// imported later under the same slug is never answered with the old definition.
+    pub fn forget_survey(&self, slug: &str) {
+        self.surveys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(slug);
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(cached, _), _| cached != slug);
     }
 
     async fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {

@@ -166,7 +166,9 @@ async fn load_session(
     let Some(response) = response else {
         return Err(start);
     };
-    let survey = state.survey_version(slug, response.survey_version).await?;
+    let survey = state
+        .survey_version(slug, response.survey_version, response.survey_id)
+        .await?;
     let answers: SubmittedAnswers = serde_json::from_str(&response.answers).unwrap_or_default();
     let stratum_question = survey
         .definition

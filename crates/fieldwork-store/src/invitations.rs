@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::connection::{with_connection, write_transaction};
+use crate::deletion::lock_survey;
 use crate::schema::invitations;
 use crate::{now, Store, StoreError};
 
@@ -54,6 +55,7 @@ impl Store {
         self.latest_survey(slug)?;
         let created_at = now();
         write_transaction!(self, |conn| {
+            lock_survey!(self, conn, slug, "SHARE");
             let mut created = 0;
             for chunk in token_hashes.chunks(INSERT_CHUNK) {
                 let rows: Vec<NewInvitationRow<'_>> = chunk

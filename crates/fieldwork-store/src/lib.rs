@@ -3,6 +3,7 @@
 pub mod audit;
 mod collection;
 mod connection;
+mod deletion;
 mod error;
 mod invitations;
 mod reports;
@@ -19,13 +20,16 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
+pub use deletion::SurveyContents;
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationClaim};
 pub use reports::{is_valid_report_path, NewReportFile, PublishedReport, ReportFile, REPORT_INDEX};
 pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};
 pub use retention::RetentionApplied;
 pub use surveys::{ImportOutcome, StoredSurvey, SurveyStatus, SurveySummary};
-pub use users::{ApiToken, NewSession, Role, Session, SignInFailures, TokenScope, User};
+pub use users::{
+    ApiToken, NewSession, PasswordChange, Role, Session, SignInFailures, TokenScope, User,
+};
 
 use connection::{open_pool, with_connection, ConnectionPool};
 

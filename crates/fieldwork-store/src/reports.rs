@@ -29,6 +29,7 @@ macro_rules! remove_reports {
             .map_err(StoreError::from)
     }};
 }
+pub(crate) use remove_reports;
 
 /// A file of a report to publish.
 #[derive(Debug, Clone, Copy)]

@@ -100,6 +100,8 @@ macro_rules! stream_responses {
 pub struct StoredResponse {
     pub id: i64,
     pub public_id: String,
+    /// The id of the survey version's row ([`StoredSurvey::id`]).
+    pub survey_id: i64,
     pub survey_version: u32,
     pub stratum: Option<String>,
     pub complete: bool,
@@ -145,6 +147,7 @@ struct NewResponseRow<'a> {
 pub(crate) type ResponseColumns = (
     responses::id,
     responses::public_id,
+    responses::survey_id,
     surveys::version,
     responses::stratum,
     responses::complete,
@@ -156,6 +159,7 @@ pub(crate) type ResponseColumns = (
 pub(crate) const RESPONSE_COLUMNS: ResponseColumns = (
     responses::id,
     responses::public_id,
+    responses::survey_id,
     surveys::version,
     responses::stratum,
     responses::complete,
@@ -167,6 +171,7 @@ pub(crate) const RESPONSE_COLUMNS: ResponseColumns = (
 pub(crate) type ResponseTuple = (
     i64,
     String,
+    i64,
     i32,
     Option<String>,
     bool,
@@ -179,12 +184,13 @@ pub(crate) fn from_tuple(row: ResponseTuple) -> StoredResponse {
     StoredResponse {
         id: row.0,
         public_id: row.1,
-        survey_version: row.2 as u32,
-        stratum: row.3,
-        complete: row.4,
-        created_at: row.5,
-        submitted_at: row.6,
-        answers: row.7,
+        survey_id: row.2,
+        survey_version: row.3 as u32,
+        stratum: row.4,
+        complete: row.5,
+        created_at: row.6,
+        submitted_at: row.7,
+        answers: row.8,
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::audit::{insert_audit, AuditEvent};
 use crate::connection::{with_connection, write_transaction};
+use crate::deletion::lock_survey;
 use crate::schema::{api_tokens, sessions, sign_in_failures, survey_roles, users};
 use crate::{now, Store, StoreError};
 
@@ -130,6 +131,21 @@ pub struct NewSession<'a> {
     pub address: &'a str,
 }
 
+/// A researcher's new password, and what becomes of their sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub email: &'a str,
+    /// The new password's Argon2id PHC string.
+    pub password_hash: &'a str,
+    /// `(current, new)` session id hashes when the change is made signed in: the current
+    /// session goes on under the new id (same sign-in time and expiry) and every other one
+    /// ends. `None` (a reset from the CLI) ends every session.
+    pub rotate: Option<(&'a str, &'a str)>,
+    /// Who made the change, for the audit log, and how (`admin`, `cli`).
+    pub actor: &'a str,
+    pub via: &'a str,
+}
+
 /// How long failed sign-ins are kept for throttling.
 const FAILURES_KEPT: TimeDelta = TimeDelta::minutes(30);
 /// A session's last use is written at most this often.
@@ -240,6 +256,51 @@ impl Store {
             .order(users::email.asc())
             .select(User::as_select())
             .load(conn))?)
+    }
+
+    /// Set a researcher's password and end their other sessions, with its audit entry, in
+    /// one transaction; returns how many sessions ended (not counting one rotated).
+    pub fn change_password(&self, change: PasswordChange<'_>) -> Result<i64, StoreError> {
+        let user = self.user_by_email(change.email)?;
+        write_transaction!(self, |conn| {
+            diesel::update(users::table.find(user.id))
+                .set(users::password_hash.eq(change.password_hash))
+                .execute(conn)?;
+            let kept: Option<(NaiveDateTime, NaiveDateTime)> = match change.rotate {
+                Some((current, _)) => sessions::table
+                    .find(current)
+                    .filter(sessions::user_id.eq(user.id))
+                    .select((sessions::created_at, sessions::expires_at))
+                    .first(conn)
+                    .optional()?,
+                None => None,
+            };
+            let deleted = diesel::delete(sessions::table.filter(sessions::user_id.eq(user.id)))
+                .execute(conn)? as i64;
+            if let (Some((_, new_id)), Some((created_at, expires_at))) = (change.rotate, kept) {
+                // A new id for the session, not a new session: its timeouts run on as before.
+                diesel::insert_into(sessions::table)
+                    .values((
+                        sessions::id_hash.eq(new_id),
+                        sessions::user_id.eq(user.id),
+                        sessions::created_at.eq(created_at),
+                        sessions::last_seen_at.eq(now()),
+                        sessions::expires_at.eq(expires_at),
+                    ))
+                    .execute(conn)?;
+            }
+            let ended = deleted - i64::from(kept.is_some());
+            insert_audit!(
+                conn,
+                &AuditEvent {
+                    actor: change.actor,
+                    action: "user.password_changed",
+                    survey: None,
+                    detail: json!({"user": user.email, "via": change.via, "sessions_ended": ended}),
+                }
+            )?;
+            Ok(ended)
+        })
     }
 
     // ---- sessions ----
@@ -440,6 +501,7 @@ impl Store {
             });
         }
         let id: i64 = write_transaction!(self, |conn| {
+            lock_survey!(self, conn, slug, "SHARE");
             let id = diesel::insert_into(api_tokens::table)
                 .values((
                     api_tokens::token_hash.eq(token_hash),
@@ -563,6 +625,7 @@ impl Store {
         self.latest_survey(slug)?;
         let user = self.user_by_email(email)?;
         write_transaction!(self, |conn| {
+            lock_survey!(self, conn, slug, "SHARE");
             let current: Option<String> = survey_roles::table
                 .filter(survey_roles::survey_slug.eq(slug))
                 .filter(survey_roles::user_id.eq(user.id))

@@ -1,5 +1,5 @@
-//! Researchers from the command line: accounts, API tokens, sharing, the audit log and
-//! retention (docs/security.md).
+//! Researchers from the command line: accounts, API tokens, sharing, the audit log,
+//! retention and deleting surveys (docs/security.md).
 
 use std::io::{BufRead, IsTerminal};
 
@@ -9,7 +9,7 @@ use clap::Subcommand;
 use fieldwork_server::accounts::{
     api_token_hash, check_password, generate_password, hash_password, new_api_token, parse_email,
 };
-use fieldwork_store::{Role, Store, TokenScope, CLI_ACTOR};
+use fieldwork_store::{PasswordChange, Role, Store, SurveyContents, TokenScope, CLI_ACTOR};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -26,6 +26,15 @@ pub enum UserCommand {
     },
     /// List researchers.
     List,
+    /// Set a researcher's new password (an administrator's reset) and end all their
+    /// sessions. The password is asked for twice (or read as one line from standard input
+    /// when it is not a terminal), or generated and shown once.
+    Password {
+        email: String,
+        /// Generate a strong password and print it once, instead of asking for one.
+        #[arg(long, alias = "generate-password")]
+        generate: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +86,16 @@ pub struct RetentionArgs {
     /// Keep raw responses indefinitely.
     #[arg(long)]
     pub clear: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeleteArgs {
+    /// The survey's slug.
+    pub slug: String,
+    /// Delete without asking. Without it, the slug must be typed at a prompt, which needs a
+    /// terminal.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +163,33 @@ pub fn user(store: &Store, command: UserCommand) -> Result<()> {
                 } else {
                     ""
                 }
+            );
+            if generate {
+                println!("password (shown once): {password}");
+            }
+            Ok(())
+        }
+        UserCommand::Password { email, generate } => {
+            let email = parse_email(&email).map_err(|e| anyhow::anyhow!("{}", e.to_lowercase()))?;
+            // Before asking for a password, so a typo in the email is not found out too late.
+            let user = store.user_by_email(&email)?;
+            let password = if generate {
+                generate_password()
+            } else {
+                read_password(&user.email)?
+            };
+            let hash = hash_password(&password).map_err(anyhow::Error::msg)?;
+            let ended = store.change_password(PasswordChange {
+                email: &user.email,
+                password_hash: &hash,
+                rotate: None,
+                actor: CLI_ACTOR,
+                via: "cli",
+            })?;
+            println!(
+                "changed the password of {}; ended {ended} session{}",
+                user.email,
+                plural(ended)
             );
             if generate {
                 println!("password (shown once): {password}");
@@ -297,11 +343,69 @@ pub fn retention(store: &Store, command: RetentionCommand) -> Result<()> {
     }
 }
 
+fn plural(n: i64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// What a survey holds, in words: `2 versions, 120 complete and 3 partial responses, ...`.
+pub fn describe(contents: &SurveyContents) -> String {
+    let count = |n: i64, what: &str| format!("{n} {what}{}", plural(n));
+    [
+        count(contents.versions, "version"),
+        format!(
+            "{} complete and {} partial response{}",
+            contents.complete_responses,
+            contents.partial_responses,
+            plural(contents.partial_responses)
+        ),
+        count(contents.invitations, "invitation"),
+        count(contents.roles, "role"),
+        count(contents.api_tokens, "API token"),
+        count(contents.reports, "published report"),
+    ]
+    .join(", ")
+}
+
+pub fn delete_survey(store: &Store, args: DeleteArgs) -> Result<()> {
+    let slug = args.slug.as_str();
+    let survey = store.latest_survey(slug)?;
+    let contents = store.survey_contents(slug)?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("refusing to delete `{slug}` without confirmation: standard input is not a terminal, so pass --yes");
+        }
+        eprintln!(
+            "`{slug}` ({}, {}) has {}.\nDeleting it removes all of that and cannot be undone; the audit log keeps its entries.",
+            survey.definition.title,
+            survey.status.as_str(),
+            describe(&contents)
+        );
+        eprint!("To delete it, type its slug: ");
+        let mut typed = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut typed)
+            .context("cannot read the confirmation")?;
+        if typed.trim() != slug {
+            bail!("what you typed is not `{slug}`; nothing was deleted");
+        }
+    }
+    let deleted = store.delete_survey(slug, CLI_ACTOR)?;
+    println!("deleted `{slug}`: {}", describe(&deleted));
+    println!("the audit log keeps its entries about `{slug}` (`fieldwork audit --survey {slug}`)");
+    Ok(())
+}
+
 pub fn audit(store: &Store, args: AuditArgs) -> Result<()> {
-    if let Some(slug) = &args.survey {
+    let mut entries = store.audit_entries(args.survey.as_deref(), i64::from(args.limit))?;
+    // A deleted survey's entries stay readable; a slug that never existed is a mistake.
+    if let (Some(slug), true) = (&args.survey, entries.is_empty()) {
         store.latest_survey(slug)?;
     }
-    let mut entries = store.audit_entries(args.survey.as_deref(), i64::from(args.limit))?;
     if entries.is_empty() {
         println!("the audit log is empty");
         return Ok(());

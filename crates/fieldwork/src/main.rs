@@ -200,6 +200,9 @@ enum SurveyCommand {
     Share(accounts::ShareArgs),
     /// Set the date after which the survey's raw responses are deleted.
     Retention(accounts::RetentionArgs),
+    /// Delete a survey: every version, response, invitation, role, API token and published
+    /// report of it. The audit log keeps its entries.
+    Delete(accounts::DeleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,6 +350,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Survey(SurveyCommand::Retention(args)) => {
             accounts::set_retention(&open_store(&cli.database)?, args)
+        }
+        Command::Survey(SurveyCommand::Delete(args)) => {
+            accounts::delete_survey(&open_store(&cli.database)?, args)
         }
         Command::User(command) => accounts::user(&open_store(&cli.database)?, command),
         Command::Token(command) => accounts::token(&open_store(&cli.database)?, command),

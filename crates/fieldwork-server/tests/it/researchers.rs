@@ -1,5 +1,6 @@
 //! Researchers over real HTTP: the authorisation matrix, sessions, CSRF on admin forms,
-//! sign-in throttling, uploads, exports and tokens in URLs.
+//! sign-in throttling, uploads, exports, tokens in URLs, deleting surveys and changing
+//! passwords.
 
 use std::collections::BTreeSet;
 
@@ -241,6 +242,14 @@ const CASES: &[Case] = &[
     Case { method: "GET",  route: "/admin/surveys/{slug}/sharing", path: "/admin/surveys/digital-leadership/sharing", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
     Case { method: "POST", route: "/admin/surveys/{slug}/sharing", path: "/admin/surveys/digital-leadership/sharing", body: Body::Form(&[("email", "colleague@example.org"), ("role", "viewer")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/audit", path: "/admin/surveys/digital-leadership/audit", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
+    // Wrong confirmations: whoever may delete gets the form back with an error, and nothing goes.
+    Case { method: "GET",  route: "/admin/surveys/{slug}/delete", path: "/admin/surveys/digital-leadership/delete", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
+    Case { method: "GET",  route: "/admin/surveys/{slug}/delete", path: "/admin/surveys/other-survey/delete", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 200, 200] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/delete", path: "/admin/surveys/digital-leadership/delete", body: Body::Form(&[("confirm", "other-survey")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 422, 422] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/delete", path: "/admin/surveys/other-survey/delete", body: Body::Form(&[("confirm", "")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 422, 422] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/delete", path: "/admin/surveys/no-such-survey/delete", body: Body::Form(&[("confirm", "no-such-survey")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 404, 404] },
+    Case { method: "GET",  route: "/admin/account/password", path: "/admin/account/password", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200] },
+    Case { method: "POST", route: "/admin/account/password", path: "/admin/account/password", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 422, 422, 422, 422] },
     Case { method: "GET",  route: "/api/v1/surveys/{slug}/progress", path: "/api/v1/surveys/digital-leadership/progress", body: Body::None, expect: [401, 401, 401, 404, 403, 200, 200, 200] },
     Case { method: "GET",  route: "/api/v1/surveys/{slug}/progress", path: "/api/v1/surveys/other-survey/progress", body: Body::None, expect: [401, 401, 401, 200, 404, 404, 404, 404] },
     Case { method: "GET",  route: "/api/v1/surveys/{slug}/export", path: "/api/v1/surveys/digital-leadership/export?format=csv-long", body: Body::None, expect: [401, 401, 401, 404, 403, 200, 200, 200] },
@@ -342,6 +351,13 @@ fn authorisation_matrix(db: TestDatabase) {
     researcher_routes.push(("GET".into(), "/api/v1/surveys/{slug}/export".into()));
     for route in researcher_routes {
         assert!(covered.contains(&route), "{route:?} is not in the matrix");
+    }
+    // The wrong confirmations deleted nothing.
+    for slug in [SLUG, OTHER] {
+        assert!(
+            app.store.latest_survey(slug).is_ok(),
+            "{slug} is still there"
+        );
     }
     // Owner and administrator each shared the survey once, made invitations, exported.
     let actions: Vec<String> = app
@@ -545,6 +561,18 @@ fn admin_forms_refuse_cross_site_and_tokenless_posts(db: TestDatabase) {
             &[("email", "colleague@example.org"), ("role", "owner")],
         ),
         ("/admin/surveys/digital-leadership/report/publish", &[]),
+        (
+            "/admin/surveys/digital-leadership/delete",
+            &[("confirm", "digital-leadership")],
+        ),
+        (
+            "/admin/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+        ),
         ("/admin/sign-out", &[]),
         (
             "/admin/sign-in",
@@ -606,7 +634,16 @@ fn admin_forms_refuse_cross_site_and_tokenless_posts(db: TestDatabase) {
     assert_eq!(
         app.store.survey_members(SLUG).unwrap().len(),
         1,
-        "not shared"
+        "not shared, not deleted"
+    );
+    let (_, hash) = app
+        .store
+        .user_credentials("owner@example.org")
+        .unwrap()
+        .unwrap();
+    assert!(
+        fieldwork_server::accounts::verify_password(PASSWORD, &hash),
+        "the password is unchanged"
     );
     assert_eq!(
         app.store.audit_entries(None, 1000).unwrap().len(),
@@ -1213,7 +1250,465 @@ fn owners_publish_and_unpublish_the_report(db: TestDatabase) {
     );
 }
 
+/// Sign in with a client that keeps no cookies, so the session id is known; returns the
+/// session id and the CSRF token (cookie and field alike).
+fn sign_in_by_hand(app: &TestApp, email: &str, password: &str) -> (String, String) {
+    let page = client()
+        .get(format!("{}/admin/sign-in", app.base))
+        .send()
+        .unwrap();
+    let csrf_value = cookie_value(&page, "fieldwork_csrf").expect("a CSRF cookie");
+    let signed = client()
+        .post(format!("{}/admin/sign-in", app.base))
+        .header("cookie", format!("fieldwork_csrf={csrf_value}"))
+        .form(&[
+            ("csrf_token", csrf_value.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER, "{email} signs in");
+    let session = cookie_value(&signed, "fieldwork_session").expect("a session cookie");
+    (session, csrf_value)
+}
+
+/// The value a response sets for cookie `name`, if it sets one.
+fn cookie_value(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+}
+
+fn submit_police_responses(app: &TestApp, count: usize) {
+    let answers = serde_json::json!({
+        "role": "elected", "disrupted": "no", "capable": "no", "capability_gaps": ["skills"],
+        "leadership_understanding": "poorly",
+        "behaviours": {"users": "agree", "open_culture": "agree", "experiments": "disagree", "pace": "neither",
+                       "privacy_security": "agree", "ethics": "agree", "skills": "dont_know", "spot_projects": "disagree"},
+        "barriers": ["risk_aversion"], "learning_needs": ["data"], "hostility": "no"
+    });
+    for (i, invite) in app.police_invites.iter().take(count).enumerate() {
+        let created = client()
+            .post(format!("{}/api/v1/surveys/{SLUG}/responses", app.base))
+            .header("Idempotency-Key", format!("delete-{i}"))
+            .json(&serde_json::json!({"answers": answers, "invitation": invite}))
+            .send()
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+}
+
+fn owners_delete_a_survey_after_typing_its_slug(db: TestDatabase) {
+    let app = spawn_app(db);
+    let mut other = fixture_definition();
+    other.slug = OTHER.into();
+    app.store.import_survey(&other).unwrap();
+    add_user(&app, "owner@example.org", false);
+    add_user(&app, "analyst@example.org", false);
+    for (email, role) in [
+        ("owner@example.org", Role::Owner),
+        ("analyst@example.org", Role::Analyst),
+    ] {
+        app.store
+            .set_survey_role(SLUG, email, Some(role), CLI_ACTOR)
+            .unwrap();
+    }
+    let api_token = token(
+        &app,
+        "analyst@example.org",
+        SLUG,
+        TokenScope::Read,
+        TimeDelta::days(1),
+    );
+    submit_police_responses(&app, 2);
+    let owner = signed_in(&app, "owner@example.org");
+    let analyst = signed_in(&app, "analyst@example.org");
+    // An invitation nobody has used yet: its link opens the survey until it is deleted.
+    let unused = app.police_invites[9].clone();
+    let respondent_page = || {
+        client()
+            .get(format!("{}/s/{SLUG}?invite={unused}", app.base))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(respondent_page(), StatusCode::OK);
+    let overview = owner
+        .get(format!("{}/admin/surveys/{SLUG}", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(overview.contains("/admin/surveys/digital-leadership/delete"));
+    let page = owner
+        .get(format!("{}/admin/surveys/{SLUG}/delete", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for expected in [
+        "govuk-warning-text",
+        "Deleting a survey cannot be undone. 2 complete and 0 partial responses will be removed.",
+        "The survey is open",
+        "10 invitations",
+        "the access of 2 researchers and 1 API token",
+        "To confirm, type the survey's slug: digital-leadership",
+        "govuk-button--warning",
+    ] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    let post = |typed: &str| {
+        let token = page_csrf(&owner, &app.base);
+        owner
+            .post(format!("{}/admin/surveys/{SLUG}/delete", app.base))
+            .form(&[("csrf_token", token.as_str()), ("confirm", typed)])
+            .send()
+            .unwrap()
+    };
+    for (typed, message) in [
+        (
+            "",
+            "Enter the survey&#39;s slug, digital-leadership, to confirm",
+        ),
+        ("digital", "does not match this survey&#39;s"),
+        ("other-survey", "does not match"),
+        ("<b>digital-leadership</b>", "does not match"),
+    ] {
+        let refused = post(typed);
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:?}"
+        );
+        let page = refused.text().unwrap();
+        assert!(page.contains("<title>Error: Delete the survey"), "{page}");
+        assert!(page.contains("There is a problem"));
+        assert!(page.contains("href=\"#confirm\""));
+        assert!(page.contains(message), "{typed:?}: {page}");
+        assert!(!page.contains("<b>"), "escaped");
+    }
+    assert!(app.store.latest_survey(SLUG).is_ok(), "nothing deleted yet");
+
+    let deleted = post(" digital-leadership ");
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(deleted.headers()["location"], "/admin");
+    let list = owner
+        .get(format!("{}/admin", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        list.contains("govuk-notification-banner--success"),
+        "{list}"
+    );
+    assert!(list.contains("Survey digital-leadership has been deleted"));
+    assert!(list.contains("Its 2 responses, invitations"));
+    assert!(!list.contains("href=\"/admin/surveys/digital-leadership\""));
+    let again = owner
+        .get(format!("{}/admin", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!again.contains("has been deleted"), "the notice shows once");
+
+    // Gone for everyone, everywhere: the pages, the respondents' form, the API.
+    assert!(matches!(
+        app.store.latest_survey(SLUG),
+        Err(fieldwork_store::StoreError::SurveyNotFound(_))
+    ));
+    for browser in [&owner, &analyst] {
+        for path in ["", "/delete", "/sharing"] {
+            let status = browser
+                .get(format!("{}/admin/surveys/{SLUG}{path}", app.base))
+                .send()
+                .unwrap()
+                .status();
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+    assert_eq!(respondent_page(), StatusCode::NOT_FOUND);
+    let progress = client()
+        .get(format!("{}/api/v1/surveys/{SLUG}/progress", app.base))
+        .bearer_auth(&api_token)
+        .send()
+        .unwrap();
+    assert_eq!(
+        progress.status(),
+        StatusCode::UNAUTHORIZED,
+        "its tokens went"
+    );
+    assert!(
+        app.store.latest_survey(OTHER).is_ok(),
+        "the other survey stays"
+    );
+    let entry = &app.store.audit_entries(Some(SLUG), 1).unwrap()[0];
+    assert_eq!(
+        (entry.actor.as_str(), entry.action.as_str()),
+        ("owner@example.org", "survey.deleted")
+    );
+    assert_eq!(entry.detail["complete_responses"], 2);
+    assert_eq!(entry.detail["invitations"], 10);
+}
+
+const NEW_PASSWORD: &str = "an entirely new passphrase";
+
+fn researchers_change_their_password_and_other_sessions_end(db: TestDatabase) {
+    let app = spawn_app(db);
+    add_user(&app, "ana@example.org", false);
+    add_user(&app, "bo@example.org", false);
+    let (session, csrf_value) = sign_in_by_hand(&app, "ana@example.org", PASSWORD);
+    let elsewhere = signed_in(&app, "ana@example.org");
+    let bo = signed_in(&app, "bo@example.org");
+    let with_session =
+        |session: &str| format!("fieldwork_session={session}; fieldwork_csrf={csrf_value}");
+    let page = client()
+        .get(format!("{}/admin/account/password", app.base))
+        .header("cookie", with_session(&session))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("<h1 class=\"govuk-heading-l\">Change your password</h1>"));
+    assert!(page.contains("autocomplete=\"current-password\""));
+    let change = |fields: &[(&str, &str)]| {
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf_value)];
+        form.extend_from_slice(fields);
+        client()
+            .post(format!("{}/admin/account/password", app.base))
+            .header("cookie", with_session(&session))
+            .form(&form)
+            .send()
+            .unwrap()
+    };
+    let too_long = "x".repeat(129);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![], "Enter your current password"),
+        (vec![], "Enter a new password"),
+        (
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "too short"),
+                ("confirm_password", "too short"),
+            ],
+            "Your new password must be at least 12 characters long",
+        ),
+        (
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", &too_long),
+                ("confirm_password", &too_long),
+            ],
+            "Your new password must be 128 characters or fewer",
+        ),
+        (
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", PASSWORD),
+                ("confirm_password", PASSWORD),
+            ],
+            "must be different from your current password",
+        ),
+        (
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("confirm_password", "an entirely new passphrasE"),
+            ],
+            "The passwords do not match",
+        ),
+        (
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+            "Enter your new password again",
+        ),
+        (
+            vec![
+                ("current_password", "not my password at all"),
+                ("new_password", NEW_PASSWORD),
+                ("confirm_password", NEW_PASSWORD),
+            ],
+            "Your current password is not correct",
+        ),
+    ];
+    for (fields, message) in cases {
+        let refused = change(&fields);
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{fields:?}"
+        );
+        let page = refused.text().unwrap();
+        assert!(page.contains("<title>Error: Change your password"));
+        assert!(page.contains("There is a problem"));
+        assert!(page.contains(message), "{message}: {page}");
+        assert!(
+            !page.contains(NEW_PASSWORD) && !page.contains(PASSWORD),
+            "passwords are never written back"
+        );
+    }
+    let (_, hash) = app
+        .store
+        .user_credentials("ana@example.org")
+        .unwrap()
+        .unwrap();
+    assert!(fieldwork_server::accounts::verify_password(PASSWORD, &hash));
+
+    let changed = change(&[
+        ("current_password", PASSWORD),
+        ("new_password", NEW_PASSWORD),
+        ("confirm_password", NEW_PASSWORD),
+    ]);
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(changed.headers()["location"], "/admin");
+    let rotated = cookie_value(&changed, "fieldwork_session").expect("a new session id");
+    let notice = cookie_value(&changed, "fieldwork_notice").expect("a notice");
+    assert_ne!(rotated, session, "the session id is rotated");
+    let home = |cookie: String| {
+        client()
+            .get(format!("{}/admin", app.base))
+            .header("cookie", cookie)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(
+        home(with_session(&session)).status(),
+        StatusCode::SEE_OTHER,
+        "the old id is worth nothing"
+    );
+    let here = home(format!(
+        "{}; fieldwork_notice={notice}",
+        with_session(&rotated)
+    ));
+    assert_eq!(here.status(), StatusCode::OK, "still signed in here");
+    let here = here.text().unwrap();
+    assert!(here.contains("Your password has been changed"), "{here}");
+    assert!(here.contains("You have been signed out of 1 other session."));
+    let elsewhere = elsewhere.get(format!("{}/admin", app.base)).send().unwrap();
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::SEE_OTHER,
+        "signed out elsewhere"
+    );
+    assert_eq!(elsewhere.headers()["location"], "/admin/sign-in");
+    assert_eq!(
+        bo.get(format!("{}/admin", app.base))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "other researchers stay signed in"
+    );
+    // The old password no longer signs in; the new one does.
+    let browser = client();
+    let token = page_csrf(&browser, &app.base);
+    let old = browser
+        .post(format!("{}/admin/sign-in", app.base))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "ana@example.org"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    sign_in_by_hand(&app, "ana@example.org", NEW_PASSWORD);
+    let entry = app
+        .store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "user.password_changed")
+        .expect("audited");
+    assert_eq!(entry.actor, "ana@example.org");
+    assert_eq!(
+        entry.detail,
+        serde_json::json!({"user": "ana@example.org", "via": "admin", "sessions_ended": 1})
+    );
+}
+
+fn a_wrong_current_password_counts_as_a_failed_sign_in(db: TestDatabase) {
+    let app = spawn_app(db);
+    add_user(&app, "ana@example.org", false);
+    let (session, csrf_value) = sign_in_by_hand(&app, "ana@example.org", PASSWORD);
+    let change = |current: &str| {
+        client()
+            .post(format!("{}/admin/account/password", app.base))
+            .header(
+                "cookie",
+                format!("fieldwork_session={session}; fieldwork_csrf={csrf_value}"),
+            )
+            .form(&[
+                ("csrf_token", csrf_value.as_str()),
+                ("current_password", current),
+                ("new_password", NEW_PASSWORD),
+                ("confirm_password", NEW_PASSWORD),
+            ])
+            .send()
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            change("a wrong guess at it").status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // Now even the right one waits, here and at sign-in.
+    let slowed = change(PASSWORD);
+    assert_eq!(slowed.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.headers().contains_key("retry-after"));
+    assert!(slowed.text().unwrap().contains("too many wrong passwords"));
+    let browser = client();
+    let token = page_csrf(&browser, &app.base);
+    let sign_in = browser
+        .post(format!("{}/admin/sign-in", app.base))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "ana@example.org"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(sign_in.status(), StatusCode::TOO_MANY_REQUESTS);
+    let (_, hash) = app
+        .store
+        .user_credentials("ana@example.org")
+        .unwrap()
+        .unwrap();
+    assert!(
+        fieldwork_server::accounts::verify_password(PASSWORD, &hash),
+        "unchanged"
+    );
+    let reasons: Vec<String> = app
+        .store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "sign_in.failed")
+        .map(|e| e.detail["reason"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| *r == "bad_current_password")
+            .count(),
+        5,
+        "{reasons:?}"
+    );
+}
+
 fieldwork_store::on_both_backends!(
+    owners_delete_a_survey_after_typing_its_slug,
+    researchers_change_their_password_and_other_sessions_end,
+    a_wrong_current_password_counts_as_a_failed_sign_in,
     owners_publish_and_unpublish_the_report,
     authorisation_matrix,
     sessions_are_new_at_sign_in_and_end_on_the_server,

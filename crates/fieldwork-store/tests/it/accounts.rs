@@ -2,7 +2,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use fieldwork_store::testing::TestDatabase;
 use fieldwork_store::{
-    NewResponse, NewSession, Role, StoreError, SurveyStatus, TokenScope, CLI_ACTOR,
+    NewResponse, NewSession, PasswordChange, Role, StoreError, SurveyStatus, TokenScope, CLI_ACTOR,
 };
 
 use crate::{complete_response, fixture_definition, imported, on_both_backends};
@@ -108,6 +108,112 @@ fn sessions_end_when_idle_expired_replaced_or_deleted(db: TestDatabase) {
         actions(&db, None),
         ["user.created", "sign_in", "sign_in", "sign_in", "sign_in"]
     );
+}
+
+fn a_password_change_ends_every_other_session_and_rotates_the_current_one(db: TestDatabase) {
+    let ana = db
+        .store
+        .create_user("ana@example.org", HASH, false, CLI_ACTOR)
+        .unwrap();
+    let bo = db
+        .store
+        .create_user("bo@example.org", HASH, false, CLI_ACTOR)
+        .unwrap();
+    let idle = TimeDelta::minutes(30);
+    let expires = micros(Utc::now().naive_utc() + TimeDelta::hours(12));
+    for (id, user) in [("a1", &ana), ("a2", &ana), ("a3", &ana), ("b1", &bo)] {
+        db.store
+            .create_session(NewSession {
+                id_hash: id,
+                user_id: user.id,
+                expires_at: expires,
+                replaces: None,
+                address: "127.0.0.1",
+            })
+            .unwrap();
+    }
+    let signed_in_at = db.store.session("a1", idle).unwrap().unwrap().created_at;
+    let new_hash = "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaG5ld2hhc2g";
+    let ended = db
+        .store
+        .change_password(PasswordChange {
+            email: "ANA@example.org",
+            password_hash: new_hash,
+            rotate: Some(("a1", "a1-rotated")),
+            actor: "ana@example.org",
+            via: "admin",
+        })
+        .unwrap();
+    assert_eq!(ended, 2, "a2 and a3");
+    for gone in ["a1", "a2", "a3"] {
+        assert!(db.store.session(gone, idle).unwrap().is_none(), "{gone}");
+    }
+    let rotated = db
+        .store
+        .session("a1-rotated", idle)
+        .unwrap()
+        .expect("rotated");
+    assert_eq!(rotated.user, ana);
+    assert_eq!(
+        (rotated.created_at, rotated.expires_at),
+        (signed_in_at, expires),
+        "a new id, not a longer session"
+    );
+    assert!(
+        db.store.session("b1", idle).unwrap().is_some(),
+        "others' sessions stay"
+    );
+    let (_, stored) = db
+        .store
+        .user_credentials("ana@example.org")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, new_hash);
+    // A reset ends every session.
+    let ended = db
+        .store
+        .change_password(PasswordChange {
+            email: "ana@example.org",
+            password_hash: HASH,
+            rotate: None,
+            actor: CLI_ACTOR,
+            via: "cli",
+        })
+        .unwrap();
+    assert_eq!(ended, 1);
+    assert!(db.store.session("a1-rotated", idle).unwrap().is_none());
+    let entries = db.store.audit_entries(None, 2).unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| (e.actor.as_str(), e.action.as_str(), e.detail.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "cli",
+                "user.password_changed",
+                serde_json::json!({"user": "ana@example.org", "via": "cli", "sessions_ended": 1})
+            ),
+            (
+                "ana@example.org",
+                "user.password_changed",
+                serde_json::json!({"user": "ana@example.org", "via": "admin", "sessions_ended": 2})
+            ),
+        ]
+    );
+    assert!(!entries
+        .iter()
+        .any(|e| e.detail.to_string().contains("argon2")));
+    assert!(matches!(
+        db.store.change_password(PasswordChange {
+            email: "nobody@example.org",
+            password_hash: HASH,
+            rotate: None,
+            actor: CLI_ACTOR,
+            via: "cli",
+        }),
+        Err(StoreError::UserNotFound(_))
+    ));
 }
 
 fn failed_sign_ins_count_per_account_and_address_until_a_good_one(db: TestDatabase) {
@@ -478,6 +584,7 @@ fn retention_deletes_responses_but_keeps_invitation_counts(db: TestDatabase) {
 on_both_backends!(
     emails_are_unique_whatever_their_case,
     sessions_end_when_idle_expired_replaced_or_deleted,
+    a_password_change_ends_every_other_session_and_rotates_the_current_one,
     failed_sign_ins_count_per_account_and_address_until_a_good_one,
     roles_are_per_survey_and_a_survey_keeps_an_owner,
     api_tokens_need_a_role_and_can_expire_and_be_revoked,

@@ -1,6 +1,7 @@
 //! The store suite: every test runs on a new SQLite file and on a new PostgreSQL database.
 
 mod accounts;
+mod deletion;
 mod invitations;
 mod reports;
 mod responses;
