@@ -2,7 +2,10 @@
 //! and the per-stratum sums the estimators need, aggregated by polars.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// FxHash: the keys are short question ids and codes, looked up several times per response.
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::de::DeserializeSeed as _;
 
@@ -148,7 +151,7 @@ impl<'d> Layout<'d> {
             (STRATUM.to_owned(), Builder::codes(strata)),
             (CELL.to_owned(), Builder::codes([])),
         ];
-        let mut targets = HashMap::new();
+        let mut targets = HashMap::default();
         let add = |columns: &mut Vec<(String, Builder)>, name: String, builder: Builder| {
             columns.push((name, builder));
             columns.len() - 1
@@ -188,7 +191,7 @@ impl<'d> Layout<'d> {
                     scale,
                     non_substantive,
                 } => {
-                    let mut by_item = HashMap::new();
+                    let mut by_item = HashMap::default();
                     let mut in_order = Vec::new();
                     for item in items {
                         let variable = format!("{id}.{}", item.id);
@@ -225,7 +228,7 @@ impl<'d> Layout<'d> {
             columns,
             targets,
             raking,
-            cell_of: HashMap::new(),
+            cell_of: HashMap::default(),
             key: Vec::new(),
             rows: 0,
             unanswered: BTreeMap::new(),
@@ -341,7 +344,7 @@ impl Builder {
     fn codes<'a>(known: impl IntoIterator<Item = &'a str>) -> Self {
         let mut builder = Builder::Codes {
             names: Vec::new(),
-            index_of: HashMap::new(),
+            index_of: HashMap::default(),
             values: Vec::new(),
         };
         for code in known {
@@ -376,8 +379,14 @@ impl Builder {
         else {
             unreachable!("a code for a number column");
         };
-        match index_of.get(code) {
-            Some(&index) => index,
+        // Most questions have a handful of codes: a scan beats hashing them.
+        let found = if names.len() <= 16 {
+            names.iter().position(|n| n == code).map(|i| i as u32)
+        } else {
+            index_of.get(code).copied()
+        };
+        match found {
+            Some(index) => index,
             None => {
                 let index = names.len() as u32;
                 names.push(code.to_owned());

@@ -46,35 +46,49 @@ impl InsertOutcome {
 }
 
 /// Stream the rows of `$columns` for the responses of survey `$slug` that `$filter` lets
-/// through, oldest first, into `$each`: the same query on both backends, each with its
-/// streaming loading mode. Evaluates to `Result<Result<(), E>, StoreError>`.
+/// through into `$each`: version by version, oldest first, and within a version in the order
+/// stored. The same queries on both backends, each with its streaming loading mode. Evaluates
+/// to `Result<Result<(), E>, StoreError>`.
+///
+/// One query per version rather than one for the slug: with a single `survey_id` the
+/// `(survey_id, complete)` index yields rows already in id order, where a join on the slug
+/// made SQLite sort the whole result in a temporary B-tree first (three times slower at
+/// 200,000 responses).
 macro_rules! stream_responses {
     ($store:expr, $slug:expr, $filter:expr, $columns:expr, $row:ty, $each:expr) => {{
         macro_rules! stream {
             ($conn:expr, $mode:ty) => {{
                 let filter: &ResponseFilter = $filter;
-                let mut query = responses::table
-                    .inner_join(surveys::table)
+                let mut versions = surveys::table
                     .filter(surveys::slug.eq($slug))
-                    .select($columns)
-                    .order(responses::id.asc())
+                    .select(surveys::id)
+                    .order(surveys::version.asc())
                     .into_boxed();
-                if !filter.include_partial {
-                    query = query.filter(responses::complete.eq(true));
-                }
-                if let Some(stratum) = &filter.stratum {
-                    query = query.filter(responses::stratum.eq(stratum.clone()));
-                }
-                if let Some(since) = filter.since {
-                    query = query.filter(responses::updated_at.ge(since));
-                }
                 if let Some(version) = filter.version {
-                    query = query.filter(surveys::version.eq(version as i32));
+                    versions = versions.filter(surveys::version.eq(version as i32));
                 }
+                let survey_ids: Vec<i64> = versions.load($conn)?;
                 let mut each = $each;
-                for row in query.load_iter::<$row, $mode>($conn)? {
-                    if let Err(e) = each(row?) {
-                        return Ok(Err(e));
+                for survey_id in survey_ids {
+                    let mut query = responses::table
+                        .inner_join(surveys::table)
+                        .filter(responses::survey_id.eq(survey_id))
+                        .select($columns)
+                        .order(responses::id.asc())
+                        .into_boxed();
+                    if !filter.include_partial {
+                        query = query.filter(responses::complete.eq(true));
+                    }
+                    if let Some(stratum) = &filter.stratum {
+                        query = query.filter(responses::stratum.eq(stratum.clone()));
+                    }
+                    if let Some(since) = filter.since {
+                        query = query.filter(responses::updated_at.ge(since));
+                    }
+                    for row in query.load_iter::<$row, $mode>($conn)? {
+                        if let Err(e) = each(row?) {
+                            return Ok(Err(e));
+                        }
                     }
                 }
                 Ok(Ok(()))
@@ -266,8 +280,8 @@ impl Store {
         Ok(row.map(from_tuple))
     }
 
-    /// Call `each` for every response of a survey that `filter` lets through, in the order
-    /// they were stored, without holding them all in memory (PostgreSQL sends them row by
+    /// Call `each` for every response of a survey that `filter` lets through, version by
+    /// version and in the order they were stored, without holding them all in memory (PostgreSQL sends them row by
     /// row rather than as one result set).
     pub fn for_each_response<E>(
         &self,
