@@ -19,7 +19,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
-pub use error::StoreError;
+pub use error::{StorageFault, StoreError};
 pub use invitations::{Invitation, InvitationClaim};
 pub use reports::{is_valid_report_path, NewReportFile, PublishedReport, ReportFile, REPORT_INDEX};
 pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};
@@ -109,7 +109,7 @@ impl Store {
 /// from more.
 fn pool_size(url: &DatabaseUrl) -> u32 {
     match url {
-        DatabaseUrl::Sqlite(_) => 8,
+        DatabaseUrl::Sqlite { .. } => 8,
         DatabaseUrl::Postgres(_) => 16,
     }
 }
@@ -158,7 +158,8 @@ impl Store {
         let ConnectionPool::Sqlite(pool) = &self.pool else {
             return Ok(None);
         };
-        let conn = &mut *pool.get()?;
+        let mut pooled = pool.get()?;
+        let conn: &mut diesel::SqliteConnection = &mut pooled;
         let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(conn)?;
         let sync: Sync = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
         let busy: Busy = diesel::sql_query("PRAGMA busy_timeout").get_result(conn)?;

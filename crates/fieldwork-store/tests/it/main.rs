@@ -4,6 +4,7 @@ mod accounts;
 mod invitations;
 mod reports;
 mod responses;
+mod storage_faults;
 mod surveys;
 
 use fieldwork_store::testing::TestDatabase;
