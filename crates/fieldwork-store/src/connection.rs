@@ -59,9 +59,11 @@ impl DatabaseUrl {
         for parameter in query.split('&').filter(|p| !p.is_empty()) {
             match parameter.split_once('=') {
                 Some(("max_size", size)) => max_size = Some(parse_size(size)?),
-                _ => return Err(StoreError::BadUrlParameter(format!(
+                _ => {
+                    return Err(StoreError::BadUrlParameter(format!(
                     "`{parameter}` is not a parameter of an SQLite URL (only `max_size=SIZE` is)"
-                ))),
+                )))
+                }
             }
         }
         Ok(DatabaseUrl::Sqlite {
