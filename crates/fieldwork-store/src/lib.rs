@@ -169,4 +169,27 @@ impl Store {
             busy_timeout_ms: busy.timeout,
         }))
     }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok`, or the problems it found, one per line
+    /// (`None` on PostgreSQL).
+    pub fn sqlite_integrity_check(&self) -> Result<Option<String>, StoreError> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let ConnectionPool::Sqlite(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let mut pooled = pool.get()?;
+        let conn: &mut diesel::SqliteConnection = &mut pooled;
+        let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| r.integrity_check)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ))
+    }
 }

@@ -8,7 +8,6 @@
 //! permissions otherwise). PostgreSQL's equivalents are not simulated here.
 
 use chrono::Days;
-use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use fieldwork_store::testing::{write_protect, Protection, SmallDisk};
 use fieldwork_store::{StorageFault, Store, StoreError, StoredSurvey, Submission};
 use fieldwork_survey::{SurveyDefinition, ValidatedResponse};
@@ -48,21 +47,13 @@ fn stored(store: &Store, slug: &str) -> i64 {
         .sum()
 }
 
-/// `PRAGMA integrity_check` on a connection of its own.
+/// `PRAGMA integrity_check`, from a store of its own on the file.
 pub fn integrity(path: &std::path::Path) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        integrity_check: String,
-    }
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
-    let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut conn)
-        .unwrap();
-    rows.into_iter()
-        .map(|r| r.integrity_check)
-        .collect::<Vec<_>>()
-        .join("; ")
+    Store::open(&format!("sqlite://{}", path.display()))
+        .unwrap()
+        .sqlite_integrity_check()
+        .unwrap()
+        .unwrap()
 }
 
 fn scratch_definition() -> SurveyDefinition {
