@@ -212,7 +212,7 @@ pub struct ResponseCreated {
         (status = 413, description = "Body over 256 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid answers (one entry per field), or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry with the same key", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Nothing was stored: the database is unavailable, or its storage refused the write (problem type `storage-full`, `storage-read-only` or `storage-error`, Retry-After 60); retry with the same key", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn submit_response(
     state: web::Data<AppState>,

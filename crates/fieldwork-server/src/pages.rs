@@ -289,6 +289,9 @@ pub enum PageError {
     RateLimited,
     #[error("unavailable")]
     Unavailable,
+    /// The database's storage refused a write; nothing of it was saved.
+    #[error("storage: {0}")]
+    Storage(fieldwork_store::StorageFault),
     #[error("internal error")]
     Internal,
 }
@@ -305,6 +308,9 @@ impl PageError {
 
 impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
+        if let Some(fault) = crate::problem::storage_refused(&error) {
+            return PageError::Storage(fault);
+        }
         match error {
             StoreError::SurveyNotFound(_) | StoreError::SurveyVersionNotFound { .. } => {
                 PageError::NotFound
@@ -337,7 +343,7 @@ impl ResponseError for PageError {
             PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             PageError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Unavailable | PageError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -370,6 +376,13 @@ impl ResponseError for PageError {
                 "Sorry, the service is unavailable",
                 vec!["Your answers have not been lost. Try again in a few minutes.".into()],
             ),
+            PageError::Storage(fault) => (
+                "Sorry, the service is unavailable",
+                vec![
+                    format!("What you just sent has not been saved: {}.", storage_reason(*fault)),
+                    "Go back and try again in a few minutes.".into(),
+                ],
+            ),
             PageError::Internal | PageError::Redirect(_) => (
                 "Sorry, there is a problem with the service",
                 vec!["Try again later.".into()],
@@ -383,7 +396,10 @@ impl ResponseError for PageError {
             link: None,
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, PageError::RateLimited | PageError::Unavailable) {
+        if matches!(
+            self,
+            PageError::RateLimited | PageError::Unavailable | PageError::Storage(_)
+        ) {
             response.insert_header(("Retry-After", "60"));
         }
         match page.render() {
@@ -391,6 +407,16 @@ impl ResponseError for PageError {
             Err(_) => response
                 .content_type("text/plain; charset=utf-8")
                 .body(heading.to_owned()),
+        }
+    }
+}
+
+/// Why the storage refused, in a respondent's words.
+pub fn storage_reason(fault: fieldwork_store::StorageFault) -> &'static str {
+    match fault {
+        fieldwork_store::StorageFault::Full => "our storage is full",
+        fieldwork_store::StorageFault::ReadOnly | fieldwork_store::StorageFault::Io => {
+            "our storage cannot save anything at the moment"
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use fieldwork_store::StoreError;
+use fieldwork_store::{StorageFault, StoreError};
 use fieldwork_survey::FieldError;
 use serde::Serialize;
 
@@ -32,6 +32,9 @@ pub enum ApiError {
     RateLimited,
     #[error("the service is temporarily unavailable; try again shortly")]
     Unavailable,
+    /// The database's storage refused the write; the transaction rolled back.
+    #[error("{}", storage_detail(*.0))]
+    Storage(StorageFault),
     #[error("something went wrong on our side")]
     Internal,
 }
@@ -74,6 +77,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
             ApiError::RateLimited => "rate-limited",
             ApiError::Unavailable => "unavailable",
+            ApiError::Storage(StorageFault::Full) => "storage-full",
+            ApiError::Storage(StorageFault::ReadOnly) => "storage-read-only",
+            ApiError::Storage(StorageFault::Io) => "storage-error",
             ApiError::Internal => "internal",
         }
     }
@@ -90,6 +96,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "Idempotency key reused",
             ApiError::RateLimited => "Too many requests",
             ApiError::Unavailable => "Service unavailable",
+            ApiError::Storage(StorageFault::Full) => "Storage full",
+            ApiError::Storage(StorageFault::ReadOnly) => "Storage read-only",
+            ApiError::Storage(StorageFault::Io) => "Storage error",
             ApiError::Internal => "Internal error",
         }
     }
@@ -133,7 +142,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +153,10 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::RateLimited | ApiError::Unavailable) {
             response.insert_header(("Retry-After", "1"));
         }
+        if matches!(self, ApiError::Storage(_)) {
+            // Space is freed or a file system repaired by a person, not in a second.
+            response.insert_header(("Retry-After", "60"));
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer realm=\"fieldwork\""));
         }
@@ -151,8 +164,32 @@ impl ResponseError for ApiError {
     }
 }
 
+/// What a client is told when the storage refused its write.
+fn storage_detail(fault: StorageFault) -> &'static str {
+    match fault {
+        StorageFault::Full => "the response was not stored: the database's storage is full. Nothing of it was kept; send it again later with the same Idempotency-Key",
+        StorageFault::ReadOnly => "the response was not stored: the database cannot be written to at the moment. Nothing of it was kept; send it again later with the same Idempotency-Key",
+        StorageFault::Io => "the response was not stored: the database's storage is failing. Nothing of it was kept; send it again later with the same Idempotency-Key",
+    }
+}
+
+/// The storage fault behind `error`, logged for the operator (at error level: someone must
+/// free space or repair the file system). Only the database's message is logged, never what
+/// was being written.
+pub fn storage_refused(error: &StoreError) -> Option<StorageFault> {
+    let fault = error.storage_fault()?;
+    // `Storage` comes from the group-commit writer, which logged its batch once already.
+    if !matches!(error, StoreError::Storage { .. }) {
+        tracing::error!(fault = %fault, error = %error, "the storage refused a write; nothing of it was stored");
+    }
+    Some(fault)
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        if let Some(fault) = storage_refused(&error) {
+            return ApiError::Storage(fault);
+        }
         match error {
             StoreError::SurveyNotFound(slug) => ApiError::SurveyNotFound(slug),
             e if e.is_transient() => {
@@ -207,5 +244,33 @@ mod tests {
             !internal.problem().detail.contains("SQL"),
             "no internals leak"
         );
+    }
+
+    #[test]
+    fn a_full_disk_is_a_503_that_says_so_and_when_to_retry() {
+        let error = ApiError::from(StoreError::Storage {
+            fault: StorageFault::Full,
+            reason: "database error: database or disk is full".into(),
+        });
+        assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            serde_json::to_value(error.problem()).unwrap(),
+            serde_json::json!({
+                "type": "https://fieldwork.invalid/problems/storage-full",
+                "title": "Storage full",
+                "status": 503,
+                "detail": "the response was not stored: the database's storage is full. Nothing of it was kept; send it again later with the same Idempotency-Key"
+            })
+        );
+        assert_eq!(
+            error.error_response().headers().get("retry-after").unwrap(),
+            "60"
+        );
+        let read_only = ApiError::from(StoreError::Storage {
+            fault: StorageFault::ReadOnly,
+            reason: "attempt to write a readonly database".into(),
+        });
+        assert_eq!(read_only.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(read_only.problem().title, "Storage read-only");
     }
 }

@@ -15,7 +15,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{
-    StartOutcome, StoredResponse, StoredSurvey, SubmissionRefused, SurveyStatus,
+    StartOutcome, StorageFault, StoredResponse, StoredSurvey, SubmissionRefused, SurveyStatus,
 };
 use fieldwork_survey::{
     answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
@@ -25,9 +25,10 @@ use serde_json::Value;
 
 use crate::csrf::{check_csrf, csrf_token, FormFields};
 use crate::pages::{
-    answer_lines, html, question_view, Entered, Link, MessagePage, PageError, QuestionView,
-    SummaryError,
+    answer_lines, html, question_view, storage_reason, Entered, Link, MessagePage, PageError,
+    QuestionView, SummaryError,
 };
+use crate::problem::storage_refused;
 use crate::tokens::{hash, new_token, normalise_receipt, receipt_code};
 use crate::AppState;
 
@@ -423,6 +424,9 @@ struct ChangeQuery {
     change: Option<String>,
 }
 
+/// The question page; with `unsaved`, shown again after the storage refused to save the
+/// answer, which stays in the form (`entered`) for the respondent to send again.
+#[allow(clippy::too_many_arguments)]
 fn render_question(
     state: &AppState,
     req: &HttpRequest,
@@ -431,8 +435,11 @@ fn render_question(
     entered: &Entered,
     errors: &[FieldError],
     change: bool,
+    unsaved: Option<StorageFault>,
 ) -> Result<HttpResponse, PageError> {
-    let status = if errors.is_empty() {
+    let status = if unsaved.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -455,15 +462,22 @@ fn render_question(
         .iter()
         .filter_map(|e| e.item.clone().map(|i| (i, e.message.clone())))
         .collect();
-    let summary = errors
-        .iter()
-        .map(|e| SummaryError {
+    let summary = unsaved
+        .map(|fault| SummaryError {
+            href: format!("#{}", question.id),
+            message: format!(
+                "Your answer has not been saved because {}. It is still in the form below: try again in a few minutes.",
+                storage_reason(fault)
+            ),
+        })
+        .into_iter()
+        .chain(errors.iter().map(|e| SummaryError {
             href: match &e.item {
                 Some(item) => format!("#{}-{}", question.id, item),
                 None => format!("#{}", question.id),
             },
             message: e.message.clone(),
-        })
+        }))
         .collect::<Vec<_>>();
     let (csrf, cookie) = csrf_token(state, req);
     let page = QuestionPage {
@@ -480,6 +494,12 @@ fn render_question(
         total: asked.len(),
     };
     let mut response = html(status, &page)?;
+    if unsaved.is_some() {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("60"),
+        );
+    }
     if let Some(cookie) = cookie {
         response
             .add_cookie(&cookie)
@@ -515,6 +535,7 @@ async fn question_page(
         &entered,
         &[],
         query.change.is_some(),
+        None,
     )
 }
 
@@ -621,7 +642,9 @@ async fn answer_question(
         }
     }
     if !errors.is_empty() {
-        return render_question(&state, &req, &session, &question, &entered, &errors, change);
+        return render_question(
+            &state, &req, &session, &question, &entered, &errors, change, None,
+        );
     }
     let validated = validate_answers(
         session.definition(),
@@ -632,9 +655,27 @@ async fn answer_question(
     let store = Arc::clone(&state.store);
     let id = session.response.id;
     let expires = state.resume_expiry();
-    let saved = web::block(move || store.save_partial(id, &validated, expires))
+    let saved = match web::block(move || store.save_partial(id, &validated, expires))
         .await
-        .map_err(|_| PageError::Internal)??;
+        .map_err(|_| PageError::Internal)?
+    {
+        Ok(saved) => saved,
+        Err(error) => match storage_refused(&error) {
+            Some(fault) => {
+                return render_question(
+                    &state,
+                    &req,
+                    &session,
+                    &question,
+                    &entered,
+                    &[],
+                    change,
+                    Some(fault),
+                )
+            }
+            None => return Err(error.into()),
+        },
+    };
     if !saved {
         return Err(PageError::Redirect(format!("/s/{slug}/done")));
     }
@@ -802,15 +843,18 @@ struct CheckRow {
     answer: Vec<String>,
 }
 
+/// The check page; with `unsaved`, shown again after the storage refused to store the
+/// response (the answers saved page by page are still there).
 fn render_check(
     state: &AppState,
     req: &HttpRequest,
     session: &Session,
     errors: &[FieldError],
+    unsaved: Option<StorageFault>,
 ) -> Result<HttpResponse, PageError> {
     let slug = &session.survey.definition.slug;
     // Unanswered required questions send the respondent back to them first.
-    if errors.is_empty() {
+    if errors.is_empty() && unsaved.is_none() {
         if let Some(first) = session
             .asked()
             .into_iter()
@@ -841,12 +885,19 @@ fn render_check(
         .filter(|s| !s.rows.is_empty())
         .collect();
     let (csrf, cookie) = csrf_token(state, req);
-    let summary: Vec<SummaryError> = errors
-        .iter()
-        .map(|e| SummaryError {
+    let summary: Vec<SummaryError> = unsaved
+        .map(|fault| SummaryError {
+            href: "#send".into(),
+            message: format!(
+                "Your answers have not been sent because {}. Nothing is lost: they are kept here. Try sending them again in a few minutes.",
+                storage_reason(fault)
+            ),
+        })
+        .into_iter()
+        .chain(errors.iter().map(|e| SummaryError {
             href: format!("/s/{slug}/q/{}?change=1", e.question),
             message: e.message.clone(),
-        })
+        }))
         .collect();
     let page = CheckPage {
         service_name: session.survey.definition.title.clone(),
@@ -859,12 +910,20 @@ fn render_check(
             .last()
             .map_or_else(|| format!("/s/{slug}"), |q| format!("/s/{slug}/q/{}", q.id)),
     };
-    let status = if errors.is_empty() {
+    let status = if unsaved.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut response = html(status, &page)?;
+    if unsaved.is_some() {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("60"),
+        );
+    }
     if let Some(cookie) = cookie {
         response
             .add_cookie(&cookie)
@@ -884,7 +943,7 @@ async fn check_page(
     if session.response.complete {
         return Err(PageError::Redirect(format!("/s/{slug}/done")));
     }
-    render_check(&state, &req, &session, &[])
+    render_check(&state, &req, &session, &[], None)
 }
 
 async fn submit(
@@ -909,15 +968,21 @@ async fn submit(
         Completeness::Complete,
     ) {
         Ok(validated) => validated,
-        Err(errors) => return render_check(&state, &req, &session, &errors),
+        Err(errors) => return render_check(&state, &req, &session, &errors, None),
     };
     let receipt = receipt_code(&state.secret, &session.response.public_id);
     let receipt_hash = hash(RECEIPT_PURPOSE, &receipt);
     let store = Arc::clone(&state.store);
     let id = session.response.id;
-    web::block(move || store.complete_response(id, &validated, &receipt_hash))
+    let completed = web::block(move || store.complete_response(id, &validated, &receipt_hash))
         .await
-        .map_err(|_| PageError::Internal)??;
+        .map_err(|_| PageError::Internal)?;
+    if let Err(error) = completed {
+        return match storage_refused(&error) {
+            Some(fault) => render_check(&state, &req, &session, &[], Some(fault)),
+            None => Err(error.into()),
+        };
+    }
     tracing::info!(survey = %slug, "response completed");
     Err(PageError::Redirect(format!("/s/{slug}/done")))
 }

@@ -106,14 +106,14 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Job>) {
                 }
             }
             Err(error) => {
-                tracing::warn!(error = %error, size = jobs.len(), "a batch of submissions failed");
-                let transient = error.is_transient();
+                // Logged once per batch; the database's message only, never the answers.
+                if error.storage_fault().is_some() {
+                    tracing::error!(error = %error, size = jobs.len(), "the storage refused a batch of submissions; none was stored");
+                } else {
+                    tracing::warn!(error = %error, size = jobs.len(), "a batch of submissions failed");
+                }
                 for (_, reply) in jobs {
-                    let _ = reply.send(Err(if transient {
-                        StoreError::Unavailable(error.to_string())
-                    } else {
-                        StoreError::Unavailable(format!("the batch failed: {error}"))
-                    }));
+                    let _ = reply.send(Err(error.shared()));
                 }
             }
         }

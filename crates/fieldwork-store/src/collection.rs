@@ -388,6 +388,16 @@ impl Store {
         name: &str,
         make: impl FnOnce() -> String,
     ) -> Result<String, StoreError> {
+        // Read first: once made, the value needs no write, so a server can start on a
+        // database it cannot write (and answer its writes with 503).
+        let existing: Option<String> = with_connection!(self, |conn| settings::table
+            .filter(settings::name.eq(name))
+            .select(settings::value)
+            .first::<String>(conn)
+            .optional())?;
+        if let Some(value) = existing {
+            return Ok(value);
+        }
         let candidate = make();
         write_transaction!(self, |conn| {
             diesel::insert_into(settings::table)

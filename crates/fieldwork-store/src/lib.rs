@@ -21,7 +21,7 @@ pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use deletion::SurveyContents;
-pub use error::StoreError;
+pub use error::{StorageFault, StoreError};
 pub use invitations::{Invitation, InvitationClaim};
 pub use reports::{is_valid_report_path, NewReportFile, PublishedReport, ReportFile, REPORT_INDEX};
 pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};
@@ -113,7 +113,7 @@ impl Store {
 /// from more.
 fn pool_size(url: &DatabaseUrl) -> u32 {
     match url {
-        DatabaseUrl::Sqlite(_) => 8,
+        DatabaseUrl::Sqlite { .. } => 8,
         DatabaseUrl::Postgres(_) => 16,
     }
 }
@@ -162,7 +162,8 @@ impl Store {
         let ConnectionPool::Sqlite(pool) = &self.pool else {
             return Ok(None);
         };
-        let conn = &mut *pool.get()?;
+        let mut pooled = pool.get()?;
+        let conn: &mut diesel::SqliteConnection = &mut pooled;
         let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(conn)?;
         let sync: Sync = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
         let busy: Busy = diesel::sql_query("PRAGMA busy_timeout").get_result(conn)?;
@@ -171,5 +172,28 @@ impl Store {
             synchronous: sync.synchronous,
             busy_timeout_ms: busy.timeout,
         }))
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok`, or the problems it found, one per line
+    /// (`None` on PostgreSQL).
+    pub fn sqlite_integrity_check(&self) -> Result<Option<String>, StoreError> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let ConnectionPool::Sqlite(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let mut pooled = pool.get()?;
+        let conn: &mut diesel::SqliteConnection = &mut pooled;
+        let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| r.integrity_check)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ))
     }
 }

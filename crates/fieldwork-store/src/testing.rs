@@ -343,3 +343,132 @@ mod tests {
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
+
+/// How [`write_protect`] made a database unwritable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// `chattr +i` (as root, which file permissions do not stop): writes fail even through
+    /// files a process already has open, as on a file system gone read-only.
+    Immutable,
+    /// `chmod a-w` (as any other user): only files opened afterwards are read-only.
+    Permissions,
+}
+
+/// A database file (and its WAL) made unwritable; writable again when dropped.
+#[derive(Debug)]
+pub struct WriteProtected {
+    /// Each file with its mode before.
+    paths: Vec<(PathBuf, u32)>,
+    pub how: Protection,
+}
+
+/// Make the SQLite database at `path` unwritable, as a read-only file or file system would.
+///
+/// The `-shm` file is left alone: SQLite maps it shared and writes it in place, and an
+/// immutable mapping turns that write into SIGBUS, which no program can answer (and a file
+/// system cannot be remounted read-only under a writable mapping, so that never happens).
+/// Panics, saying why, when the file cannot be protected: as root only an immutable flag
+/// stops writes, and some file systems have none (point `TMPDIR` at ext4, xfs or btrfs).
+pub fn write_protect(path: &Path) -> WriteProtected {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    use std::os::unix::fs::PermissionsExt;
+    let paths: Vec<(PathBuf, u32)> = [path.to_owned(), PathBuf::from(wal)]
+        .into_iter()
+        .filter_map(|p| {
+            let mode = std::fs::metadata(&p).ok()?.permissions().mode();
+            Some((p, mode))
+        })
+        .collect();
+    let names = || paths.iter().map(|(p, _)| p.as_os_str());
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let how = if root {
+        let status = Command::new("chattr").arg("+i").args(names()).status();
+        assert!(
+            status.as_ref().is_ok_and(|s| s.success()),
+            "as root only `chattr +i` makes a file read-only, and it failed ({status:?}) on {}: \
+             run the tests on a file system with immutable flags (TMPDIR on ext4, xfs or btrfs)",
+            path.display()
+        );
+        Protection::Immutable
+    } else {
+        for (path, mode) in &paths {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222))
+                .expect("chmod a-w");
+        }
+        Protection::Permissions
+    };
+    WriteProtected { paths, how }
+}
+
+impl Drop for WriteProtected {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        match self.how {
+            Protection::Immutable => {
+                let names = self.paths.iter().map(|(p, _)| p.as_os_str());
+                let _ = Command::new("chattr").arg("-i").args(names).status();
+            }
+            Protection::Permissions => {
+                for (path, mode) in &self.paths {
+                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode));
+                }
+            }
+        }
+    }
+}
+
+/// A small tmpfs for a test to fill: a real full disk (ENOSPC). Mounting needs root
+/// (CAP_SYS_ADMIN); [`SmallDisk::mount`] says why when it cannot. Unmounted when dropped.
+#[derive(Debug)]
+pub struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    pub fn mount(bytes: u64) -> Result<SmallDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let output = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={bytes}"),
+                "fieldwork-test",
+            ])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| format!("mount: {e}"))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(stderr.lines().next().unwrap_or("mount failed").to_owned());
+        }
+        Ok(SmallDisk { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Grow (or shrink) the file system in place, as an operator would free or add space.
+    pub fn resize(&self, bytes: u64) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={bytes}")])
+            .arg(self.dir.path())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "remount the test tmpfs");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazily: a store the test still holds may have files open there.
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}

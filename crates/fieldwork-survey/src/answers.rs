@@ -16,6 +16,9 @@ use serde_json::Value;
 
 use crate::definition::{Condition, NumberKind, Question, QuestionKind, SurveyDefinition};
 
+/// The largest whole number an integer answer may be (under 2^53, so exact as f64 and i64).
+pub(crate) const LARGEST_WHOLE_NUMBER: f64 = 9.0e15;
+
 /// Answers as submitted: question id to a JSON value (a code, a list of codes, an object of
 /// grid item to code, a number, or text). Form fields arrive as strings and are accepted too.
 pub type SubmittedAnswers = serde_json::Map<String, Value>;
@@ -530,9 +533,10 @@ fn check_answer(
                 return None;
             }
             Some(match kind {
-                // In range for i64: integral, finite and within ±2^53 after the bounds above
-                // or else refused below.
-                NumberKind::Integer if number.abs() < 9.0e15 => Answer::Integer(number as i64),
+                // Exact as f64 and i64 alike; parsing keeps integer bounds within it too.
+                NumberKind::Integer if number.abs() <= LARGEST_WHOLE_NUMBER => {
+                    Answer::Integer(number as i64)
+                }
                 NumberKind::Integer => {
                     errors.push(error(
                         question,

@@ -558,11 +558,14 @@ impl Checker {
             }
         }
         let kind = match type_name {
-            "single_choice" => QuestionKind::SingleChoice {
-                options: self.choices(raw.options.as_deref(), path, "options", false),
-            },
+            "single_choice" => {
+                let options = self.choices(raw.options.as_deref(), path, "options", false);
+                self.distinct_labels(path, &[("options", &options)]);
+                QuestionKind::SingleChoice { options }
+            }
             "multi_choice" => {
                 let options = self.choices(raw.options.as_deref(), path, "options", true);
+                self.distinct_labels(path, &[("options", &options)]);
                 if let (Some(min), Some(max)) = (raw.min_selections, raw.max_selections) {
                     if min > max {
                         self.problem(
@@ -629,6 +632,17 @@ impl Checker {
                             self.problem(
                                 format!("{path}.{field}"),
                                 format!("{field} ({bound}) is not a whole number, but the question takes integers"),
+                            );
+                        } else if kind == NumberKind::Integer
+                            && bound.abs() > crate::answers::LARGEST_WHOLE_NUMBER
+                        {
+                            // No answer could reach it: whole-number answers stop there.
+                            self.problem(
+                                format!("{path}.{field}"),
+                                format!(
+                                    "{field} ({bound}) is beyond ±{}, the largest whole number an answer may be",
+                                    crate::answers::LARGEST_WHOLE_NUMBER
+                                ),
                             );
                         }
                     }
@@ -751,7 +765,55 @@ impl Checker {
                 );
             }
         }
+        self.distinct_labels(
+            path,
+            &[("scale", &scale), ("non_substantive", &non_substantive)],
+        );
         (scale, non_substantive)
+    }
+
+    /// Labels must tell a question's options apart. A respondent cannot choose between two
+    /// options labelled alike, and a CSV import reads a cell as a code, then as a label: a
+    /// label that repeats another, or is another option's code, would read as that option.
+    fn distinct_labels(&mut self, path: &str, lists: &[(&str, &[Choice])]) {
+        let all: Vec<(String, &Choice)> = lists
+            .iter()
+            .flat_map(|(field, list)| {
+                list.iter()
+                    .enumerate()
+                    .map(move |(i, choice)| (format!("{path}.{field}[{i}].label"), choice))
+            })
+            .collect();
+        for (n, (label_path, choice)) in all.iter().enumerate() {
+            let label = choice.label.trim();
+            if label.is_empty() {
+                continue;
+            }
+            // A repeated code is reported as such, not again by its label.
+            if let Some((_, other)) = all[..n]
+                .iter()
+                .find(|(_, o)| o.label.trim() == label && o.code != choice.code)
+            {
+                self.problem(
+                    label_path,
+                    format!(
+                        "option `{}` has the same label as option `{}`, `{label}`: labels must tell options apart",
+                        choice.code, other.code
+                    ),
+                );
+            } else if let Some((_, other)) = all
+                .iter()
+                .find(|(_, o)| o.code == label && o.code != choice.code)
+            {
+                self.problem(
+                    label_path,
+                    format!(
+                        "the label of option `{}` is `{label}`, the code of another option: a file of labels would read it as `{}`",
+                        choice.code, other.code
+                    ),
+                );
+            }
+        }
     }
 
     fn grid_items(&mut self, raw: Option<&[RawGridItem]>, path: &str) -> Vec<GridItem> {

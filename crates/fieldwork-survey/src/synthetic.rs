@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 
-use crate::answers::{is_shown, SubmittedAnswers};
+use crate::answers::{is_shown, SubmittedAnswers, LARGEST_WHOLE_NUMBER};
 use crate::definition::{NumberKind, QuestionKind, SurveyDefinition};
 use crate::Answer;
 
@@ -152,13 +152,15 @@ impl<'a> SyntheticRespondents<'a> {
                     .map(|o| o.code.as_str())
                     .collect();
                 let exclusive = options.iter().find(|o| o.exclusive);
+                let max = max_selections.map_or(ordinary.len(), |m| m as usize);
+                let min = min_selections.map_or(0, |m| m as usize).max(1);
                 if let Some(exclusive) = exclusive {
-                    if rng.random::<f64>() < 0.05 {
+                    // Also when the other options cannot make up the minimum: the exclusive
+                    // option alone is the only valid answer then.
+                    if rng.random::<f64>() < 0.05 || ordinary.len() < min {
                         return json!([exclusive.code]);
                     }
                 }
-                let max = max_selections.map_or(ordinary.len(), |m| m as usize);
-                let min = min_selections.map_or(0, |m| m as usize).max(1);
                 let mut chosen: Vec<&str> = ordinary
                     .iter()
                     .enumerate()
@@ -182,13 +184,27 @@ impl<'a> SyntheticRespondents<'a> {
                 json!(chosen)
             }
             QuestionKind::Number { kind, min, max, .. } => {
-                let lo = min.unwrap_or(0.0);
-                let hi = max.unwrap_or(lo + 100.0);
+                // Within the bounds given; without a minimum from 0 (or 100 below a negative
+                // maximum), without a maximum up to 100 above the minimum.
+                let (lo, hi) = match (*min, *max) {
+                    (Some(lo), Some(hi)) => (lo, hi),
+                    (Some(lo), None) => (lo, lo + 100.0),
+                    (None, Some(hi)) if hi < 0.0 => (hi - 100.0, hi),
+                    (None, Some(hi)) => (0.0, hi),
+                    (None, None) => (0.0, 100.0),
+                };
+                let (lo, hi) = match kind {
+                    NumberKind::Integer => {
+                        (lo.max(-LARGEST_WHOLE_NUMBER), hi.min(LARGEST_WHOLE_NUMBER))
+                    }
+                    NumberKind::Decimal => (lo, hi),
+                };
                 // Skewed towards the low end, as durations and counts are.
                 let x = lo + (hi - lo) * rng.random::<f64>().powi(3);
                 match kind {
+                    // Integer bounds are whole numbers, so rounding stays within them.
                     NumberKind::Integer => json!(x.round().clamp(lo, hi) as i64),
-                    NumberKind::Decimal => json!((x * 10.0).round() / 10.0),
+                    NumberKind::Decimal => json!(((x * 10.0).round() / 10.0).clamp(lo, hi)),
                 }
             }
             QuestionKind::Text { max_length, .. } => {

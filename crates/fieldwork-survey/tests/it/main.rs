@@ -2,7 +2,13 @@
 
 mod answers;
 mod definitions;
+mod fuzz_regressions;
+mod properties;
 mod wide;
+
+/// The fuzz targets' checks, shared by `fuzz_regressions` and `properties`.
+#[path = "../../../../fuzz/src/lib.rs"]
+mod harness;
 
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 

@@ -6,6 +6,7 @@ mod durability;
 mod export;
 mod faults;
 mod report;
+mod storage_faults;
 mod survey;
 
 use std::path::Path;
