@@ -218,6 +218,34 @@ impl Store {
         })
     }
 
+    /// Give a researcher a new password (an Argon2id PHC string). Their sessions end, so a
+    /// browser signed in with the old password must sign in again.
+    pub fn set_password(
+        &self,
+        email: &str,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<User, StoreError> {
+        let user = self.user_by_email(email)?;
+        write_transaction!(self, |conn| {
+            diesel::update(users::table.find(user.id))
+                .set(users::password_hash.eq(password_hash))
+                .execute(conn)?;
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(user.id))).execute(conn)?;
+            insert_audit!(
+                conn,
+                &AuditEvent {
+                    actor,
+                    action: "user.password_set",
+                    survey: None,
+                    detail: json!({"user": user.email}),
+                }
+            )?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(user)
+    }
+
     /// A researcher and their password hash, by email (any case).
     pub fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>, StoreError> {
         let email = normal(email);

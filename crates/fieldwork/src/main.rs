@@ -4,6 +4,7 @@ mod accounts;
 mod bench;
 mod bench_analyze;
 mod bench_export;
+mod demo;
 mod export;
 mod fixtures;
 
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use fieldwork_store::{ImportOutcome, Store, SurveyStatus, DEFAULT_DATABASE_URL};
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 
@@ -32,6 +33,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole platform on synthetic data: import the study, submit N synthetic respondents
+    /// over HTTP, analyse, publish the report, and serve it all.
+    Demo(demo::DemoArgs),
     /// Survey definitions: validate, import, list, open and close.
     #[command(subcommand)]
     Survey(SurveyCommand),
@@ -209,8 +213,11 @@ enum DbCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             // clap prints usage and help itself, with exit code 2 for usage mistakes.
             let _ = error.print();
@@ -218,8 +225,29 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
-    match run(cli) {
+    // The demo uses a database of its own unless one is named on its command line.
+    let database_given = matches!(
+        matches
+            .subcommand()
+            .and_then(|(_, sub)| sub.value_source("database"))
+            .or_else(|| matches.value_source("database")),
+        Some(clap::parser::ValueSource::CommandLine)
+    );
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(database_given.then_some(cli.database), args),
+        command => run(Cli {
+            database: cli.database,
+            command,
+        }),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<demo::Interrupted>() => {
+            eprintln!(
+                "stopped before the demo was ready; run `fieldwork demo` again to make it anew"
+            );
+            ExitCode::from(130)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -305,6 +333,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(())
         }
+        Command::Demo(_) => unreachable!("main runs the demo"),
         Command::Serve(args) => serve(&cli.database, args),
         Command::Analyze(args) => analyze(&cli.database, args),
         Command::Report(args) => report(&cli.database, args),
@@ -627,27 +656,29 @@ fn report(database: &str, args: ReportArgs) -> Result<()> {
         );
     }
     if args.publish {
-        let files: Vec<fieldwork_store::NewReportFile<'_>> = site
-            .files
-            .iter()
-            .map(|f| fieldwork_store::NewReportFile {
-                path: &f.path,
-                content_type: f.content_type,
-                body: &f.body,
-            })
-            .collect();
-        let published = store.publish_report(
-            &args.survey,
-            site.survey_version,
-            site.plan_hash.as_deref(),
-            &files,
-        )?;
+        let files = publish_site(&store, &args.survey, &site)?;
         println!(
-            "published the report of `{}` version {} ({} files): `fieldwork serve` serves it at /r/{}/",
-            args.survey, published.survey_version, published.files, args.survey
+            "published the report of `{}` version {} ({files} files): `fieldwork serve` serves it at /r/{}/",
+            args.survey, site.survey_version, args.survey
         );
     }
     Ok(())
+}
+
+/// Store a built report as the survey's published one (served at /r/SLUG/); its file count.
+fn publish_site(store: &Store, slug: &str, site: &fieldwork_analysis::report::Site) -> Result<i64> {
+    let files: Vec<fieldwork_store::NewReportFile<'_>> = site
+        .files
+        .iter()
+        .map(|f| fieldwork_store::NewReportFile {
+            path: &f.path,
+            content_type: f.content_type,
+            body: &f.body,
+        })
+        .collect();
+    let published =
+        store.publish_report(slug, site.survey_version, site.plan_hash.as_deref(), &files)?;
+    Ok(published.files)
 }
 
 fn open_store(url: &str) -> Result<Store> {
