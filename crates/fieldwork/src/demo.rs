@@ -103,6 +103,8 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
             format!("cannot listen on {} (give another with --bind)", args.bind)
         })?);
     }
+    // Checked before the database is touched: a mistake leaves nothing behind.
+    let allocation = allocate(&definition, n)?;
     let progress = Progress::new(args.quiet);
 
     let (store, plan) = open_demo_database(&url, args.fresh)?;
@@ -143,7 +145,8 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
             store.create_user(DEMO_EMAIL, &hash, false, CLI_ACTOR)?;
             store.set_survey_role(&slug, DEMO_EMAIL, Some(Role::Owner), CLI_ACTOR)?;
             println!("  added the researcher {DEMO_EMAIL}, owner of `{slug}`");
-            let respondents = plan_respondents(&definition, n, args.seed, &progress, &stop)?;
+            let respondents =
+                plan_respondents(&definition, &allocation, args.seed, &progress, &stop)?;
             invite(&store, &slug, &respondents)?;
             submit(
                 &store,
@@ -338,12 +341,12 @@ fn allocate(definition: &SurveyDefinition, n: usize) -> Result<Vec<(String, usiz
 
 fn plan_respondents(
     definition: &SurveyDefinition,
-    n: usize,
+    allocation: &[(String, usize)],
     seed: u64,
     progress: &Progress,
     stop: &StopSignal,
 ) -> Result<Vec<Respondent>> {
-    let allocation = allocate(definition, n)?;
+    let n = allocation.iter().map(|(_, count)| count).sum();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x6465_6d6f);
     let mut strata: Vec<&str> = allocation
         .iter()
