@@ -109,7 +109,7 @@ pub fn run(database: &str, n: usize, seed: u64, python: &str, dir: &Path) -> Res
 
 /// Run the pandas baseline; its wall time and peak memory (the script reports its own
 /// `ru_maxrss` on its last line of standard error).
-fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
+pub fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/analysis_pandas.py");
     let start = Instant::now();
     let output = Command::new(python)
@@ -134,7 +134,7 @@ fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
 
 /// Compare the estimates both sides published: how many, and the largest absolute
 /// differences of `estimate` and `se`.
-fn compare(ours: &Path, theirs: &Path) -> Result<(usize, f64, f64)> {
+pub fn compare(ours: &Path, theirs: &Path) -> Result<(usize, f64, f64)> {
     type Key = (String, String, String);
     type Figures = HashMap<Key, (Option<f64>, Option<f64>)>;
     let read = |path: &Path| -> Result<Figures> {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+mod bench_all;
 mod bench_analyze;
 mod bench_export;
 mod demo;
@@ -133,6 +134,13 @@ enum BenchCommand {
         #[arg(long, env = "FIELDWORK_BENCH_PYTHON", default_value = "python3")]
         python: String,
     },
+    /// Every measurement beside its baseline at 10k, 100k and 1M responses, each in a
+    /// process of its own (peak memory); prints the table and can write it into
+    /// docs/performance.md.
+    All(bench_all::AllArgs),
+    /// One measurement of `bench all`, run in a child process.
+    #[command(subcommand, hide = true)]
+    Step(bench_all::Step),
     /// Export throughput and peak memory against a plain read of the same rows.
     Export {
         /// Synthetic responses to store and export.
@@ -363,6 +371,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Invite(args) => invite(&cli.database, args),
         Command::Export(args) => export::run_export(&cli.database, args),
         Command::Responses(command) => export::run_responses(&cli.database, command),
+        Command::Bench(BenchCommand::All(args)) => bench_all::run(&args),
+        Command::Bench(BenchCommand::Step(step)) => bench_all::step(&cli.database, step),
         Command::Bench(BenchCommand::Export { responses, seed }) => {
             bench_export(&cli.database, responses, seed)
         }
