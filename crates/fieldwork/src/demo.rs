@@ -518,7 +518,7 @@ async fn submit_all(
                 return;
             };
             let outcome = match respondent.fate {
-                Fate::Complete => post_api(&api, base, definition, respondent, seed, i)
+                Fate::Complete => post_api(api, base, definition, respondent, seed, i)
                     .await
                     .map(|()| &submitted.complete),
                 Fate::Partial(questions) => journey(base, definition, respondent, Some(questions))

@@ -100,7 +100,10 @@ fn bench_all_writes_every_row_between_the_markers() {
         assert!(out.contains(row), "the table is printed too: {out}");
     }
     assert!(text.contains("500 acknowledged = stored"), "{text}");
-    assert!(text.contains(" estimates agree (largest difference "), "{text}");
+    assert!(
+        text.contains(" estimates agree (largest difference "),
+        "{text}"
+    );
     for fact in [
         "Machine: ",
         " cores, ",
