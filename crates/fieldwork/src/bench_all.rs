@@ -707,7 +707,10 @@ fn section(
     load: Option<String>,
     versions: &Versions,
 ) -> String {
-    let command: Vec<String> = std::env::args().collect();
+    // As typed, but never with a database password.
+    let command: Vec<String> = std::env::args()
+        .map(|a| fieldwork_store::redact(&a))
+        .collect();
     let build = if cfg!(debug_assertions) {
         "debug build"
     } else {

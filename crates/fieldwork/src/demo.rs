@@ -119,6 +119,12 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
                 "Reusing the demo database {display} ({}); `fieldwork demo --fresh` makes it anew",
                 describe_marker(&made)
             );
+            let made: Value = serde_json::from_str(&made).unwrap_or(Value::Null);
+            if made["respondents"].as_u64() != Some(n as u64)
+                || made["seed"].as_u64() != Some(args.seed)
+            {
+                println!("  (--responses and --seed shape a new demo database only: add --fresh for one with yours)");
+            }
             store.set_password(DEMO_EMAIL, &hash, CLI_ACTOR)?;
         }
         DatabasePlan::Create | DatabasePlan::Replace(_) => {
