@@ -933,7 +933,7 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(length), self.target());
         bar.set_style(
             ProgressStyle::with_template(
-                "{msg:24} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta} left)",
+                "{msg:24} [{bar:40}] {human_pos}/{human_len} ({per_sec:0}, {eta} left)",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
