@@ -36,6 +36,10 @@ struct Cli {
 enum Command {
     /// The whole platform on synthetic data: import the study, submit N synthetic respondents
     /// over HTTP, analyse, publish the report, and serve it all.
+    ///
+    /// Its database is sqlite://fieldwork-demo.db unless --database names another
+    /// (FIELDWORK_DATABASE_URL is left alone). A finished demo database is reused, one stopped
+    /// part-way is replaced, and a database the demo did not make is never touched.
     Demo(demo::DemoArgs),
     /// Survey definitions: validate, import, list, open and close.
     #[command(subcommand)]
