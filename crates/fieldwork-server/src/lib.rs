@@ -48,6 +48,9 @@ pub struct ServerConfig {
     pub session_idle: chrono::TimeDelta,
     /// ...and this long after sign-in, however busy.
     pub session_absolute: chrono::TimeDelta,
+    /// Stop on SIGINT and SIGTERM (actix's handling). Off when the caller handles signals
+    /// itself, as `fieldwork demo` does to stop gracefully between its steps.
+    pub stop_on_signals: bool,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +64,7 @@ impl Default for ServerConfig {
             workers: None,
             session_idle: chrono::TimeDelta::minutes(30),
             session_absolute: chrono::TimeDelta::hours(12),
+            stop_on_signals: true,
         }
     }
 }
@@ -241,14 +245,15 @@ fn security_headers() -> middleware::DefaultHeaders {
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
 }
 
-/// Start serving on `bind`. The server stops gracefully on SIGTERM or Ctrl-C, finishing the
-/// requests in flight.
+/// Start serving on `bind`. Unless `config.stop_on_signals` is off, the server stops on
+/// SIGTERM (gracefully, finishing the requests in flight) or Ctrl-C (at once: actix's choice).
 pub fn serve(
     store: Arc<Store>,
     bind: &str,
     config: ServerConfig,
 ) -> std::io::Result<(Server, Vec<SocketAddr>)> {
     let workers = config.workers;
+    let stop_on_signals = config.stop_on_signals;
     let state = web::Data::new(AppState::new(store, config).map_err(std::io::Error::other)?);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -270,6 +275,9 @@ pub fn serve(
     .shutdown_timeout(30);
     if let Some(workers) = workers {
         server = server.workers(workers);
+    }
+    if !stop_on_signals {
+        server = server.disable_signals();
     }
     let server = server.bind(bind)?;
     let addrs = server.addrs();

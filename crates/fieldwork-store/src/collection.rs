@@ -382,6 +382,15 @@ impl Store {
         Ok(deleted == 1)
     }
 
+    /// A shared value, if it was ever set (see [`Store::shared_setting`]).
+    pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(with_connection!(self, |conn| settings::table
+            .filter(settings::name.eq(name))
+            .select(settings::value)
+            .first::<String>(conn)
+            .optional())?)
+    }
+
     /// A value shared by every server on this database, created at first use.
     pub fn shared_setting(
         &self,

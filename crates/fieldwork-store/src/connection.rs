@@ -272,6 +272,20 @@ pub(crate) fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<ConnectionPo
     }
 }
 
+/// Replace the database name in a PostgreSQL URL.
+pub(crate) fn with_database(server_url: &str, database: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server_url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    format!("{base}/{database}{query}")
+}
+
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or(text).trim().to_owned()
 }

@@ -130,6 +130,83 @@ pub(crate) fn micros(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     chrono::DurationRound::duration_trunc(at, chrono::TimeDelta::microseconds(1)).unwrap_or(at)
 }
 
+impl Store {
+    /// The database software and its version, e.g. `SQLite 3.40.1` or `PostgreSQL 15.8`.
+    pub fn backend_version(&self) -> Result<String, StoreError> {
+        use diesel::sql_types::Text;
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = Text)]
+            version: String,
+        }
+        let version: Version = match &self.pool {
+            ConnectionPool::Sqlite(pool) => {
+                let mut pooled = pool.get()?;
+                let conn: &mut diesel::SqliteConnection = &mut pooled;
+                diesel::sql_query("SELECT sqlite_version() AS version").get_result(conn)?
+            }
+            ConnectionPool::Postgres(pool) => {
+                diesel::sql_query("SELECT current_setting('server_version') AS version")
+                    .get_result(&mut *pool.get()?)?
+            }
+        };
+        Ok(match self.backend() {
+            Backend::Sqlite => format!("SQLite {}", version.version),
+            Backend::Postgres => format!("PostgreSQL {}", version.version),
+        })
+    }
+}
+
+/// Make a new, empty database named `PREFIX_RANDOM` on the PostgreSQL server at `server_url`
+/// (whose user may create databases), for a benchmark's scratch data; its URL.
+pub fn create_scratch_database(server_url: &str, prefix: &str) -> Result<String, StoreError> {
+    use diesel::{Connection, RunQueryDsl};
+    let DatabaseUrl::Postgres(server_url) = DatabaseUrl::parse(server_url)? else {
+        return Err(StoreError::BadUrl(redact(server_url)));
+    };
+    // A plain name (checked prefix, then a uuid) needs no quoting in the SQL below.
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::Unavailable(format!(
+            "`{prefix}` is not a plain database name"
+        )));
+    }
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let mut admin =
+        diesel::PgConnection::establish(&server_url).map_err(|e| StoreError::Connect {
+            target: redact(&server_url),
+            reason: e.to_string().lines().next().unwrap_or_default().to_owned(),
+        })?;
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+    Ok(connection::with_database(&server_url, &name))
+}
+
+/// Drop a database made by [`create_scratch_database`].
+pub fn drop_scratch_database(server_url: &str, database_url: &str) -> Result<(), StoreError> {
+    use diesel::{Connection, RunQueryDsl};
+    let name = database_url
+        .split('?')
+        .next()
+        .and_then(|base| base.rsplit('/').next())
+        .filter(|n| {
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+        .ok_or_else(|| StoreError::BadUrl(redact(database_url)))?;
+    let mut admin =
+        diesel::PgConnection::establish(server_url).map_err(|e| StoreError::Connect {
+            target: redact(server_url),
+            reason: e.to_string().lines().next().unwrap_or_default().to_owned(),
+        })?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)?;
+    Ok(())
+}
+
 /// SQLite settings as a connection sees them; see [`Store::sqlite_pragmas`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlitePragmas {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
+use crate::connection::with_database;
 use crate::Store;
 
 /// Generate `sqlite::NAME` and `postgres::NAME` tests for each `fn NAME(db: TestDatabase)`.
@@ -82,20 +83,6 @@ pub fn postgres_server_url() -> &'static str {
             panic!("cannot start a PostgreSQL cluster for the tests ({e}); install PostgreSQL (apt-get install postgresql) or set FIELDWORK_TEST_POSTGRES_URL")
         }),
     })
-}
-
-/// Replace the database name in a PostgreSQL URL.
-fn with_database(server_url: &str, database: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (server_url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    format!("{base}/{database}{query}")
 }
 
 fn start_private_cluster() -> Result<String, String> {

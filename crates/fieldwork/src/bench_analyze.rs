@@ -11,17 +11,19 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use fieldwork_analysis::export::{export, ExportOptions};
 use fieldwork_analysis::{analyze, Plan};
-use fieldwork_store::{ResponseFilter, Store};
+use fieldwork_store::Store;
 
-use crate::bench_export::{generate, peak, reset_peak};
+use crate::bench_export::{generate, peak, read_answers_pass, read_pass, reset_peak, Pass};
 use crate::fixtures;
 
 /// What one run measured.
 #[derive(Debug)]
 pub struct AnalyzeReport {
     pub responses: u64,
-    pub read_seconds: f64,
-    pub read_peak_bytes: u64,
+    /// Whole rows read (what an export reads).
+    pub rows_read: Pass,
+    /// Stratum and answers read (what analysis reads): the ratio's baseline.
+    pub answers_read: Pass,
     pub analyze_seconds: f64,
     pub analyze_peak_bytes: u64,
     pub export_seconds: f64,
@@ -43,19 +45,11 @@ pub fn run(database: &str, n: usize, seed: u64, python: &str, dir: &Path) -> Res
     generate(&store, &definition, n, seed)?;
     let plan = Plan::default_for(&definition);
 
-    // The baseline: every complete response read from the store, nothing else done.
-    reset_peak();
-    let start = Instant::now();
-    let mut responses = 0u64;
-    store
-        .for_each_response(&slug, &ResponseFilter::default(), |r| {
-            responses += 1;
-            std::hint::black_box(r.answers.len());
-            Ok::<(), std::convert::Infallible>(())
-        })?
-        .unwrap_or_else(|never| match never {});
-    let read_seconds = start.elapsed().as_secs_f64();
-    let read_peak_bytes = peak();
+    // The baselines: every complete response read from the store, nothing else done; whole
+    // rows, and only the stratum and answers that analysis reads (the ratio's baseline).
+    let rows_read = read_pass(&store, &slug)?;
+    let answers_read = read_answers_pass(&store, &slug)?;
+    let responses = answers_read.rows;
 
     // fieldwork analyze, end to end: load, estimate, write.
     let ours = dir.join("fieldwork");
@@ -93,8 +87,8 @@ pub fn run(database: &str, n: usize, seed: u64, python: &str, dir: &Path) -> Res
         compare(&ours.join("estimates.csv"), &theirs.join("estimates.csv"))?;
     Ok(AnalyzeReport {
         responses,
-        read_seconds,
-        read_peak_bytes,
+        rows_read,
+        answers_read,
         analyze_seconds,
         analyze_peak_bytes,
         export_seconds,
@@ -109,7 +103,7 @@ pub fn run(database: &str, n: usize, seed: u64, python: &str, dir: &Path) -> Res
 
 /// Run the pandas baseline; its wall time and peak memory (the script reports its own
 /// `ru_maxrss` on its last line of standard error).
-fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
+pub fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/analysis_pandas.py");
     let start = Instant::now();
     let output = Command::new(python)
@@ -134,7 +128,7 @@ fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
 
 /// Compare the estimates both sides published: how many, and the largest absolute
 /// differences of `estimate` and `se`.
-fn compare(ours: &Path, theirs: &Path) -> Result<(usize, f64, f64)> {
+pub fn compare(ours: &Path, theirs: &Path) -> Result<(usize, f64, f64)> {
     type Key = (String, String, String);
     type Figures = HashMap<Key, (Option<f64>, Option<f64>)>;
     let read = |path: &Path| -> Result<Figures> {

@@ -36,53 +36,86 @@ pub fn run(database: &str, n: usize, seed: u64, dir: &std::path::Path) -> Result
     let definition = fixtures::digital_leadership()?;
     let slug = definition.slug.clone();
     generate(&store, &definition, n, seed)?;
-    let mut passes = Vec::new();
-    // The baseline: every row read from the store, its answers JSON counted, nothing else.
-    reset_peak();
-    let start = Instant::now();
-    let (mut rows, mut bytes) = (0u64, 0u64);
-    store
-        .for_each_response(&slug, &ResponseFilter::default(), |r| {
-            rows += 1;
-            bytes += r.answers.len() as u64;
-            Ok::<(), std::convert::Infallible>(())
-        })?
-        .unwrap_or_else(|never| match never {});
-    passes.push(Pass {
-        name: "read from the store".to_owned(),
-        rows,
-        bytes,
-        seconds: start.elapsed().as_secs_f64(),
-        peak_bytes: peak(),
-    });
+    let mut passes = vec![read_pass(&store, &slug)?];
     for format in [
         ExportFormat::CsvWide,
         ExportFormat::CsvLong,
         ExportFormat::Parquet,
     ] {
         let path = dir.join(format!("export.{}", format.name()));
-        let file = std::fs::File::create(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        let mut writer = BufWriter::with_capacity(256 * 1024, file);
-        let options = ExportOptions {
-            format,
-            ..ExportOptions::default()
-        };
-        reset_peak();
-        let start = Instant::now();
-        let summary = export(&store, &slug, &options, &mut writer)?;
-        writer.flush()?;
-        let seconds = start.elapsed().as_secs_f64();
-        passes.push(Pass {
-            name: format!("export {}", format.name()),
-            rows: summary.responses,
-            bytes: summary.bytes,
-            seconds,
-            peak_bytes: peak(),
-        });
+        passes.push(export_pass(&store, &slug, format, &path)?);
         std::fs::remove_file(&path).ok();
     }
     Ok(passes)
+}
+
+/// The baseline: every row read from the store, its answers JSON counted, nothing else.
+pub fn read_pass(store: &Store, slug: &str) -> Result<Pass> {
+    timed_read("read from the store", |count| {
+        store.for_each_response(slug, &ResponseFilter::default(), |r| {
+            count(r.answers.len());
+            Ok::<(), std::convert::Infallible>(())
+        })
+    })
+}
+
+/// The analysis's baseline: each response's stratum and answers read from the store (the two
+/// columns analysis reads), the answers counted, nothing else.
+pub fn read_answers_pass(store: &Store, slug: &str) -> Result<Pass> {
+    timed_read("read stratum and answers", |count| {
+        store.for_each_answers(slug, &ResponseFilter::default(), |_, answers| {
+            count(answers.len());
+            Ok::<(), std::convert::Infallible>(())
+        })
+    })
+}
+
+type ReadResult = Result<Result<(), std::convert::Infallible>, fieldwork_store::StoreError>;
+
+fn timed_read(name: &str, read: impl FnOnce(&mut dyn FnMut(usize)) -> ReadResult) -> Result<Pass> {
+    reset_peak();
+    let start = Instant::now();
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    read(&mut |answers| {
+        rows += 1;
+        bytes += answers as u64;
+    })?
+    .unwrap_or_else(|never| match never {});
+    Ok(Pass {
+        name: name.to_owned(),
+        rows,
+        bytes,
+        seconds: start.elapsed().as_secs_f64(),
+        peak_bytes: peak(),
+    })
+}
+
+/// Export `format` (codes, default options) to the file `path`.
+pub fn export_pass(
+    store: &Store,
+    slug: &str,
+    format: ExportFormat,
+    path: &std::path::Path,
+) -> Result<Pass> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut writer = BufWriter::with_capacity(256 * 1024, file);
+    let options = ExportOptions {
+        format,
+        ..ExportOptions::default()
+    };
+    reset_peak();
+    let start = Instant::now();
+    let summary = export(store, slug, &options, &mut writer)?;
+    writer.flush()?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Pass {
+        name: format!("export {}", format.name()),
+        rows: summary.responses,
+        bytes: summary.bytes,
+        seconds,
+        peak_bytes: peak(),
+    })
 }
 
 /// Import `definition` into `store` (which must hold no responses to it) and store `n`

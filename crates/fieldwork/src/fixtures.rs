@@ -1,4 +1,5 @@
-//! The digital-leadership study, built into the binary for `bench` and `demo`.
+//! The digital-leadership study and its analysis plan, built into the binary for `bench` and
+//! `demo`.
 
 use anyhow::{anyhow, Result};
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
@@ -12,3 +13,6 @@ pub fn digital_leadership() -> Result<SurveyDefinition> {
     resolve_frame_csv(&mut definition, FRAME).map_err(|e| anyhow!("the built-in frame: {e}"))?;
     Ok(definition)
 }
+
+/// The study's analysis plan: what the published report estimates.
+pub const PLAN: &str = include_str!("../../../analysis/digital-leadership.toml");

@@ -2,8 +2,10 @@
 
 mod accounts;
 mod bench;
+mod bench_all;
 mod bench_analyze;
 mod bench_export;
+mod demo;
 mod export;
 mod fixtures;
 
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use fieldwork_store::{ImportOutcome, Store, SurveyStatus, DEFAULT_DATABASE_URL};
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 
@@ -32,6 +34,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole platform on synthetic data: import the study, submit N synthetic respondents
+    /// over HTTP, analyse, publish the report, and serve it all.
+    ///
+    /// Its database is sqlite://fieldwork-demo.db unless --database names another
+    /// (FIELDWORK_DATABASE_URL is left alone). A finished demo database is reused, one stopped
+    /// part-way is replaced, and a database the demo did not make is never touched.
+    Demo(demo::DemoArgs),
     /// Survey definitions: validate, import, list, open and close.
     #[command(subcommand)]
     Survey(SurveyCommand),
@@ -129,6 +138,13 @@ enum BenchCommand {
         #[arg(long, env = "FIELDWORK_BENCH_PYTHON", default_value = "python3")]
         python: String,
     },
+    /// Every measurement beside its baseline at 10k, 100k and 1M responses, each in a
+    /// process of its own (peak memory); prints the table and can write it into
+    /// docs/performance.md.
+    All(bench_all::AllArgs),
+    /// One measurement of `bench all`, run in a child process.
+    #[command(subcommand, hide = true)]
+    Step(bench_all::Step),
     /// Export throughput and peak memory against a plain read of the same rows.
     Export {
         /// Synthetic responses to store and export.
@@ -212,8 +228,11 @@ enum DbCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             // clap prints usage and help itself, with exit code 2 for usage mistakes.
             let _ = error.print();
@@ -221,8 +240,29 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
-    match run(cli) {
+    // The demo uses a database of its own unless one is named on its command line.
+    let database_given = matches!(
+        matches
+            .subcommand()
+            .and_then(|(_, sub)| sub.value_source("database"))
+            .or_else(|| matches.value_source("database")),
+        Some(clap::parser::ValueSource::CommandLine)
+    );
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(database_given.then_some(cli.database), args),
+        command => run(Cli {
+            database: cli.database,
+            command,
+        }),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<demo::Interrupted>() => {
+            eprintln!(
+                "stopped before the demo was ready; run `fieldwork demo` again to make it anew"
+            );
+            ExitCode::from(130)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -308,6 +348,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(())
         }
+        Command::Demo(_) => unreachable!("main runs the demo"),
         Command::Serve(args) => serve(&cli.database, args),
         Command::Analyze(args) => analyze(&cli.database, args),
         Command::Report(args) => report(&cli.database, args),
@@ -337,6 +378,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Invite(args) => invite(&cli.database, args),
         Command::Export(args) => export::run_export(&cli.database, args),
         Command::Responses(command) => export::run_responses(&cli.database, command),
+        Command::Bench(BenchCommand::All(args)) => bench_all::run(&args),
+        Command::Bench(BenchCommand::Step(step)) => bench_all::step(&cli.database, step),
         Command::Bench(BenchCommand::Export { responses, seed }) => {
             bench_export(&cli.database, responses, seed)
         }
@@ -392,12 +435,14 @@ fn bench_analyze(database: &str, responses: usize, seed: u64, python: &str) -> R
     let report = bench_analyze::run(&database, responses, seed, python, scratch.path())?;
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!("{:<34} {:>9} {:>10}", "PASS", "SECONDS", "PEAK MiB");
-    println!(
-        "{:<34} {:>9.2} {:>10.1}",
-        "read from the store",
-        report.read_seconds,
-        mib(report.read_peak_bytes)
-    );
+    for read in [&report.rows_read, &report.answers_read] {
+        println!(
+            "{:<34} {:>9.2} {:>10.1}",
+            read.name,
+            read.seconds,
+            mib(read.peak_bytes)
+        );
+    }
     println!(
         "{:<34} {:>9.2} {:>10.1}",
         "fieldwork analyze (end to end)",
@@ -411,9 +456,9 @@ fn bench_analyze(database: &str, responses: usize, seed: u64, python: &str) -> R
         mib(report.pandas_peak_bytes)
     );
     println!(
-        "{} responses; analyze / read {:.2}; pandas / analyze {:.2}; export for pandas {:.2} s, {:.1} MB; {} estimates agree to {:.1e} (estimate) and {:.1e} (SE)",
+        "{} responses; analyze / read (stratum and answers) {:.2}; pandas / analyze {:.2}; export for pandas {:.2} s, {:.1} MB; {} estimates agree to {:.1e} (estimate) and {:.1e} (SE)",
         report.responses,
-        report.analyze_seconds / report.read_seconds,
+        report.analyze_seconds / report.answers_read.seconds,
         report.pandas_seconds / report.analyze_seconds,
         report.export_seconds,
         report.export_bytes as f64 / 1e6,
@@ -633,27 +678,29 @@ fn report(database: &str, args: ReportArgs) -> Result<()> {
         );
     }
     if args.publish {
-        let files: Vec<fieldwork_store::NewReportFile<'_>> = site
-            .files
-            .iter()
-            .map(|f| fieldwork_store::NewReportFile {
-                path: &f.path,
-                content_type: f.content_type,
-                body: &f.body,
-            })
-            .collect();
-        let published = store.publish_report(
-            &args.survey,
-            site.survey_version,
-            site.plan_hash.as_deref(),
-            &files,
-        )?;
+        let files = publish_site(&store, &args.survey, &site)?;
         println!(
-            "published the report of `{}` version {} ({} files): `fieldwork serve` serves it at /r/{}/",
-            args.survey, published.survey_version, published.files, args.survey
+            "published the report of `{}` version {} ({files} files): `fieldwork serve` serves it at /r/{}/",
+            args.survey, site.survey_version, args.survey
         );
     }
     Ok(())
+}
+
+/// Store a built report as the survey's published one (served at /r/SLUG/); its file count.
+fn publish_site(store: &Store, slug: &str, site: &fieldwork_analysis::report::Site) -> Result<i64> {
+    let files: Vec<fieldwork_store::NewReportFile<'_>> = site
+        .files
+        .iter()
+        .map(|f| fieldwork_store::NewReportFile {
+            path: &f.path,
+            content_type: f.content_type,
+            body: &f.body,
+        })
+        .collect();
+    let published =
+        store.publish_report(slug, site.survey_version, site.plan_hash.as_deref(), &files)?;
+    Ok(published.files)
 }
 
 fn open_store(url: &str) -> Result<Store> {

@@ -581,6 +581,68 @@ fn retention_deletes_responses_but_keeps_invitation_counts(db: TestDatabase) {
     ));
 }
 
+fn a_new_password_replaces_the_old_and_ends_sessions(db: TestDatabase) {
+    let ana = db
+        .store
+        .create_user("ana@example.org", HASH, false, CLI_ACTOR)
+        .unwrap();
+    let later = micros(Utc::now().naive_utc() + TimeDelta::hours(12));
+    db.store
+        .create_session(NewSession {
+            id_hash: "s1",
+            user_id: ana.id,
+            expires_at: later,
+            replaces: None,
+            address: "127.0.0.1",
+        })
+        .unwrap();
+    const NEW: &str = "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaG5ld2hhc2g";
+    let reset = |email| PasswordChange {
+        email,
+        password_hash: NEW,
+        rotate: None,
+        actor: CLI_ACTOR,
+        via: "cli",
+    };
+    let ended = db.store.change_password(reset("ANA@example.org")).unwrap();
+    assert_eq!(ended, 1);
+    let (_, hash) = db
+        .store
+        .user_credentials("ana@example.org")
+        .unwrap()
+        .unwrap();
+    assert_eq!(hash, NEW);
+    assert!(
+        db.store
+            .session("s1", TimeDelta::minutes(30))
+            .unwrap()
+            .is_none(),
+        "signed out everywhere"
+    );
+    let entry = &db.store.audit_entries(None, 10).unwrap()[0];
+    assert_eq!(entry.action, "user.password_changed");
+    assert_eq!(
+        entry.detail,
+        serde_json::json!({"user": "ana@example.org", "via": "cli", "sessions_ended": 1})
+    );
+    assert!(matches!(
+        db.store.change_password(reset("bo@example.org")),
+        Err(StoreError::UserNotFound(_))
+    ));
+}
+
+fn settings_read_back_only_once_set(db: TestDatabase) {
+    assert_eq!(db.store.setting("demo").unwrap(), None);
+    assert_eq!(db.store.shared_setting("demo", || "1".into()).unwrap(), "1");
+    assert_eq!(db.store.shared_setting("demo", || "2".into()).unwrap(), "1");
+    assert_eq!(db.store.setting("demo").unwrap().as_deref(), Some("1"));
+    let version = db.store.backend_version().unwrap();
+    assert!(
+        version.starts_with("SQLite 3.") || version.starts_with("PostgreSQL "),
+        "{version}"
+    );
+}
+
 on_both_backends!(
     emails_are_unique_whatever_their_case,
     sessions_end_when_idle_expired_replaced_or_deleted,
@@ -591,4 +653,19 @@ on_both_backends!(
     the_audit_log_is_append_only,
     status_changes_are_audited,
     retention_deletes_responses_but_keeps_invitation_counts,
+    a_new_password_replaces_the_old_and_ends_sessions,
+    settings_read_back_only_once_set,
 );
+
+#[test]
+fn scratch_databases_are_made_and_dropped() {
+    let server = fieldwork_store::testing::postgres_server_url();
+    let url = fieldwork_store::create_scratch_database(server, "fieldwork_scratch").unwrap();
+    let store = fieldwork_store::Store::open(&url).unwrap();
+    assert!(store.backend_version().unwrap().starts_with("PostgreSQL "));
+    drop(store);
+    fieldwork_store::drop_scratch_database(server, &url).unwrap();
+    assert!(fieldwork_store::Store::open(&url).is_err(), "dropped");
+    assert!(fieldwork_store::create_scratch_database(server, "Bad-Name").is_err());
+    assert!(fieldwork_store::create_scratch_database("sqlite://x.db", "ok").is_err());
+}

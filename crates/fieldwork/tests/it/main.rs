@@ -2,6 +2,7 @@
 
 mod accounts;
 mod baseline;
+mod demo;
 mod durability;
 mod export;
 mod faults;
