@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 // FxHash: the keys are short question ids and codes, looked up several times per response.
 use rustc_hash::FxHashMap as HashMap;
@@ -12,6 +13,7 @@ use serde::de::DeserializeSeed as _;
 use fieldwork_store::{ResponseFilter, Store};
 use fieldwork_survey::{QuestionKind, SurveyDefinition};
 use polars::prelude::*;
+use polars_arrow::bitmap::Bitmap;
 
 use crate::AnalysisError;
 
@@ -69,49 +71,177 @@ pub fn load_responses(
     definition: &SurveyDefinition,
     raking_questions: &[String],
 ) -> Result<ResponseFrame, AnalysisError> {
-    let mut layout = Layout::new(definition, raking_questions)?;
-    // Reading rows and parsing answers take about as long as each other, so on two cores
-    // the store is read on this thread while another parses what was read, in chunks.
-    let (chunks, parser_input) = std::sync::mpsc::sync_channel::<Vec<(String, String)>>(4);
-    std::thread::scope(|scope| {
-        let parser = scope.spawn(move || {
-            for chunk in parser_input {
-                for (stratum, answers) in chunk {
-                    layout.add_row(&stratum, &answers)?;
+    let started = std::time::Instant::now();
+    let layout = Layout::new(definition, raking_questions)?;
+    // Every parser's code columns share one polars Categories per column, so the parts'
+    // frames give a code the same id and stack without copying.
+    let categories: Vec<Option<Arc<Categories>>> = layout
+        .columns
+        .iter()
+        .map(|(name, builder)| {
+            matches!(builder, Builder::Codes { .. })
+                .then(|| Categories::random(name.as_str().into(), CategoricalPhysical::U32))
+        })
+        .collect();
+    // Parsing answers costs about twice what reading them does, so this thread reads while
+    // parsers, one per core, take the chunks read in turn (so the rows' order, and every
+    // sum, is the same on every run with the same number of cores).
+    let parsers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_PARSERS));
+    let parts = std::thread::scope(|scope| {
+        let mut inputs = Vec::with_capacity(parsers);
+        let mut handles = Vec::with_capacity(parsers);
+        for _ in 0..parsers {
+            let (input, chunks) = std::sync::mpsc::sync_channel::<Chunk>(2);
+            let mut layout = layout.clone();
+            let categories = &categories;
+            inputs.push(input);
+            handles.push(scope.spawn(move || {
+                for chunk in chunks {
+                    for (stratum, answers) in chunk.rows() {
+                        layout.add_row(stratum, answers)?;
+                    }
                 }
-            }
-            Ok::<_, AnalysisError>(layout)
-        });
-        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+                layout.finish(categories)
+            }));
+        }
+        let mut chunk = Chunk::default();
+        let mut sent = 0usize;
         let read = store.for_each_answers(slug, &ResponseFilter::default(), |stratum, answers| {
             if let Some(stratum) = stratum {
-                chunk.push((stratum, answers));
+                chunk.push(&stratum, &answers);
             }
-            if chunk.len() == CHUNK_ROWS {
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-                // The parser stopped (at a corrupt response): stop reading; its error is
-                // the one reported.
-                chunks.send(full).map_err(|_| ())?;
+            if chunk.ends.len() == CHUNK_ROWS {
+                // The next chunk will be about as long: no growing it as it fills.
+                let next = Chunk {
+                    text: String::with_capacity(chunk.text.len() + chunk.text.len() / 8),
+                    ends: Vec::with_capacity(CHUNK_ROWS),
+                };
+                let full = std::mem::replace(&mut chunk, next);
+                // A parser stopped (at a corrupt response): stop reading; its error is the
+                // one reported.
+                inputs[sent % parsers].send(full).map_err(|_| ())?;
+                sent += 1;
             }
             Ok::<_, ()>(())
         });
-        if !chunk.is_empty() {
-            let _ = chunks.send(chunk);
+        if !chunk.ends.is_empty() {
+            let _ = inputs[sent % parsers].send(chunk);
         }
-        drop(chunks);
-        let parsed = parser
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // A store error first; then the parser's, which is why reading stopped early if it did.
-        let _stopped_for_the_parser = read?;
-        parsed?.finish()
-    })
+        drop(inputs);
+        let parts: Vec<Result<Part, AnalysisError>> = handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect();
+        // A store error first; then a parser's, which is why reading stopped early if it did.
+        let _stopped_for_a_parser = read?;
+        parts
+            .into_iter()
+            .collect::<Result<Vec<Part>, AnalysisError>>()
+    })?;
+    let parsed_at = started.elapsed();
+    let frame = Part::stack(parts)?;
+    tracing::debug!(
+        parsers,
+        parse_ms = parsed_at.as_millis() as u64,
+        stack_ms = (started.elapsed() - parsed_at).as_millis() as u64,
+        "responses loaded"
+    );
+    Ok(frame)
 }
 
-/// Responses handed from the reading thread to the parsing one at a time.
+/// Responses handed from the reading thread to a parser at a time.
 const CHUNK_ROWS: usize = 2048;
 
+/// Responses' strata and answers, one after another in one string: a parser frees one
+/// allocation per chunk instead of two per response made on another thread.
+#[derive(Default)]
+struct Chunk {
+    text: String,
+    /// Where each response's stratum ends and where its answers end.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Chunk {
+    fn push(&mut self, stratum: &str, answers: &str) {
+        self.text.push_str(stratum);
+        let stratum_end = self.text.len();
+        self.text.push_str(answers);
+        self.ends.push((stratum_end, self.text.len()));
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(stratum_end, answers_end)| {
+            let row = (
+                &self.text[start..stratum_end],
+                &self.text[stratum_end..answers_end],
+            );
+            start = answers_end;
+            row
+        })
+    }
+}
+/// More parsers than this would wait for the one thread reading the store.
+const MAX_PARSERS: usize = 4;
+
+/// What one parser made of its share of the responses.
+struct Part {
+    frame: DataFrame,
+    sampled: BTreeMap<String, f64>,
+    cells: BTreeMap<String, f64>,
+    /// Complete responses left out because a raking question was unanswered, per question.
+    unanswered: BTreeMap<String, u64>,
+}
+
+impl Part {
+    /// The parts' frames one above another (their chunks, not copied) and their counts added.
+    fn stack(parts: Vec<Part>) -> Result<ResponseFrame, AnalysisError> {
+        let mut frame: Option<DataFrame> = None;
+        let mut sampled = BTreeMap::new();
+        let mut cells = BTreeMap::new();
+        let mut unanswered: BTreeMap<String, u64> = BTreeMap::new();
+        for part in parts {
+            match &mut frame {
+                None => frame = Some(part.frame),
+                Some(frame) => {
+                    frame.vstack_mut_owned(part.frame)?;
+                }
+            }
+            add_counts(&mut sampled, part.sampled);
+            add_counts(&mut cells, part.cells);
+            for (question, count) in part.unanswered {
+                *unanswered.entry(question).or_default() += count;
+            }
+        }
+        if let Some((question, count)) = unanswered.into_iter().next() {
+            return Err(AnalysisError::Weighting(format!(
+                "raking on `{question}` needs every response to answer it, and {count} complete \
+                 responses did not; choose a required question or leave it out of the plan's margins"
+            )));
+        }
+        let mut frame = frame.unwrap_or_default();
+        // One chunk per column: every query would otherwise gather the chunks again.
+        frame.rechunk_mut_par();
+        Ok(ResponseFrame {
+            frame,
+            sampled,
+            cells,
+        })
+    }
+}
+
+fn add_counts(total: &mut BTreeMap<String, f64>, part: BTreeMap<String, f64>) {
+    for (key, count) in part {
+        *total.entry(key).or_default() += count;
+    }
+}
+
 /// The columns being filled, and where each question's answers go.
+#[derive(Clone)]
 struct Layout<'d> {
     columns: Vec<(String, Builder)>,
     targets: HashMap<&'d str, Target>,
@@ -285,29 +415,30 @@ impl<'d> Layout<'d> {
         Ok(())
     }
 
-    fn finish(self) -> Result<ResponseFrame, AnalysisError> {
-        if let Some((question, count)) = self.unanswered.into_iter().next() {
-            return Err(AnalysisError::Weighting(format!(
-                "raking on `{question}` needs every response to answer it, and {count} complete \
-                 responses did not; choose a required question or leave it out of the plan's margins"
-            )));
-        }
+    fn finish(self, categories: &[Option<Arc<Categories>>]) -> Result<Part, AnalysisError> {
         let sampled = self.columns[STRATUM_COLUMN].1.code_counts();
         let cells = self.columns[CELL_COLUMN].1.code_counts();
         let series: Vec<Column> = self
             .columns
             .into_iter()
-            .map(|(name, builder)| builder.into_column(&name))
-            .collect();
-        Ok(ResponseFrame {
+            .zip(categories)
+            .map(|((name, builder), categories)| builder.into_column(&name, categories.as_ref()))
+            .collect::<Result<_, _>>()?;
+        Ok(Part {
             frame: DataFrame::new(self.rows, series)?,
             sampled,
             cells,
+            unanswered: self
+                .unanswered
+                .into_iter()
+                .map(|(question, count)| (question.to_owned(), count))
+                .collect(),
         })
     }
 }
 
 /// Where one question's answer goes in the columns.
+#[derive(Clone)]
 enum Target {
     Code(usize),
     /// The code's column, its score's, and the scale's length.
@@ -329,6 +460,7 @@ enum Target {
 const NULL_CODE: u32 = u32::MAX;
 
 /// A column being filled, one value per row.
+#[derive(Clone)]
 enum Builder {
     /// Codes as indexes into `names` ([`NULL_CODE`] for null): no allocation per value.
     Codes {
@@ -459,22 +591,58 @@ impl Builder {
         counts
     }
 
-    fn into_column(self, name: &str) -> Column {
-        match self {
-            Builder::Codes { names, values, .. } => StringChunked::from_iter_options(
-                name.into(),
-                values
+    /// The column, made from the values without copying them: codes as a polars Categorical
+    /// of 32-bit ids over `categories` (so grouping compares integers, and no string is made
+    /// per value), numbers as Float64.
+    fn into_column(
+        self,
+        name: &str,
+        categories: Option<&Arc<Categories>>,
+    ) -> Result<Column, AnalysisError> {
+        Ok(match self {
+            Builder::Codes {
+                names, mut values, ..
+            } => {
+                // An Enum would do, but polars sizes an Enum's ids to its categories (8 bits
+                // here), which needs polars' `dtype-u8` feature: a rebuild of polars for nothing.
+                let categories = categories
+                    .cloned()
+                    .unwrap_or_else(|| Categories::random(name.into(), CategoricalPhysical::U32));
+                let mapping = categories.mapping();
+                let ids = names
                     .iter()
-                    .map(|&v| (v != NULL_CODE).then(|| names[v as usize].as_str())),
-            )
-            .into_column(),
-            Builder::Numbers(values) => Float64Chunked::from_iter_options(
-                name.into(),
-                values.iter().map(|&x| (!x.is_nan()).then_some(x)),
-            )
-            .into_column(),
-        }
+                    .map(|code| mapping.insert_cat(code))
+                    .collect::<PolarsResult<Vec<CatSize>>>()?;
+                if ids
+                    .iter()
+                    .enumerate()
+                    .any(|(index, &id)| id as usize != index)
+                {
+                    for value in values.iter_mut().filter(|v| **v != NULL_CODE) {
+                        *value = ids[*value as usize];
+                    }
+                }
+                let validity = validity(&values, |&v| v != NULL_CODE);
+                let physical = UInt32Chunked::from_vec_validity(name.into(), values, validity);
+                Series::from_cats_and_dtype(
+                    &physical.into_series(),
+                    &DataType::from_categories(categories),
+                    true,
+                )?
+                .into_column()
+            }
+            Builder::Numbers(values) => {
+                let validity = validity(&values, |x| !x.is_nan());
+                Float64Chunked::from_vec_validity(name.into(), values, validity).into_column()
+            }
+        })
     }
+}
+
+/// Which values are not null, or `None` when all of them are.
+fn validity<T>(values: &[T], present: impl Fn(&T) -> bool) -> Option<Bitmap> {
+    let bitmap: Bitmap = values.iter().map(present).collect();
+    (bitmap.unset_bits() > 0).then_some(bitmap)
 }
 
 /// Deserializes one response's answers object straight into the current row of the columns.
@@ -505,66 +673,147 @@ impl<'de> serde::de::Visitor<'de> for RowAnswers<'_, '_> {
                 map.next_value::<serde::de::IgnoredAny>()?;
                 continue;
             };
-            let answer = map.next_value::<Answer<'de>>()?;
-            place(target, answer, self.columns);
+            map.next_value_seed(PlaceAnswer {
+                target,
+                columns: &mut *self.columns,
+            })?;
         }
         Ok(())
     }
 }
 
-/// Put one answer in its columns. An answer of another shape than the question's (asked
-/// differently by an older version) is left out, as the question's export would.
-fn place(target: &Target, answer: Answer<'_>, columns: &mut [(String, Builder)]) {
-    match (target, answer) {
-        (Target::Code(column), Answer::Code(code)) => {
-            columns[*column].1.set_code(&code);
-        }
-        (Target::Scored(column, score, scale_len), Answer::Code(code)) => {
-            let index = columns[*column].1.set_code(&code);
-            if index < *scale_len {
-                columns[*score].1.set_number(f64::from(index + 1));
+/// Puts one answer in its columns as it is parsed, with nothing allocated for it. An answer
+/// of another shape than the question's (asked differently by an older version) is left out,
+/// as the question's export would.
+struct PlaceAnswer<'a> {
+    target: &'a Target,
+    columns: &'a mut [(String, Builder)],
+}
+
+impl PlaceAnswer<'_> {
+    fn code(self, code: &str) {
+        match self.target {
+            Target::Code(column) => {
+                self.columns[*column].1.set_code(code);
             }
-        }
-        (Target::Options(options), Answer::Codes(chosen)) => {
-            for (code, column) in options {
-                let selected = chosen.iter().any(|c| c.as_ref() == code);
-                columns[*column]
-                    .1
-                    .set_number(if selected { 1.0 } else { 0.0 });
+            Target::Scored(column, score, scale_len) => {
+                set_scored(self.columns, *column, *score, *scale_len, code);
             }
+            _ => {}
         }
-        (
-            Target::Grid {
-                items,
-                scores,
-                scale_score,
-                scale_len,
-            },
-            Answer::Grid(pairs),
-        ) => {
-            for (item, code) in pairs {
-                if let Some((column, score)) = items.get(item.as_ref()) {
-                    let index = columns[*column].1.set_code(&code);
-                    if index < *scale_len {
-                        columns[*score].1.set_number(f64::from(index + 1));
-                    }
+    }
+
+    fn number(self, x: f64) {
+        if let Target::Number(column) = self.target {
+            self.columns[*column].1.set_number(x);
+        }
+    }
+}
+
+/// A Likert answer's code, and its position on the scale as its score when it has one.
+fn set_scored(
+    columns: &mut [(String, Builder)],
+    column: usize,
+    score: usize,
+    scale_len: u32,
+    code: &str,
+) {
+    let index = columns[column].1.set_code(code);
+    if index < scale_len {
+        columns[score].1.set_number(f64::from(index + 1));
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PlaceAnswer<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PlaceAnswer<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an answer")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        self.code(s);
+        Ok(())
+    }
+    fn visit_i64<E>(self, x: i64) -> Result<(), E> {
+        self.number(x as f64);
+        Ok(())
+    }
+    fn visit_u64<E>(self, x: u64) -> Result<(), E> {
+        self.number(x as f64);
+        Ok(())
+    }
+    fn visit_f64<E>(self, x: f64) -> Result<(), E> {
+        self.number(x);
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    /// A multi-choice answer: each option's column 1 if it was chosen, else 0.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Target::Options(options) = self.target else {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
+        for (_, column) in options {
+            self.columns[*column].1.set_number(0.0);
+        }
+        while let Some(element) = seq.next_element::<Scalar<'de>>()? {
+            if let Scalar::Text(code) = element {
+                if let Some((_, column)) = options.iter().find(|(c, _)| *c == *code) {
+                    self.columns[*column].1.set_number(1.0);
                 }
             }
-            // The scale score: the mean of the substantive item scores, summed in the
-            // definition's item order.
-            let (mut sum, mut count) = (0.0, 0usize);
-            for score in scores {
-                if let Some(x) = columns[*score].1.last_number() {
-                    sum += x;
-                    count += 1;
-                }
-            }
-            if count > 0 {
-                columns[*scale_score].1.set_number(sum / count as f64);
+        }
+        Ok(())
+    }
+
+    /// A grid's answers, item by item, then the scale score: the mean of the substantive
+    /// item scores, summed in the definition's item order.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Target::Grid {
+            items,
+            scores,
+            scale_score,
+            scale_len,
+        } = self.target
+        else {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(());
+        };
+        while let Some(item) = map.next_key::<Text<'de>>()? {
+            let value = map.next_value::<Scalar<'de>>()?;
+            if let (Some((column, score)), Scalar::Text(code)) = (items.get(item.0.as_ref()), value)
+            {
+                set_scored(self.columns, *column, *score, *scale_len, &code);
             }
         }
-        (Target::Number(column), Answer::Number(x)) => columns[*column].1.set_number(x),
-        _ => {}
+        let (mut sum, mut count) = (0.0, 0usize);
+        for score in scores {
+            if let Some(x) = self.columns[*score].1.last_number() {
+                sum += x;
+                count += 1;
+            }
+        }
+        if count > 0 {
+            self.columns[*scale_score].1.set_number(sum / count as f64);
+        }
+        Ok(())
     }
 }
 
@@ -590,69 +839,57 @@ impl<'de> serde::Deserialize<'de> for Text<'de> {
     }
 }
 
-/// One stored answer, in the shapes analysis reads.
-enum Answer<'de> {
-    Code(Cow<'de, str>),
-    Number(f64),
-    /// A multi-choice answer's codes.
-    Codes(Vec<Cow<'de, str>>),
-    /// A grid's item ids and codes.
-    Grid(Vec<(Cow<'de, str>, Cow<'de, str>)>),
+/// An element of a multi-choice answer or a grid: a code, or anything else (skipped).
+enum Scalar<'de> {
+    Text(Cow<'de, str>),
     Other,
 }
 
-impl<'de> serde::Deserialize<'de> for Answer<'de> {
+impl<'de> serde::Deserialize<'de> for Scalar<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Answer<'de>;
+            type Value = Scalar<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an answer")
+                f.write_str("a code")
             }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Answer<'de>, E> {
-                Ok(Answer::Code(Cow::Borrowed(s)))
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Text(Cow::Borrowed(s)))
             }
-            fn visit_str<E>(self, s: &str) -> Result<Answer<'de>, E> {
-                Ok(Answer::Code(Cow::Owned(s.to_owned())))
+            fn visit_str<E>(self, s: &str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Text(Cow::Owned(s.to_owned())))
             }
-            fn visit_i64<E>(self, x: i64) -> Result<Answer<'de>, E> {
-                Ok(Answer::Number(x as f64))
+            fn visit_i64<E>(self, _: i64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_u64<E>(self, x: u64) -> Result<Answer<'de>, E> {
-                Ok(Answer::Number(x as f64))
+            fn visit_u64<E>(self, _: u64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_f64<E>(self, x: f64) -> Result<Answer<'de>, E> {
-                Ok(Answer::Number(x))
+            fn visit_f64<E>(self, _: f64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_bool<E>(self, _: bool) -> Result<Answer<'de>, E> {
-                Ok(Answer::Other)
+            fn visit_bool<E>(self, _: bool) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_unit<E>(self) -> Result<Answer<'de>, E> {
-                Ok(Answer::Other)
+            fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> Result<Answer<'de>, A::Error> {
-                let mut codes = Vec::new();
-                while let Some(element) = seq.next_element::<Answer<'de>>()? {
-                    if let Answer::Code(code) = element {
-                        codes.push(code);
-                    }
-                }
-                Ok(Answer::Codes(codes))
+            ) -> Result<Scalar<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<Answer<'de>, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some((item, value)) = map.next_entry::<Text<'de>, Answer<'de>>()? {
-                    if let Answer::Code(code) = value {
-                        pairs.push((item.0, code));
-                    }
-                }
-                Ok(Answer::Grid(pairs))
+            ) -> Result<Scalar<'de>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar::Other)
             }
         }
         deserializer.deserialize_any(Visitor)
@@ -694,7 +931,7 @@ pub fn numeric_sums(
         .group_by([col(CELL)])
         .agg(aggs)
         .collect()?;
-    let strata = out.column(CELL)?.str()?.clone();
+    let strata = as_strings(out.column(CELL)?)?;
     let mut result: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
     for (i, name) in columns.iter().enumerate() {
         let n = out.column(&format!("n{i}"))?.f64()?.clone();
@@ -717,6 +954,11 @@ pub fn numeric_sums(
     Ok(result)
 }
 
+/// A code column (an Enum) of an aggregate's few rows as strings.
+fn as_strings(column: &Column) -> Result<StringChunked, AnalysisError> {
+    Ok(column.cast(&DataType::String)?.str()?.clone())
+}
+
 /// Per cell, how many chose each code of a categorical column (nulls left out).
 pub fn code_counts(
     frame: &DataFrame,
@@ -729,8 +971,8 @@ pub fn code_counts(
         .group_by([col(CELL), col(column)])
         .agg([len().cast(DataType::Float64).alias("_count")])
         .collect()?;
-    let strata = out.column(CELL)?.str()?.clone();
-    let codes = out.column(column)?.str()?.clone();
+    let strata = as_strings(out.column(CELL)?)?;
+    let codes = as_strings(out.column(column)?)?;
     let counts = out.column("_count")?.f64()?.clone();
     let mut result: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for row in 0..out.height() {
@@ -761,7 +1003,7 @@ pub fn sorted_values(
         .sort([column], SortMultipleOptions::default())
         .collect()?;
     let values = out.column(column)?.f64()?.clone();
-    let cells = out.column(CELL)?.str()?.clone();
+    let cells = as_strings(out.column(CELL)?)?;
     Ok(values
         .iter()
         .zip(cells.iter())

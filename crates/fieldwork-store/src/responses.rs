@@ -1,5 +1,7 @@
 //! Responses: written in batches, read back streaming.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use fieldwork_survey::{Completeness, ValidatedResponse};
@@ -334,35 +336,47 @@ impl Store {
         slug: &str,
         filter: &ResponseFilter,
     ) -> Result<Vec<StratumCount>, StoreError> {
-        let rows: Vec<(Option<String>, bool, i64)> = with_connection!(self, |conn| {
-            let mut query = responses::table
-                .inner_join(surveys::table)
+        let mut counts: BTreeMap<(Option<String>, bool), i64> = BTreeMap::new();
+        with_connection!(self, |conn| {
+            let mut versions = surveys::table
                 .filter(surveys::slug.eq(slug))
-                .group_by((responses::stratum, responses::complete))
-                .select((
-                    responses::stratum,
-                    responses::complete,
-                    diesel::dsl::count_star(),
-                ))
-                .order((responses::stratum.asc(), responses::complete.asc()))
+                .select(surveys::id)
                 .into_boxed();
-            if !filter.include_partial {
-                query = query.filter(responses::complete.eq(true));
-            }
-            if let Some(stratum) = &filter.stratum {
-                query = query.filter(responses::stratum.eq(stratum.clone()));
-            }
-            if let Some(since) = filter.since {
-                query = query.filter(responses::updated_at.ge(since));
-            }
             if let Some(version) = filter.version {
-                query = query.filter(surveys::version.eq(version as i32));
+                versions = versions.filter(surveys::version.eq(version as i32));
             }
-            query.load(conn)
+            let survey_ids: Vec<i64> = versions.load(conn)?;
+            // One version at a time: grouped within one survey_id, the count is a walk along
+            // responses_by_survey_stratum in its own order, with no sort.
+            for survey_id in survey_ids {
+                let mut query = responses::table
+                    .filter(responses::survey_id.eq(survey_id))
+                    .group_by((responses::stratum, responses::complete))
+                    .select((
+                        responses::stratum,
+                        responses::complete,
+                        diesel::dsl::count_star(),
+                    ))
+                    .into_boxed();
+                if !filter.include_partial {
+                    query = query.filter(responses::complete.eq(true));
+                }
+                if let Some(stratum) = &filter.stratum {
+                    query = query.filter(responses::stratum.eq(stratum.clone()));
+                }
+                if let Some(since) = filter.since {
+                    query = query.filter(responses::updated_at.ge(since));
+                }
+                let rows: Vec<(Option<String>, bool, i64)> = query.load(conn)?;
+                for (stratum, complete, count) in rows {
+                    *counts.entry((stratum, complete)).or_default() += count;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
         })?;
-        Ok(rows
+        Ok(counts
             .into_iter()
-            .map(|(stratum, complete, count)| StratumCount {
+            .map(|((stratum, complete), count)| StratumCount {
                 stratum,
                 complete,
                 count,
@@ -372,27 +386,13 @@ impl Store {
 
     /// Responses per stratum and completeness, over every version of a survey.
     pub fn count_responses(&self, slug: &str) -> Result<Vec<StratumCount>, StoreError> {
-        let rows: Vec<(Option<String>, bool, i64)> = with_connection!(self, |conn| {
-            responses::table
-                .inner_join(surveys::table)
-                .filter(surveys::slug.eq(slug))
-                .group_by((responses::stratum, responses::complete))
-                .select((
-                    responses::stratum,
-                    responses::complete,
-                    diesel::dsl::count_star(),
-                ))
-                .order((responses::stratum.asc(), responses::complete.asc()))
-                .load(conn)
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|(stratum, complete, count)| StratumCount {
-                stratum,
-                complete,
-                count,
-            })
-            .collect())
+        self.count_matching_responses(
+            slug,
+            &ResponseFilter {
+                include_partial: true,
+                ..ResponseFilter::default()
+            },
+        )
     }
 
     /// When fieldwork ran: the first and last submission of a complete response of the survey

@@ -85,20 +85,23 @@ fn a_full_database_refuses_whole_batches_and_writes_again_once_space_is_freed() 
         .set_retention("scratch", Some(yesterday - Days::new(1)), "test")
         .unwrap();
 
-    // Fill the database with the scratch survey's responses, 50 to a batch.
-    let batch: Vec<ValidatedResponse> = (0..50)
-        .map(|_| complete_response(&scratch_definition, "police"))
-        .collect();
+    // Fill the database with the scratch survey's responses, 50 to a batch, then one at a
+    // time until not even one fits.
     let mut acknowledged = 0;
-    let full = loop {
-        assert!(acknowledged < 5000, "512K never filled");
-        match submit(&store, &scratch, &batch, &format!("s{acknowledged}-")) {
-            Ok(n) => acknowledged += n,
-            Err(error) => break error,
-        }
-    };
-    assert_eq!(full.storage_fault(), Some(StorageFault::Full), "{full}");
-    assert!(full.is_transient());
+    for batch_size in [50, 1] {
+        let batch: Vec<ValidatedResponse> = (0..batch_size)
+            .map(|_| complete_response(&scratch_definition, "police"))
+            .collect();
+        let full = loop {
+            assert!(acknowledged < 5000, "512K never filled");
+            match submit(&store, &scratch, &batch, &format!("s{acknowledged}-")) {
+                Ok(n) => acknowledged += n,
+                Err(error) => break error,
+            }
+        };
+        assert_eq!(full.storage_fault(), Some(StorageFault::Full), "{full}");
+        assert!(full.is_transient());
+    }
     assert!(acknowledged > 0, "some batches fitted before the cap");
 
     // Another batch is refused whole: nothing of it is stored, and the file is sound.

@@ -1,0 +1,1 @@
+DROP INDEX responses_by_survey_stratum;
