@@ -383,24 +383,13 @@ pub fn association(
     }
 }
 
-/// Cronbach's alpha of a grid's items within one stratum, over respondents who gave a
-/// substantive answer to every item: k/(k-1) · (1 - Σ var(item) / var(total)).
-pub fn cronbach_alpha(rows: &[Vec<f64>]) -> Option<f64> {
-    let k = rows.first()?.len();
-    if k < 2 || rows.len() < 2 {
-        return None;
-    }
-    let variance = |values: &[f64]| {
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    };
-    let item_variance: f64 = (0..k)
-        .map(|j| variance(&rows.iter().map(|r| r[j]).collect::<Vec<_>>()))
-        .sum();
-    let total_variance = variance(&rows.iter().map(|r| r.iter().sum()).collect::<Vec<_>>());
-    (total_variance > 0.0)
-        .then(|| k as f64 / (k as f64 - 1.0) * (1.0 - item_variance / total_variance))
+/// Cronbach's alpha of a grid's items within one stratum, over the `n` respondents who gave a
+/// substantive answer to every item: k/(k-1) · (1 - Σ var(item) / var(total)), from each
+/// item's sample variance and that of the respondents' totals.
+pub fn cronbach_alpha(n: u64, item_variances: &[f64], total_variance: f64) -> Option<f64> {
+    let k = item_variances.len() as f64;
+    (k >= 2.0 && n >= 2 && total_variance > 0.0)
+        .then(|| k / (k - 1.0) * (1.0 - item_variances.iter().sum::<f64>() / total_variance))
 }
 
 #[cfg(test)]
@@ -425,7 +414,11 @@ mod tests {
     /// variance 19/3; alpha = 2 · (1 - (10/3)/(19/3)) = 18/19.
     #[test]
     fn cronbach_alpha_worked_example() {
-        let alpha = cronbach_alpha(&[vec![1.0, 2.0], vec![2.0, 3.0], vec![3.0, 5.0]]).unwrap();
+        let alpha = cronbach_alpha(3, &[1.0, 7.0 / 3.0], 19.0 / 3.0).unwrap();
         assert!((alpha - 18.0 / 19.0).abs() < 1e-12);
+        // Undefined with one item, one respondent, or totals that never vary.
+        assert_eq!(cronbach_alpha(3, &[1.0], 1.0), None);
+        assert_eq!(cronbach_alpha(1, &[0.0, 0.0], 0.0), None);
+        assert_eq!(cronbach_alpha(3, &[0.0, 0.0], 0.0), None);
     }
 }

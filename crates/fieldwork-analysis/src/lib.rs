@@ -262,14 +262,15 @@ pub fn estimate(
                     &sums[&load::scale_column(id)],
                     &strata,
                 ));
+                let variances = load::scale_variances(frame, &score_columns)?;
                 for stratum in &strata.codes {
-                    let complete = load::complete_cases(frame, &score_columns, stratum)?;
+                    let (n, items, total) = variances.get(stratum).cloned().unwrap_or_default();
                     tests.push(TestRow {
                         question_id: id.to_owned(),
                         test: "cronbach_alpha".to_owned(),
                         stratum: stratum.clone(),
-                        n: complete.len() as u64,
-                        statistic: estimates::cronbach_alpha(&complete),
+                        n,
+                        statistic: estimates::cronbach_alpha(n, &items, total),
                         ndf: None,
                         ddf: None,
                         p_value: None,
@@ -283,7 +284,7 @@ pub fn estimate(
                     .iter()
                     .map(|o| load::option_column(id, &o.code))
                     .collect();
-                let sums = load::numeric_sums(frame, &columns)?;
+                let sums = load::share_sums(frame, &columns)?;
                 for (option, column) in options.iter().zip(&columns) {
                     let mut option_rows =
                         estimates::numeric_mean(id, &option.code, &sums[column], &strata);
@@ -319,10 +320,8 @@ pub fn estimate(
                 let sums = load::numeric_sums(frame, &[id.to_owned()])?;
                 rows.extend(estimates::numeric_mean(id, "_mean", &sums[id], &strata));
                 for stratum in &strata.codes {
-                    let values: Vec<(f64, f64)> = load::sorted_values(frame, id, stratum)?
-                        .into_iter()
-                        .map(|(value, cell)| (value, strata.weight(&cell)))
-                        .collect();
+                    let values =
+                        load::sorted_values(frame, id, stratum, |cell| strata.weight(cell))?;
                     for (option, p) in [("_q1", 0.25), ("_median", 0.5), ("_q3", 0.75)] {
                         rows.push(EstimateRow {
                             question_id: id.to_owned(),

@@ -904,26 +904,48 @@ pub fn numeric_sums(
     frame: &DataFrame,
     columns: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, Sums>>, AnalysisError> {
+    sums(frame, columns, false)
+}
+
+/// [`numeric_sums`] for the 0/1 columns of one multi-choice question's options: they are
+/// null together, and Σx² = Σx, so each cell needs one count and a sum per option.
+pub fn share_sums(
+    frame: &DataFrame,
+    columns: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, Sums>>, AnalysisError> {
+    sums(frame, columns, true)
+}
+
+fn sums(
+    frame: &DataFrame,
+    columns: &[String],
+    shares: bool,
+) -> Result<BTreeMap<String, BTreeMap<String, Sums>>, AnalysisError> {
+    let float = |expr: Expr, name: String| expr.cast(DataType::Float64).alias(name);
+    let count = |i: usize| {
+        if shares {
+            "n0".to_owned()
+        } else {
+            format!("n{i}")
+        }
+    };
+    let square = |i: usize| {
+        if shares {
+            format!("s{i}")
+        } else {
+            format!("q{i}")
+        }
+    };
     let mut aggs = Vec::new();
     for (i, name) in columns.iter().enumerate() {
-        aggs.push(
-            col(name.as_str())
-                .count()
-                .cast(DataType::Float64)
-                .alias(format!("n{i}")),
-        );
-        aggs.push(
-            col(name.as_str())
-                .sum()
-                .cast(DataType::Float64)
-                .alias(format!("s{i}")),
-        );
-        aggs.push(
-            (col(name.as_str()) * col(name.as_str()))
-                .sum()
-                .cast(DataType::Float64)
-                .alias(format!("q{i}")),
-        );
+        let x = || col(name.as_str());
+        if i == 0 || !shares {
+            aggs.push(float(x().count(), count(i)));
+        }
+        aggs.push(float(x().sum(), format!("s{i}")));
+        if !shares {
+            aggs.push(float((x() * x()).sum(), square(i)));
+        }
     }
     let out = frame
         .clone()
@@ -931,17 +953,17 @@ pub fn numeric_sums(
         .group_by([col(CELL)])
         .agg(aggs)
         .collect()?;
-    let strata = as_strings(out.column(CELL)?)?;
+    let cells = as_strings(out.column(CELL)?)?;
     let mut result: BTreeMap<String, BTreeMap<String, Sums>> = BTreeMap::new();
     for (i, name) in columns.iter().enumerate() {
-        let n = out.column(&format!("n{i}"))?.f64()?.clone();
-        let s = out.column(&format!("s{i}"))?.f64()?.clone();
-        let q = out.column(&format!("q{i}"))?.f64()?.clone();
-        let per_stratum = result.entry(name.clone()).or_default();
+        let n = out.column(&count(i))?.f64()?;
+        let s = out.column(&format!("s{i}"))?.f64()?;
+        let q = out.column(&square(i))?.f64()?;
+        let per_cell = result.entry(name.clone()).or_default();
         for row in 0..out.height() {
-            if let Some(stratum) = strata.get(row) {
-                per_stratum.insert(
-                    stratum.to_owned(),
+            if let Some(cell) = cells.get(row) {
+                per_cell.insert(
+                    cell.to_owned(),
                     (
                         n.get(row).unwrap_or(0.0),
                         s.get(row).unwrap_or(0.0),
@@ -967,7 +989,7 @@ pub fn code_counts(
     let out = frame
         .clone()
         .lazy()
-        .filter(col(column).is_not_null())
+        // Nulls make a group of their own, left out below: cheaper than filtering them first.
         .group_by([col(CELL), col(column)])
         .agg([len().cast(DataType::Float64).alias("_count")])
         .collect()?;
@@ -988,13 +1010,14 @@ pub fn code_counts(
     Ok(result)
 }
 
-/// The values of a numeric column in one stratum with each one's cell, sorted by value, nulls
-/// left out (for quantiles).
+/// The values of a numeric column in one stratum with the weight of each one's cell (from
+/// `weight`, asked once per cell), sorted by value, nulls left out (for quantiles).
 pub fn sorted_values(
     frame: &DataFrame,
     column: &str,
     stratum: &str,
-) -> Result<Vec<(f64, String)>, AnalysisError> {
+    weight: impl Fn(&str) -> f64,
+) -> Result<Vec<(f64, f64)>, AnalysisError> {
     let out = frame
         .clone()
         .lazy()
@@ -1002,37 +1025,75 @@ pub fn sorted_values(
         .select([col(column), col(CELL)])
         .sort([column], SortMultipleOptions::default())
         .collect()?;
-    let values = out.column(column)?.f64()?.clone();
-    let cells = as_strings(out.column(CELL)?)?;
+    let values = out.column(column)?.f64()?;
+    let cells = out.column(CELL)?.as_materialized_series().cat32()?;
+    let mapping = cells.get_mapping();
+    let mut weight_of: HashMap<CatSize, f64> = HashMap::default();
     Ok(values
         .iter()
-        .zip(cells.iter())
-        .filter_map(|(v, c)| Some((v?, c?.to_owned())))
+        .zip(cells.physical().iter())
+        .filter_map(|(value, cell)| {
+            let (value, cell) = (value?, cell?);
+            let weight = *weight_of
+                .entry(cell)
+                .or_insert_with(|| mapping.cat_to_str(cell).map_or(0.0, &weight));
+            Some((value, weight))
+        })
         .collect())
 }
 
-/// Rows of one stratum where every listed numeric column is non-null, as a matrix of rows.
-pub fn complete_cases(
+/// Respondents with every item of a scale answered, each item's sample variance, and that of
+/// their totals.
+pub type ScaleVariances = (u64, Vec<f64>, f64);
+
+/// For each stratum, over its rows where none of the listed numeric columns is null: how many
+/// there are, each column's sample variance, and the sample variance of the rows' totals
+/// (what Cronbach's alpha needs). A variance is NaN where there are fewer than two rows.
+pub fn scale_variances(
     frame: &DataFrame,
     columns: &[String],
-    stratum: &str,
-) -> Result<Vec<Vec<f64>>, AnalysisError> {
-    let mut predicate = col(STRATUM).eq(lit(stratum));
-    for name in columns {
-        predicate = predicate.and(col(name.as_str()).is_not_null());
+) -> Result<BTreeMap<String, ScaleVariances>, AnalysisError> {
+    let complete = columns
+        .iter()
+        .fold(lit(true), |all, c| all.and(col(c.as_str()).is_not_null()));
+    let total = columns
+        .iter()
+        .fold(lit(0.0), |sum, c| sum + col(c.as_str()));
+    let mut aggs = vec![
+        len().cast(DataType::Float64).alias("_n"),
+        total.var(1).alias("_total"),
+    ];
+    for (i, c) in columns.iter().enumerate() {
+        aggs.push(col(c.as_str()).var(1).alias(format!("v{i}")));
     }
-    let selected: Vec<Expr> = columns.iter().map(|c| col(c.as_str())).collect();
     let out = frame
         .clone()
         .lazy()
-        .filter(predicate)
-        .select(selected)
+        .filter(complete)
+        .group_by([col(STRATUM)])
+        .agg(aggs)
         .collect()?;
-    let data: Vec<Vec<f64>> = columns
-        .iter()
-        .map(|c| Ok(out.column(c)?.f64()?.into_no_null_iter().collect()))
-        .collect::<Result<_, AnalysisError>>()?;
-    Ok((0..out.height())
-        .map(|r| data.iter().map(|c| c[r]).collect())
-        .collect())
+    let strata = as_strings(out.column(STRATUM)?)?;
+    let n = out.column("_n")?.f64()?;
+    let total = out.column("_total")?.f64()?;
+    let items = (0..columns.len())
+        .map(|i| Ok(out.column(&format!("v{i}"))?.f64()?.clone()))
+        .collect::<Result<Vec<_>, AnalysisError>>()?;
+    let mut result = BTreeMap::new();
+    for row in 0..out.height() {
+        if let Some(stratum) = strata.get(row) {
+            result.insert(
+                stratum.to_owned(),
+                (
+                    n.get(row).unwrap_or(0.0) as u64,
+                    items
+                        .iter()
+                        .map(|v| v.get(row).unwrap_or(f64::NAN))
+                        .collect(),
+                    total.get(row).unwrap_or(f64::NAN),
+                ),
+            );
+        }
+    }
+    Ok(result)
 }

@@ -193,3 +193,79 @@ fn compare(analysis: &fieldwork_analysis::Analysis, reference: &[Value]) -> usiz
     }
     compared
 }
+
+/// Cronbach's alpha per stratum, end to end, against base R on the same answers. Respondents
+/// with a non-substantive answer to any item are left out. In R:
+///
+/// ```r
+/// alpha <- function(X) { k <- ncol(X); k / (k - 1) * (1 - sum(apply(X, 2, var)) / var(rowSums(X))) }
+/// police <- rbind(c(1, 2, 2), c(2, 3, 3), c(3, 5, 4), c(4, 4, 5), c(2, 1, 2))
+/// mps <- rbind(c(5, 5, 4), c(4, 4, 4), c(1, 3, 2), c(3, 2, 3))
+/// sprintf("%.15f", c(alpha(police), alpha(mps)))   # "0.923076923076923" "0.881250000000000"
+/// ```
+#[test]
+fn cronbach_alpha_agrees_with_base_r() {
+    let points: Vec<serde_json::Value> = ["1", "2", "3", "4", "5"]
+        .iter()
+        .map(|c| serde_json::json!({"code": c, "label": c}))
+        .collect();
+    let definition = fieldwork_survey::parse_definition(
+        &serde_json::json!({
+            "slug": "grid", "title": "Grid", "version": 1,
+            "stratification": {"question": "stratum", "frame": {"population": {"police": 41, "mps": 650}}},
+            "pages": [{"title": "All", "questions": [
+                {"id": "stratum", "type": "single_choice", "text": "Stratum",
+                 "options": [{"code": "police", "label": "Police"}, {"code": "mps", "label": "MPs"}]},
+                {"id": "g", "type": "likert_grid", "text": "G", "required": false,
+                 "items": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}],
+                 "scale": points, "non_substantive": [{"code": "dont_know", "label": "Don't know"}]}
+            ]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let rows = [
+        ("police", ["1", "2", "2"]),
+        ("police", ["2", "3", "3"]),
+        ("police", ["3", "5", "4"]),
+        ("police", ["4", "4", "5"]),
+        ("police", ["5", "4", "dont_know"]),
+        ("police", ["2", "1", "2"]),
+        ("mps", ["5", "5", "4"]),
+        ("mps", ["4", "4", "4"]),
+        ("mps", ["1", "3", "2"]),
+        ("mps", ["dont_know", "2", "2"]),
+        ("mps", ["3", "2", "3"]),
+    ];
+    let answers: Vec<serde_json::Map<String, Value>> = rows
+        .iter()
+        .map(|(stratum, [a, b, c])| {
+            serde_json::json!({"stratum": stratum, "g": {"a": a, "b": b, "c": c}})
+                .as_object()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    let mut plan = Plan::default_for(&definition);
+    plan.suppression_threshold = 1;
+    let analysis = analysed(&testing::sqlite(), &definition, &answers, &plan);
+    for (stratum, n, r) in [
+        ("police", 5, 0.923076923076923),
+        ("mps", 4, 0.881250000000000),
+    ] {
+        let alpha = analysis
+            .tests
+            .iter()
+            .find(|t| t.question_id == "g" && t.test == "cronbach_alpha" && t.stratum == stratum)
+            .unwrap_or_else(|| panic!("no alpha for {stratum}"));
+        assert_eq!(
+            alpha.n, n,
+            "{stratum}: respondents with every item answered"
+        );
+        close(
+            &format!("alpha {stratum}"),
+            alpha.statistic,
+            &serde_json::json!(r),
+        );
+    }
+}
