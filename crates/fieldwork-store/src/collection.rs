@@ -136,7 +136,7 @@ impl Store {
                 for s in order.iter().map(|&i| &batch[i]) {
                     let complete = s.response.completeness() == Completeness::Complete;
                     let row = NewRow {
-                        public_id: uuid::Uuid::new_v4().to_string(),
+                        public_id: crate::new_public_id(),
                         survey_id: s.survey.id,
                         submission_key: s.key_hash,
                         stratum: s.response.stratum(),
@@ -218,7 +218,7 @@ impl Store {
                 return Ok(StartOutcome::Existing(from_tuple(existing)));
             }
             let row = NewRow {
-                public_id: uuid::Uuid::new_v4().to_string(),
+                public_id: crate::new_public_id(),
                 survey_id: survey.id,
                 submission_key: key_hash,
                 stratum,

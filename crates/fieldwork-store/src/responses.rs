@@ -234,7 +234,7 @@ impl Store {
             for new in batch {
                 let complete = new.response.completeness() == Completeness::Complete;
                 let row = NewResponseRow {
-                    public_id: uuid::Uuid::new_v4().to_string(),
+                    public_id: crate::new_public_id(),
                     survey_id: survey.id,
                     submission_key: new.submission_key,
                     stratum: new.response.stratum(),

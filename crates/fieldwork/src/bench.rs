@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use fieldwork_server::tokens;
 use fieldwork_store::{Store, Submission, SurveyStatus};
 use fieldwork_survey::{validate_answers, Completeness, SurveyDefinition, SyntheticRespondents};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,7 +45,7 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
     store.set_survey_status(&definition.slug, SurveyStatus::Open)?;
     let bodies: Vec<String> = SyntheticRespondents::new(&definition, seed)
         .take(n)
-        .map(|answers| serde_json::json!({ "answers": answers }).to_string())
+        .map(|answers| request_body(&answers))
         .collect();
 
     // The server, in this process on its own runtime, on a free loopback port.
@@ -136,7 +137,8 @@ pub async fn load(
                 request.clear();
                 write!(
                     request,
-                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nIdempotency-Key: bench-{i}\r\nContent-Length: {}\r\n\r\n",
+                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nIdempotency-Key: {}\r\nContent-Length: {}\r\n\r\n",
+                    idempotency_key(i),
                     body.len()
                 )?;
                 request.extend_from_slice(body.as_bytes());
@@ -216,9 +218,22 @@ async fn exchange(
     }
 }
 
+/// The body the load generator posts for one synthetic respondent.
+pub fn request_body(answers: &serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::json!({ "answers": answers }).to_string()
+}
+
+/// The `Idempotency-Key` of the load generator's `i`th request.
+pub fn idempotency_key(i: usize) -> String {
+    format!("bench-{i}")
+}
+
 /// Responses per second inserted straight through the store, in batches as large as the
-/// writer's, the same rows. Each batch is made and validated before its insert starts, and
-/// only the inserts are timed, so memory holds one batch and the figure is the store's alone.
+/// writer's: the same rows the server stores for the load generator's requests, down to the
+/// hashes of their idempotency keys and bodies (random, so each lands on its own page of the
+/// unique index, as the server's do). Each batch is made and validated before its insert
+/// starts, and only the inserts are timed, so memory holds one batch and the figure is the
+/// store's alone.
 pub fn ceiling(store: &Store, definition: &SurveyDefinition, n: usize, seed: u64) -> Result<f64> {
     let mut definition = definition.clone();
     definition.slug = format!("bench-ceiling-{seed}");
@@ -228,22 +243,26 @@ pub fn ceiling(store: &Store, definition: &SurveyDefinition, n: usize, seed: u64
     let mut made = 0;
     while made < n {
         let size = (n - made).min(fieldwork_server::MAX_BATCH);
-        let responses = (&mut respondents)
-            .take(size)
-            .map(|a| validate_answers(&definition, &a, Completeness::Complete))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("synthetic answers invalid: {e:?}"))?;
-        let keys: Vec<String> = (made..made + size)
-            .map(|i| format!("ceiling-{i}"))
-            .collect();
+        let mut responses = Vec::with_capacity(size);
+        let mut hashes = Vec::with_capacity(size);
+        for (i, answers) in (made..made + size).zip(&mut respondents) {
+            responses.push(
+                validate_answers(&definition, &answers, Completeness::Complete)
+                    .map_err(|e| anyhow::anyhow!("synthetic answers invalid: {e:?}"))?,
+            );
+            hashes.push((
+                tokens::hash("idempotency", &idempotency_key(i)),
+                tokens::hash("request", &request_body(&answers)),
+            ));
+        }
         let batch: Vec<Submission<'_>> = responses
             .iter()
-            .zip(&keys)
-            .map(|(response, key)| Submission {
+            .zip(&hashes)
+            .map(|(response, (key_hash, request_hash))| Submission {
                 survey: &survey,
                 response,
-                key_hash: key,
-                request_hash: Some(key),
+                key_hash,
+                request_hash: Some(request_hash),
                 invitation_hash: None,
             })
             .collect();

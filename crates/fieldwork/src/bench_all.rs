@@ -597,7 +597,7 @@ fn ingest_on(args: &AllArgs, n: usize, http_db: &str, ceiling_db: &str) -> Resul
     let definition = fixtures::digital_leadership()?;
     let bodies: Vec<String> = SyntheticRespondents::new(&definition, args.seed)
         .take(n)
-        .map(|answers| serde_json::json!({ "answers": answers }).to_string())
+        .map(|answers| bench::request_body(&answers))
         .collect();
     let mut server = step_command(http_db, &["serve"])
         .stdin(Stdio::piped())
