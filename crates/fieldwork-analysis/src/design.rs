@@ -460,6 +460,33 @@ mod tests {
         assert_eq!((ci.low, ci.high), (0.75, 0.75));
     }
 
+    /// Wilson's score interval is what base R's `prop.test` gives without continuity
+    /// correction (z = qnorm(0.975) = 1.959963984540054):
+    /// `prop.test(x, n, correct = FALSE)$conf.int` for each (x, n) below, printed with
+    /// `sprintf("%.15f")` in R 4.2.
+    #[test]
+    fn wilson_is_prop_test_without_continuity_correction() {
+        let z = 1.959963984540054;
+        for (x, n, low, high) in [
+            (7.0, 20.0, 0.181191824101082, 0.567145723314764),
+            (1.0, 50.0, 0.003539259271646, 0.104954435896378),
+            (49.0, 50.0, 0.895045564103622, 0.996460740728354),
+            (300.0, 1000.0, 0.272406842477005, 0.329123860917217),
+        ] {
+            let ci = wilson(x / n, n, z);
+            assert!((ci.low - low).abs() < 1e-12, "{x}/{n}: {ci:?}");
+            assert!((ci.high - high).abs() < 1e-12, "{x}/{n}: {ci:?}");
+        }
+        // Through the design-based entry point: the effective n is p(1 - p)/SE², so an SE of
+        // √(p(1 - p)/n) with infinite degrees of freedom (the normal quantile, as prop.test
+        // uses) gives the same interval.
+        let (p, n) = (0.35_f64, 20.0);
+        let se = (p * (1.0 - p) / n).sqrt();
+        let ci = proportion_interval(p, se, f64::INFINITY, n, false, IntervalMethod::Wilson, 0.95);
+        assert!((ci.low - 0.181191824101082).abs() < 1e-9, "{ci:?}");
+        assert!((ci.high - 0.567145723314764).abs() < 1e-9, "{ci:?}");
+    }
+
     #[test]
     fn intervals_contain_their_estimate_even_at_the_edges() {
         for p in [0.0, 0.01, 0.5, 0.99, 1.0] {
