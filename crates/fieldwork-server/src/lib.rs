@@ -211,6 +211,33 @@ async fn stylesheet(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
+/// The server's front page: no list of surveys (which ones run here is the researchers'
+/// business), only where respondents and researchers go.
+async fn home() -> Result<HttpResponse, PageError> {
+    pages::html(
+        actix_web::http::StatusCode::OK,
+        &pages::MessagePage {
+            service_name: "fieldwork".into(),
+            has_errors: false,
+            heading: "Surveys run with fieldwork".into(),
+            paragraphs: vec![
+                "To take part in a survey, use the link in your invitation, or the link the \
+                 researchers shared with you."
+                    .into(),
+                "To withdraw answers you sent, follow the survey's link and choose \u{201c}Withdraw \
+                 a response you have already sent\u{201d}: you will need the receipt code from \
+                 your confirmation page."
+                    .into(),
+                "Researchers can sign in to manage their surveys.".into(),
+            ],
+            link: Some(pages::Link {
+                href: "/admin/sign-in".into(),
+                text: "Sign in as a researcher".into(),
+            }),
+        },
+    )
+}
+
 async fn not_found() -> Result<HttpResponse, PageError> {
     Err(PageError::NotFound)
 }
@@ -221,6 +248,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
         cfg.app_data(state)
             .app_data(web::PathConfig::default().error_handler(|_, _| PageError::NotFound.into()))
             .app_data(web::QueryConfig::default().error_handler(|_, _| PageError::NotFound.into()))
+            .route("/", web::get().to(home))
             .route("/assets/{file}", web::get().to(stylesheet))
             .configure(api::configure)
             .configure(admin::configure)

@@ -105,6 +105,24 @@ fn security_headers_are_on_every_page() {
 }
 
 #[test]
+fn the_front_page_sends_respondents_to_their_link_and_researchers_to_sign_in() {
+    let app = spawn_app(testing::sqlite());
+    let response = browser().get(format!("{}/", app.base)).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["x-content-type-options"],
+        "nosniff",
+        "the security headers are on it too"
+    );
+    let page = response.text().unwrap();
+    assert!(page.contains("<html lang=\"en\""), "{page}");
+    assert!(page.contains("use the link in your invitation"), "{page}");
+    assert!(page.contains("href=\"/admin/sign-in\""), "{page}");
+    // Which surveys run here is not the front page's to say.
+    assert!(!page.contains("digital-leadership"), "{page}");
+}
+
+#[test]
 fn hostile_form_input_never_gives_a_500() {
     let app = spawn_app(testing::sqlite());
     let client = browser();
