@@ -1,11 +1,11 @@
 //! `fieldwork export` and `fieldwork responses import`.
 
-use std::io::{BufReader, BufWriter, Read};
+use std::io::{BufReader, BufWriter, Read, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDateTime;
-use fieldwork_analysis::export::{export, parse_since, ExportFormat, ExportOptions};
+use fieldwork_analysis::export::{export, parse_since, ExportFormat, ExportOptions, ExportSummary};
 use fieldwork_store::{InsertOutcome, NewResponse, Store};
 use fieldwork_survey::{read_wide_csv, Labels};
 use sha2::{Digest, Sha256};
@@ -39,7 +39,8 @@ pub struct ExportArgs {
     /// For r, stata and spss: the csv-wide file the syntax reads (default: --out with .csv).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// The file to write.
+    /// The file to write, or `-` for standard output (the summary line then goes to
+    /// standard error).
     #[arg(long)]
     out: PathBuf,
 }
@@ -71,6 +72,17 @@ pub enum ResponsesCommand {
 }
 
 pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
+    let to_stdout = args.out.as_os_str() == "-";
+    let syntax = matches!(
+        args.format,
+        ExportFormat::R | ExportFormat::Stata | ExportFormat::Spss
+    );
+    if to_stdout && syntax && args.data.is_none() {
+        bail!(
+            "with --out -, name the csv-wide file the {} syntax reads with --data",
+            args.format.name()
+        );
+    }
     let store = Store::open(database)?;
     let data_file = args
         .data
@@ -82,7 +94,7 @@ pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
             LabelsArg::Codes => Labels::Codes,
             LabelsArg::Text => Labels::Text,
         },
-        stratum: args.stratum,
+        stratum: args.stratum.clone(),
         since: args.since,
         include_partial: args.include_partial,
         include_sensitive: args.include_sensitive,
@@ -92,6 +104,15 @@ pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| data_file.display().to_string()),
     };
+    if to_stdout {
+        let mut writer = BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+        let summary = export(&store, &args.survey, &options, &mut writer)?;
+        writer
+            .flush()
+            .context("cannot write the export to standard output")?;
+        eprintln!("{}", done(&args, &summary, "standard output"));
+        return Ok(());
+    }
     // Written beside the target and renamed into place, so a failed export leaves no
     // half-written file behind.
     let mut partial = args.out.clone().into_os_string();
@@ -107,23 +128,26 @@ pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
     };
     std::fs::rename(&partial, &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!("{}", done(&args, &summary, &args.out.display().to_string()));
+    Ok(())
+}
+
+/// What an export wrote, and where.
+fn done(args: &ExportArgs, summary: &ExportSummary, to: &str) -> String {
     match args.format {
-        ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Parquet => println!(
-            "exported {} responses of `{}` as {} to {} ({} bytes)",
+        ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Parquet => format!(
+            "exported {} responses of `{}` as {} to {to} ({} bytes)",
             summary.responses,
             args.survey,
             args.format.name(),
-            args.out.display(),
             summary.bytes
         ),
-        _ => println!(
-            "wrote the {} of `{}` to {}",
+        _ => format!(
+            "wrote the {} of `{}` to {to}",
             args.format.name(),
-            args.survey,
-            args.out.display()
+            args.survey
         ),
     }
-    Ok(())
 }
 
 fn write_export(

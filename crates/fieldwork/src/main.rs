@@ -228,6 +228,7 @@ enum DbCommand {
 }
 
 fn main() -> ExitCode {
+    end_quietly_when_the_reader_goes();
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
@@ -263,11 +264,45 @@ fn main() -> ExitCode {
             );
             ExitCode::from(130)
         }
+        // Output piped to a reader that has gone (`| head`): as for `println!` above.
+        Err(error) if reader_gone(&error) => ExitCode::from(141),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn reader_gone(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `fieldwork export ... --out - | head`: once the reader has gone, `println!` panics on the
+/// closed pipe (Rust ignores SIGPIPE, so the write fails instead of ending the process). That
+/// is no fault of fieldwork's: end quietly with 141 (128 + SIGPIPE), what a shell reports for
+/// a Unix tool ended by a closed pipe, and print nothing. Every other panic is reported as
+/// usual. (Restoring SIGPIPE's default would need `unsafe`, which the workspace forbids.)
+fn end_quietly_when_the_reader_goes() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        let closed_pipe = (message.starts_with("failed printing to stdout")
+            || message.starts_with("failed printing to stderr"))
+            && message.contains("Broken pipe");
+        if closed_pipe {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
 }
 
 fn init_logging() {

@@ -202,3 +202,59 @@ fn export_mistakes_are_one_line_each() {
     );
     assert_one_line_error(&output, "cannot read missing.csv");
 }
+
+/// `--out -` writes the export to standard output, byte for byte what `--out FILE` writes,
+/// with the summary line on standard error; syntax to standard output must name its data.
+#[test]
+fn out_dash_writes_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir, "cli.db");
+    assert!(fieldwork(dir.path(), &db, &["survey", "import", PULSE])
+        .status
+        .success());
+    std::fs::write(dir.path().join("in.csv"), GOOD).unwrap();
+    assert!(fieldwork(
+        dir.path(),
+        &db,
+        &["responses", "import", "--survey", "pulse", "in.csv"]
+    )
+    .status
+    .success());
+    let to_file = fieldwork(
+        dir.path(),
+        &db,
+        &[
+            "export", "--survey", "pulse", "--format", "csv-wide", "--out", "out.csv",
+        ],
+    );
+    assert!(to_file.status.success(), "{}", stderr(&to_file));
+    let to_stdout = fieldwork(
+        dir.path(),
+        &db,
+        &[
+            "export", "--survey", "pulse", "--format", "csv-wide", "--out", "-",
+        ],
+    );
+    assert!(to_stdout.status.success(), "{}", stderr(&to_stdout));
+    assert_eq!(
+        to_stdout.stdout,
+        std::fs::read(dir.path().join("out.csv")).unwrap()
+    );
+    assert!(
+        stderr(&to_stdout)
+            .starts_with("exported 3 responses of `pulse` as csv-wide to standard output"),
+        "{}",
+        stderr(&to_stdout)
+    );
+    assert!(!dir.path().join("-").exists(), "no file named `-`");
+
+    let syntax = fieldwork(
+        dir.path(),
+        &db,
+        &["export", "--survey", "pulse", "--format", "r", "--out", "-"],
+    );
+    assert_one_line_error(
+        &syntax,
+        "with --out -, name the csv-wide file the r syntax reads with --data",
+    );
+}

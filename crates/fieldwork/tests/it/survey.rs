@@ -215,3 +215,26 @@ fn the_schema_command_prints_the_checked_in_schema() {
     .unwrap();
     assert_eq!(stdout(&output), checked_in);
 }
+
+/// `fieldwork ... | head` once `head` has gone: the write fails with a closed pipe, and the
+/// program ends quietly with 141 (as a shell reports for a tool ended by SIGPIPE), never a
+/// panic message. The pipe's reading end is closed before the program starts, so its first
+/// line always meets the closed pipe.
+#[test]
+fn a_closed_stdout_ends_the_program_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let definition = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/surveys/digital-leadership.json"
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .args(["survey", "validate", definition])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
+}
