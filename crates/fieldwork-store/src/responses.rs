@@ -47,6 +47,41 @@ impl InsertOutcome {
     }
 }
 
+/// The row ids of the survey versions `$filter` lets through, oldest first.
+macro_rules! version_ids {
+    ($conn:expr, $slug:expr, $filter:expr) => {{
+        let filter: &ResponseFilter = $filter;
+        let mut versions = surveys::table
+            .filter(surveys::slug.eq($slug))
+            .select(surveys::id)
+            .order(surveys::version.asc())
+            .into_boxed();
+        if let Some(version) = filter.version {
+            versions = versions.filter(surveys::version.eq(version as i32));
+        }
+        versions.load::<i64>($conn)
+    }};
+}
+
+/// A boxed query of responses narrowed to those `$filter` lets through: complete only unless
+/// it asks for partial ones too, one stratum, submitted or saved since a time.
+macro_rules! narrowed {
+    ($query:expr, $filter:expr) => {{
+        let filter: &ResponseFilter = $filter;
+        let mut query = $query;
+        if !filter.include_partial {
+            query = query.filter(responses::complete.eq(true));
+        }
+        if let Some(stratum) = &filter.stratum {
+            query = query.filter(responses::stratum.eq(stratum.clone()));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(responses::updated_at.ge(since));
+        }
+        query
+    }};
+}
+
 /// Stream the rows of `$columns` for the responses of survey `$slug` that `$filter` lets
 /// through into `$each`: version by version, oldest first, and within a version in the order
 /// stored. The same queries on both backends, each with its streaming loading mode. Evaluates
@@ -61,32 +96,18 @@ macro_rules! stream_responses {
         macro_rules! stream {
             ($conn:expr, $mode:ty) => {{
                 let filter: &ResponseFilter = $filter;
-                let mut versions = surveys::table
-                    .filter(surveys::slug.eq($slug))
-                    .select(surveys::id)
-                    .order(surveys::version.asc())
-                    .into_boxed();
-                if let Some(version) = filter.version {
-                    versions = versions.filter(surveys::version.eq(version as i32));
-                }
-                let survey_ids: Vec<i64> = versions.load($conn)?;
+                let survey_ids = version_ids!($conn, $slug, filter)?;
                 let mut each = $each;
                 for survey_id in survey_ids {
-                    let mut query = responses::table
-                        .inner_join(surveys::table)
-                        .filter(responses::survey_id.eq(survey_id))
-                        .select($columns)
-                        .order(responses::id.asc())
-                        .into_boxed();
-                    if !filter.include_partial {
-                        query = query.filter(responses::complete.eq(true));
-                    }
-                    if let Some(stratum) = &filter.stratum {
-                        query = query.filter(responses::stratum.eq(stratum.clone()));
-                    }
-                    if let Some(since) = filter.since {
-                        query = query.filter(responses::updated_at.ge(since));
-                    }
+                    let query = narrowed!(
+                        responses::table
+                            .inner_join(surveys::table)
+                            .filter(responses::survey_id.eq(survey_id))
+                            .select($columns)
+                            .order(responses::id.asc())
+                            .into_boxed(),
+                        filter
+                    );
                     for row in query.load_iter::<$row, $mode>($conn)? {
                         if let Err(e) = each(row?) {
                             return Ok(Err(e));
@@ -338,35 +359,21 @@ impl Store {
     ) -> Result<Vec<StratumCount>, StoreError> {
         let mut counts: BTreeMap<(Option<String>, bool), i64> = BTreeMap::new();
         with_connection!(self, |conn| {
-            let mut versions = surveys::table
-                .filter(surveys::slug.eq(slug))
-                .select(surveys::id)
-                .into_boxed();
-            if let Some(version) = filter.version {
-                versions = versions.filter(surveys::version.eq(version as i32));
-            }
-            let survey_ids: Vec<i64> = versions.load(conn)?;
             // One version at a time: grouped within one survey_id, the count is a walk along
             // responses_by_survey_stratum in its own order, with no sort.
-            for survey_id in survey_ids {
-                let mut query = responses::table
-                    .filter(responses::survey_id.eq(survey_id))
-                    .group_by((responses::stratum, responses::complete))
-                    .select((
-                        responses::stratum,
-                        responses::complete,
-                        diesel::dsl::count_star(),
-                    ))
-                    .into_boxed();
-                if !filter.include_partial {
-                    query = query.filter(responses::complete.eq(true));
-                }
-                if let Some(stratum) = &filter.stratum {
-                    query = query.filter(responses::stratum.eq(stratum.clone()));
-                }
-                if let Some(since) = filter.since {
-                    query = query.filter(responses::updated_at.ge(since));
-                }
+            for survey_id in version_ids!(conn, slug, filter)? {
+                let query = narrowed!(
+                    responses::table
+                        .filter(responses::survey_id.eq(survey_id))
+                        .group_by((responses::stratum, responses::complete))
+                        .select((
+                            responses::stratum,
+                            responses::complete,
+                            diesel::dsl::count_star(),
+                        ))
+                        .into_boxed(),
+                    filter
+                );
                 let rows: Vec<(Option<String>, bool, i64)> = query.load(conn)?;
                 for (stratum, complete, count) in rows {
                     *counts.entry((stratum, complete)).or_default() += count;
