@@ -88,6 +88,22 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
         .sum();
 
     let ceiling = ceiling(&store, &definition, n, seed)?;
+    let (p50_ms, p99_ms) = p50_p99(&mut latencies);
+    Ok(IngestReport {
+        backend: format!("{:?}", store.backend()),
+        responses: n,
+        concurrency,
+        http_per_second: acknowledged as f64 / elapsed.as_secs_f64(),
+        p50_ms,
+        p99_ms,
+        acknowledged,
+        stored,
+        ceiling_per_second: ceiling,
+    })
+}
+
+/// The median and 99th percentile of request latencies (nearest rank; 0 with none).
+pub fn p50_p99(latencies: &mut [f64]) -> (f64, f64) {
     latencies.sort_by(f64::total_cmp);
     let percentile = |p: f64| {
         latencies
@@ -95,17 +111,7 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
             .copied()
             .unwrap_or(0.0)
     };
-    Ok(IngestReport {
-        backend: format!("{:?}", store.backend()),
-        responses: n,
-        concurrency,
-        http_per_second: acknowledged as f64 / elapsed.as_secs_f64(),
-        p50_ms: percentile(0.5),
-        p99_ms: percentile(0.99),
-        acknowledged,
-        stored,
-        ceiling_per_second: ceiling,
-    })
+    (percentile(0.5), percentile(0.99))
 }
 
 /// The load generator: `concurrency` keep-alive HTTP/1.1 connections, each posting the next

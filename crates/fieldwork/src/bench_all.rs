@@ -476,16 +476,7 @@ fn analysis_and_exports(
     }
 
     // The pandas baseline reads the csv-wide export, the definition and the frame.
-    let definition_file = dir.join("definition.json");
-    std::fs::write(&definition_file, serde_json::to_vec(definition)?)?;
-    let frame_file = dir.join("frame.csv");
-    let mut frame = String::from("stratum,population\n");
-    if let Some(stratification) = &definition.stratification {
-        for (stratum, population) in &stratification.frame.population {
-            frame.push_str(&format!("{stratum},{population}\n"));
-        }
-    }
-    std::fs::write(&frame_file, frame)?;
+    let (definition_file, frame_file) = bench_analyze::write_pandas_inputs(dir, definition)?;
     let wide = dir.join(format!("responses.{}", ExportFormat::CsvWide.name()));
     let theirs = dir.join("pandas");
     let (pandas_seconds, pandas_peak) = bench_analyze::run_pandas(
@@ -634,13 +625,6 @@ fn ingest_on(args: &AllArgs, n: usize, http_db: &str, ceiling_db: &str) -> Resul
             served.rows
         );
     }
-    latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
     let http = Figure::Rate {
         per_second: acknowledged as f64 / elapsed.as_secs_f64(),
         peak_bytes: served.peak_bytes,
@@ -664,7 +648,7 @@ fn ingest_on(args: &AllArgs, n: usize, http_db: &str, ceiling_db: &str) -> Resul
     Ok((
         http,
         ceiling,
-        (percentile(0.5), percentile(0.99)),
+        bench::p50_p99(&mut latencies),
         acknowledged as u64,
     ))
 }

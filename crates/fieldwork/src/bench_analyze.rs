@@ -69,16 +69,7 @@ pub fn run(database: &str, n: usize, seed: u64, python: &str, dir: &Path) -> Res
     let summary = export(&store, &slug, &ExportOptions::default(), &mut writer)?;
     writer.flush()?;
     let export_seconds = start.elapsed().as_secs_f64();
-    let definition_file = dir.join("definition.json");
-    std::fs::write(&definition_file, serde_json::to_vec(&definition)?)?;
-    let frame_file = dir.join("frame.csv");
-    let mut frame = String::from("stratum,population\n");
-    if let Some(stratification) = &definition.stratification {
-        for (stratum, population) in &stratification.frame.population {
-            frame.push_str(&format!("{stratum},{population}\n"));
-        }
-    }
-    std::fs::write(&frame_file, frame)?;
+    let (definition_file, frame_file) = write_pandas_inputs(dir, &definition)?;
 
     let theirs = dir.join("pandas");
     let (pandas_seconds, pandas_peak_bytes) =
@@ -103,6 +94,25 @@ pub fn run(database: &str, n: usize, seed: u64, python: &str, dir: &Path) -> Res
 
 /// Run the pandas baseline; its wall time and peak memory (the script reports its own
 /// `ru_maxrss` on its last line of standard error).
+/// The pandas baseline's inputs besides the csv-wide export, written into `dir`: the
+/// definition as JSON and the population frame as CSV. Their paths, in that order.
+pub fn write_pandas_inputs(
+    dir: &Path,
+    definition: &fieldwork_survey::SurveyDefinition,
+) -> Result<(PathBuf, PathBuf)> {
+    let definition_file = dir.join("definition.json");
+    std::fs::write(&definition_file, serde_json::to_vec(definition)?)?;
+    let frame_file = dir.join("frame.csv");
+    let mut frame = String::from("stratum,population\n");
+    if let Some(stratification) = &definition.stratification {
+        for (stratum, population) in &stratification.frame.population {
+            frame.push_str(&format!("{stratum},{population}\n"));
+        }
+    }
+    std::fs::write(&frame_file, frame)?;
+    Ok((definition_file, frame_file))
+}
+
 pub fn run_pandas(python: &str, args: &[&PathBuf]) -> Result<(f64, u64)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/analysis_pandas.py");
     let start = Instant::now();
