@@ -444,13 +444,8 @@ fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), csv::Error> {
     Ok(())
 }
 
-/// Rows as CSV, with a header from their field names.
+/// Rows as CSV, with a header from their field names, every text cell neutralised against
+/// spreadsheet formulas (stratum labels come from the definition, which anyone may write).
 pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
+    fieldwork_survey::rows_to_safe_csv(rows)
 }

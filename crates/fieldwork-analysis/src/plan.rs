@@ -33,6 +33,10 @@ pub struct Plan {
     /// Fieldwork dates, for the methodology section.
     #[serde(default)]
     pub fieldwork: Option<String>,
+    /// The report's opening summary, written for its readers. Without one the report says
+    /// who responded and how the figures were made.
+    #[serde(default)]
+    pub summary: Option<String>,
     /// Weighting beyond post-stratification to the frame.
     #[serde(default)]
     pub weighting: Weighting,
@@ -157,6 +161,7 @@ impl Plan {
             interval: IntervalChoice::Logit,
             benchmarks: Vec::new(),
             fieldwork: None,
+            summary: None,
             weighting: Weighting::default(),
         }
     }

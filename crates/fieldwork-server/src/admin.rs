@@ -19,13 +19,17 @@ use crate::accounts::{
     check_password, hash_password, parse_email, verify_against_dummy, verify_password,
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
 };
+use crate::audit_view::AuditLine;
 use crate::auth::{
     now, require_researcher, session_cookie, session_cookie_removal, session_hash, session_secret,
     sign_in_delay, signed_in, standing, Need, Researcher, Standing, FAILURE_WINDOW,
 };
 use crate::csrf::{check_csrf, csrf_token, FormFields};
 use crate::integration::{self, IntegrationError, EXPORT_FORMATS};
+use crate::invitations::NewInvitations;
 use crate::pages::{PageError, SummaryError};
+use crate::routing::Routes;
+use crate::slug::Slug;
 use crate::tokens::new_token;
 use crate::AppState;
 use fieldwork_analysis::report::charts::thousands;
@@ -41,91 +45,93 @@ const AUDIT_SHOWN: i64 = 500;
 
 /// Register every admin route, noting each in `routes` (the authorisation test covers them).
 pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static str)>) {
+    let mut table = Routes::default();
     let mut route = |method: Method, path: &'static str, handler: actix_web::Route| {
-        routes.push((method, path));
-        cfg.route(path, handler);
+        table.add(method, path, handler);
     };
-    route(Method::GET, "/admin/sign-in", web::get().to(sign_in_page));
-    route(Method::POST, "/admin/sign-in", web::post().to(sign_in));
-    route(Method::POST, "/admin/sign-out", web::post().to(sign_out));
-    route(Method::GET, "/admin", web::get().to(home));
-    route(Method::GET, "/admin/import", web::get().to(import_page));
-    route(Method::POST, "/admin/import", web::post().to(import));
+    route(Method::GET, "/admin/sign-in", web::route().to(sign_in_page));
+    route(Method::POST, "/admin/sign-in", web::route().to(sign_in));
+    route(Method::POST, "/admin/sign-out", web::route().to(sign_out));
+    route(Method::GET, "/admin", web::route().to(home));
+    route(Method::GET, "/admin/import", web::route().to(import_page));
+    route(Method::POST, "/admin/import", web::route().to(import));
     route(
         Method::GET,
         "/admin/surveys/{slug}",
-        web::get().to(survey_page),
+        web::route().to(survey_page),
     );
     route(
         Method::POST,
         "/admin/surveys/{slug}/status",
-        web::post().to(set_status),
+        web::route().to(set_status),
     );
     route(
         Method::GET,
         "/admin/surveys/{slug}/invitations",
-        web::get().to(invitations_page),
+        web::route().to(invitations_page),
     );
     route(
         Method::POST,
         "/admin/surveys/{slug}/invitations",
-        web::post().to(create_invitations),
+        web::route().to(create_invitations),
     );
     route(
         Method::GET,
         "/admin/surveys/{slug}/export",
-        web::get().to(export),
+        web::route().to(export),
     );
     route(
         Method::GET,
         "/admin/surveys/{slug}/report",
-        web::get().to(report_page),
+        web::route().to(report_page),
     );
     route(
         Method::POST,
         "/admin/surveys/{slug}/report/publish",
-        web::post().to(publish),
+        web::route().to(publish),
     );
     route(
         Method::POST,
         "/admin/surveys/{slug}/report/unpublish",
-        web::post().to(unpublish),
+        web::route().to(unpublish),
     );
     route(
         Method::GET,
         "/admin/surveys/{slug}/sharing",
-        web::get().to(sharing_page),
+        web::route().to(sharing_page),
     );
     route(
         Method::POST,
         "/admin/surveys/{slug}/sharing",
-        web::post().to(share),
+        web::route().to(share),
     );
     route(
         Method::GET,
         "/admin/surveys/{slug}/audit",
-        web::get().to(audit_page),
+        web::route().to(audit_page),
     );
     route(
         Method::GET,
         "/admin/surveys/{slug}/delete",
-        web::get().to(delete_page),
+        web::route().to(delete_page),
     );
     route(
         Method::POST,
         "/admin/surveys/{slug}/delete",
-        web::post().to(delete_survey),
+        web::route().to(delete_survey),
     );
     route(
         Method::GET,
         "/admin/account/password",
-        web::get().to(password_page),
+        web::route().to(password_page),
     );
     route(
         Method::POST,
         "/admin/account/password",
-        web::post().to(change_password),
+        web::route().to(change_password),
     );
+    routes.extend(table.listed());
+    table.register(cfg);
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -461,8 +467,9 @@ struct SurveyRow {
     title: String,
     status: &'static str,
     role: String,
-    complete: i64,
-    partial: i64,
+    /// Live counts are progress, for analysts and above (`docs/security.md`).
+    complete: Option<i64>,
+    partial: Option<i64>,
 }
 
 #[derive(Template)]
@@ -490,13 +497,18 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             if role.is_none() && !researcher.user.is_admin {
                 return None;
             }
+            let sees_progress = Standing {
+                role,
+                admin: researcher.user.is_admin,
+            }
+            .allows(Need::Results);
             Some(SurveyRow {
                 role: role.map_or("administrator".to_owned(), |r| r.as_str().to_owned()),
                 slug: s.slug,
                 title: s.title,
                 status: s.status.as_str(),
-                complete: s.complete_responses,
-                partial: s.partial_responses,
+                complete: sees_progress.then_some(s.complete_responses),
+                partial: sees_progress.then_some(s.partial_responses),
             })
         })
         .collect();
@@ -537,13 +549,21 @@ fn render_import(
     status: StatusCode,
     problems: Vec<String>,
 ) -> Result<HttpResponse, PageError> {
-    let errors: Vec<SummaryError> = problems
-        .iter()
-        .map(|p| SummaryError {
+    // One line in the summary; the problems themselves are listed once, by the field.
+    let errors: Vec<SummaryError> = match problems.as_slice() {
+        [] => Vec::new(),
+        [only] => vec![SummaryError {
             href: "#definition".into(),
-            message: p.clone(),
-        })
-        .collect();
+            message: only.clone(),
+        }],
+        many => vec![SummaryError {
+            href: "#definition".into(),
+            message: format!(
+                "Fix the {} problems in the survey definition listed below",
+                many.len()
+            ),
+        }],
+    };
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     render(
         status,
@@ -735,7 +755,7 @@ async fn import(
                     &user,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     vec![format!(
-                        "slug: a survey with the slug `{slug}` already exists; give this one another slug"
+                        "slug: the slug `{slug}` cannot be used; give this survey another slug"
                     )],
                 );
             }
@@ -837,9 +857,9 @@ fn percent(rate: Option<f64>) -> String {
 async fn survey_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
     let can_results = standing.allows(Need::Results);
@@ -895,10 +915,10 @@ async fn survey_page(
 async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let status = match form.first("status") {
@@ -984,9 +1004,9 @@ async fn render_invitations(
 async fn invitations_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     render_invitations(
@@ -1003,23 +1023,13 @@ async fn invitations_page(
     .await
 }
 
-fn base_url(state: &AppState, req: &HttpRequest) -> String {
-    match &state.config.public_url {
-        Some(url) => url.clone(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
-}
-
 async fn create_invitations(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let store = Arc::clone(&state.store);
@@ -1060,11 +1070,12 @@ async fn create_invitations(
         )
         .await;
     };
-    let tokens: Vec<String> = (0..count).map(|_| new_token()).collect();
-    let hashes: Vec<String> = tokens
-        .iter()
-        .map(|t| crate::tokens::hash("invitation", t))
-        .collect();
+    let made = NewInvitations::make(count);
+    // The file is made before the invitations exist, so no link can be lost.
+    let csv = made
+        .write_csv(Vec::new(), &state.public_base, &slug, &stratum)
+        .map_err(|_| PageError::Internal)?;
+    let hashes = made.hashes;
     let store = Arc::clone(&state.store);
     let (s, st) = (slug.clone(), stratum.clone());
     blocking(move || store.create_invitations(&s, &st, &hashes)).await?;
@@ -1078,13 +1089,6 @@ async fn create_invitations(
         },
     )
     .await?;
-    let base = base_url(&state, &req);
-    let mut csv = String::from("survey,stratum,link\n");
-    for token in &tokens {
-        csv.push_str(&format!(
-            "{slug},{stratum},{base}/s/{slug}?invite={token}\n"
-        ));
-    }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -1099,10 +1103,10 @@ async fn create_invitations(
 async fn export(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     query: web::Query<integration::ExportRequest>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     let standing = standing(&state, &researcher.user, &slug, Need::Results).await?;
     if query.include_sensitive && !standing.allows(Need::Manage) {
@@ -1255,9 +1259,9 @@ fn figure(value: Option<f64>, option: &str) -> String {
 async fn report_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
     let store = Arc::clone(&state.store);
@@ -1326,7 +1330,7 @@ async fn report_page(
 async fn publish(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     change_publication(state, req, path, body, true).await
@@ -1335,7 +1339,7 @@ async fn publish(
 async fn unpublish(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     change_publication(state, req, path, body, false).await
@@ -1344,11 +1348,11 @@ async fn unpublish(
 async fn change_publication(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
     publish: bool,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let (researcher, _form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let store = Arc::clone(&state.store);
@@ -1457,9 +1461,9 @@ async fn render_sharing(
 async fn sharing_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     render_sharing(
@@ -1479,10 +1483,10 @@ async fn sharing_page(
 async fn share(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let typed: String = form
@@ -1547,29 +1551,21 @@ async fn share(
 
 // ---- the audit log ----
 
-#[derive(Debug, Clone)]
-struct AuditRow {
-    at: String,
-    actor: String,
-    action: String,
-    detail: String,
-}
-
-#[derive(Template)]
+#[derive(Debug, Clone, Template)]
 #[template(path = "admin/audit.html")]
 struct AuditPage {
     chrome: Chrome,
     slug: String,
     title: String,
-    entries: Vec<AuditRow>,
+    entries: Vec<AuditLine>,
 }
 
 async fn audit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let store = Arc::clone(&state.store);
@@ -1588,15 +1584,7 @@ async fn audit_page(
             chrome,
             slug,
             title: survey.definition.title.clone(),
-            entries: entries
-                .into_iter()
-                .map(|e| AuditRow {
-                    at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                    actor: e.actor,
-                    action: e.action,
-                    detail: e.detail.to_string(),
-                })
-                .collect(),
+            entries: entries.iter().map(AuditLine::of).collect(),
         },
         cookie,
     )
@@ -1753,9 +1741,9 @@ async fn render_delete(
 async fn delete_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     render_delete(
@@ -1773,10 +1761,10 @@ async fn delete_page(
 async fn delete_survey(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let typed: String = form

@@ -12,7 +12,10 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::{self, Need};
+use crate::invitations::INVITATION_PURPOSE;
 use crate::problem::{ApiError, Problem};
+use crate::routing::Routes;
+use crate::slug::Slug;
 use crate::tokens::hash;
 use crate::writer::PendingSubmission;
 use crate::AppState;
@@ -23,36 +26,38 @@ const MAX_IDEMPOTENCY_KEY: usize = 200;
 
 /// Register every API route, noting each in `routes` (the OpenAPI test compares them).
 pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static str)>) {
+    let mut table = Routes::default();
     let mut route = |method: Method, path: &'static str, handler: actix_web::Route| {
-        routes.push((method, path));
-        cfg.route(path, handler);
+        table.add(method, path, handler);
     };
-    route(Method::GET, "/healthz", web::get().to(healthz));
+    route(Method::GET, "/healthz", web::route().to(healthz));
     route(
         Method::GET,
         "/api/v1/openapi.json",
-        web::get().to(openapi_json),
+        web::route().to(openapi_json),
     );
     route(
         Method::GET,
         "/api/v1/surveys/{slug}",
-        web::get().to(get_survey),
+        web::route().to(get_survey),
     );
     route(
         Method::POST,
         "/api/v1/surveys/{slug}/responses",
-        web::post().to(submit_response),
+        web::route().to(submit_response),
     );
     route(
         Method::GET,
         "/api/v1/surveys/{slug}/progress",
-        web::get().to(get_progress),
+        web::route().to(get_progress),
     );
     route(
         Method::GET,
         "/api/v1/surveys/{slug}/export",
-        web::get().to(get_export),
+        web::route().to(get_export),
     );
+    routes.extend(table.listed());
+    table.register(cfg);
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -151,9 +156,9 @@ pub struct SurveyResource {
     ))]
 async fn get_survey(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let survey = state.current_survey(&slug).await?;
     if survey.status == SurveyStatus::Draft {
         return Err(ApiError::SurveyNotFound(slug));
@@ -217,10 +222,10 @@ pub struct ResponseCreated {
 async fn submit_response(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     if !state.limiter.allow(req.peer_addr().map(|a| a.ip())) {
         return Err(ApiError::RateLimited);
     }
@@ -256,7 +261,10 @@ async fn submit_response(
         }
     }
     let mut answers = request.answers;
-    let invitation_hash = request.invitation.as_deref().map(|t| hash("invitation", t));
+    let invitation_hash = request
+        .invitation
+        .as_deref()
+        .map(|t| hash(INVITATION_PURPOSE, t));
     match &invitation_hash {
         Some(token_hash) => {
             let store = Arc::clone(&state.store);
@@ -322,6 +330,9 @@ async fn submit_response(
                 "the invitation has already been used".into(),
             ))
         }
+        Err(SubmissionRefused::SurveyClosed) => {
+            return Err(ApiError::Conflict(format!("survey `{slug}` has closed")))
+        }
         Err(_) => {
             return Err(ApiError::Forbidden(
                 "the invitation token is not valid for this survey".into(),
@@ -373,9 +384,9 @@ pub struct StratumProgress {
 async fn get_progress(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let token = auth::api_token(&state, &req).await?;
     auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Read).await?;
     let store = Arc::clone(&state.store);
@@ -423,9 +434,9 @@ async fn get_progress(
 async fn get_export(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let token = auth::api_token(&state, &req).await?;
     let standing =
         auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Export).await?;

@@ -251,13 +251,7 @@ pub fn now() -> NaiveDateTime {
 /// The API token of a request, checked: present in the Authorization header only, known,
 /// not revoked, not expired.
 pub async fn api_token(state: &AppState, req: &HttpRequest) -> Result<ApiToken, ApiError> {
-    let query = req.query_string();
-    let lowered = query.to_ascii_lowercase();
-    if query.contains(TOKEN_PREFIX)
-        || lowered.contains("access_token=")
-        || lowered.contains("token=")
-        || lowered.contains("bearer")
-    {
+    if carries_a_token(req.query_string()) {
         return Err(ApiError::BadRequest(
             "API tokens are never accepted in a URL: send the token in an `Authorization: Bearer` header, and revoke the one you sent".into(),
         ));
@@ -289,6 +283,28 @@ pub async fn api_token(state: &AppState, req: &HttpRequest) -> Result<ApiToken, 
             "the API token is not valid: unknown, revoked or expired".into(),
         )),
     }
+}
+
+/// Whether a query string carries an API token: a parameter named for one (`token`,
+/// `access_token`, `bearer`...), or a value that is one. Ordinary values that merely contain
+/// such words (`stratum=bearers`) are not tokens.
+fn carries_a_token(query: &str) -> bool {
+    const TOKEN_NAMES: &[&str] = &[
+        "token",
+        "access_token",
+        "api_token",
+        "api_key",
+        "bearer",
+        "authorization",
+    ];
+    url::form_urlencoded::parse(query.as_bytes()).any(|(name, value)| {
+        TOKEN_NAMES.iter().any(|t| name.eq_ignore_ascii_case(t))
+            || value.trim().starts_with(TOKEN_PREFIX)
+            || value
+                .trim()
+                .get(..7)
+                .is_some_and(|start| start.eq_ignore_ascii_case("bearer "))
+    })
 }
 
 /// Check that `token` may do what `need` and `scope` say on survey `slug`.
@@ -372,5 +388,28 @@ mod tests {
         assert!(viewer.allows(Need::Report) && !viewer.allows(Need::Results));
         assert!(analyst.allows(Need::Results) && !analyst.allows(Need::Manage));
         assert!(admin.allows(Need::Manage));
+    }
+
+    #[test]
+    fn only_what_really_is_a_token_counts_as_one_in_a_url() {
+        for query in [
+            "token=abc",
+            "format=csv-wide&access_token=abc",
+            "Bearer=x",
+            "x=fwk_0123456789",
+            "x=Bearer%20fwk_abc",
+            "authorization=Bearer%20abc",
+        ] {
+            assert!(carries_a_token(query), "{query}");
+        }
+        for query in [
+            "stratum=bearers",
+            "format=csv-wide&stratum=police",
+            "since=2026-01-01&labels=text",
+            "stratum=tokens",
+            "",
+        ] {
+            assert!(!carries_a_token(query), "{query}");
+        }
     }
 }

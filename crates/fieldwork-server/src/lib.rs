@@ -3,14 +3,18 @@
 pub mod accounts;
 pub mod admin;
 pub mod api;
+mod audit_view;
 pub mod auth;
 mod csrf;
 pub mod integration;
+pub mod invitations;
 mod limits;
 mod pages;
 pub mod problem;
 mod reports;
 mod respondent;
+mod routing;
+mod slug;
 pub mod tokens;
 mod writer;
 
@@ -20,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use fieldwork_store::{Store, StoreError, StoredSurvey};
 
@@ -34,8 +38,10 @@ use pages::PageError;
 pub struct ServerConfig {
     /// Mark cookies `Secure` (serve behind TLS).
     pub secure_cookies: bool,
-    /// The public base URL (`https://survey.example.org`), for links the server writes out.
-    /// By default it is taken from each request.
+    /// The public base URL (`https://survey.example.org`), for links the server writes out
+    /// and the Origin forms must come from. Without one the server must listen on loopback
+    /// only, and links name the bound address: never a request's `Host` or forwarded
+    /// headers, which a client chooses.
     pub public_url: Option<String>,
     /// How long saved answers can be resumed.
     pub resume_days: i64,
@@ -79,6 +85,11 @@ pub struct AppState {
     /// The database-wide secret receipt codes are derived from.
     pub secret: String,
     pub config: ServerConfig,
+    /// The base of every absolute link the server writes (no trailing slash).
+    pub public_base: String,
+    /// The configured public URL's origin, which form POSTs must name; `None` when no
+    /// public URL is configured (then the request's own `Host` is the reference).
+    pub public_origin: Option<String>,
     /// Argon2id verifications running at once (each takes 19 MiB).
     pub password_checks: tokio::sync::Semaphore,
     surveys: Mutex<HashMap<String, (Instant, Arc<StoredSurvey>)>>,
@@ -90,9 +101,15 @@ pub struct AppState {
 const SURVEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
 impl AppState {
-    pub fn new(store: Arc<Store>, config: ServerConfig) -> Result<Self, StoreError> {
+    pub fn new(
+        store: Arc<Store>,
+        config: ServerConfig,
+        public: PublicUrl,
+    ) -> Result<Self, StoreError> {
         let secret = store.shared_setting("receipt_secret", tokens::new_token)?;
         Ok(AppState {
+            public_base: public.base,
+            public_origin: public.origin,
             writer: GroupCommitWriter::start(Arc::clone(&store)),
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
             store,
@@ -238,18 +255,47 @@ async fn home() -> Result<HttpResponse, PageError> {
     )
 }
 
-async fn not_found() -> Result<HttpResponse, PageError> {
-    Err(PageError::NotFound)
+/// Nothing here: a page for people, a problem document under `/api/`.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    not_found_for(&req).error_response()
+}
+
+/// A path (or query) that names nothing: a slug of the wrong shape, an unknown route.
+fn not_found_for(req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        let is_survey = req.match_info().get("slug").is_some();
+        if is_survey {
+            problem::ApiError::NotFound.into()
+        } else {
+            problem::ApiError::NoSuchResource.into()
+        }
+    } else {
+        PageError::NotFound.into()
+    }
 }
 
 /// Every route and service-wide setting, for `App::configure`.
 pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(state)
-            .app_data(web::PathConfig::default().error_handler(|_, _| PageError::NotFound.into()))
-            .app_data(web::QueryConfig::default().error_handler(|_, _| PageError::NotFound.into()))
-            .route("/", web::get().to(home))
-            .route("/assets/{file}", web::get().to(stylesheet))
+            .app_data(web::PathConfig::default().error_handler(|_, req| not_found_for(req)))
+            .app_data(web::QueryConfig::default().error_handler(|error, req| {
+                if req.path().starts_with("/api/") {
+                    problem::ApiError::BadRequest(format!("the query string is not valid: {error}"))
+                        .into()
+                } else {
+                    PageError::NotFound.into()
+                }
+            }))
+            .configure(|cfg| {
+                let mut routes = routing::Routes::default();
+                routes.add(Method::GET, "/", web::route().to(home)).add(
+                    Method::GET,
+                    "/assets/{file}",
+                    web::route().to(stylesheet),
+                );
+                routes.register(cfg);
+            })
             .configure(api::configure)
             .configure(admin::configure)
             .configure(respondent::configure)
@@ -266,11 +312,83 @@ fn security_headers() -> middleware::DefaultHeaders {
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        // Invitation links carry their token: never send it on to another site.
-        .add((header::REFERRER_POLICY, "no-referrer"))
+        // Invitation and resume links carry secrets: a URL is never sent to another site.
+        // Not `no-referrer`: under it browsers send `Origin: null` on our own form POSTs,
+        // which the CSRF check could not tell from a sandboxed foreign page (csrf.rs).
+        .add((header::REFERRER_POLICY, "same-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::CACHE_CONTROL, "no-store"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+}
+
+/// Where the server's links point, settled once at start-up from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    pub base: String,
+    pub origin: Option<String>,
+}
+
+impl PublicUrl {
+    /// The configured public URL, checked; or, with none, the first bound address when
+    /// every bound address is loopback (a request's headers are never consulted).
+    pub fn settle(configured: Option<&str>, bound: &[SocketAddr]) -> Result<Self, String> {
+        if let Some(configured) = configured {
+            let url = url::Url::parse(configured)
+                .map_err(|e| format!("the public URL {configured:?} is not a URL: {e}"))?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host_str().is_none()
+                || url.query().is_some()
+                || url.fragment().is_some()
+                || !url.username().is_empty()
+                || url.password().is_some()
+            {
+                return Err(format!(
+                    "the public URL {configured:?} must be http:// or https:// with a host, \
+                     and no user, query or fragment (like https://survey.example.org)"
+                ));
+            }
+            let base = url.as_str().trim_end_matches('/').to_owned();
+            return Ok(PublicUrl {
+                base,
+                origin: Some(url.origin().ascii_serialization()),
+            });
+        }
+        match bound.first() {
+            Some(first) if bound.iter().all(|a| a.ip().is_loopback()) => Ok(PublicUrl {
+                base: format!("http://{first}"),
+                origin: None,
+            }),
+            _ => Err(format!(
+                "listening on {} needs a public URL (--public-url https://your.host): the links \
+                 fieldwork writes (invitations, resume links) must name the address respondents \
+                 use, and are never taken from a request's headers",
+                bound
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// Bind every address `bind` resolves to (as actix's own `bind` does), failing only when
+/// none can be bound.
+fn listen(bind: &str) -> std::io::Result<Vec<std::net::TcpListener>> {
+    use std::net::ToSocketAddrs;
+    let mut listeners = Vec::new();
+    let mut last_error = None;
+    for addr in bind.to_socket_addrs()? {
+        match std::net::TcpListener::bind(addr) {
+            Ok(listener) => listeners.push(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    match (listeners.is_empty(), last_error) {
+        (true, Some(e)) => Err(e),
+        (true, None) => Err(std::io::Error::other(format!("{bind} names no address"))),
+        _ => Ok(listeners),
+    }
 }
 
 /// Start serving on `bind`. Unless `config.stop_on_signals` is off, the server stops on
@@ -282,7 +400,15 @@ pub fn serve(
 ) -> std::io::Result<(Server, Vec<SocketAddr>)> {
     let workers = config.workers;
     let stop_on_signals = config.stop_on_signals;
-    let state = web::Data::new(AppState::new(store, config).map_err(std::io::Error::other)?);
+    let listeners = listen(bind)?;
+    let addrs = listeners
+        .iter()
+        .map(|l| l.local_addr())
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let public =
+        PublicUrl::settle(config.public_url.as_deref(), &addrs).map_err(std::io::Error::other)?;
+    let state =
+        web::Data::new(AppState::new(store, config, public).map_err(std::io::Error::other)?);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(security_headers())
@@ -307,7 +433,8 @@ pub fn serve(
     if !stop_on_signals {
         server = server.disable_signals();
     }
-    let server = server.bind(bind)?;
-    let addrs = server.addrs();
+    for listener in listeners {
+        server = server.listen(listener)?;
+    }
     Ok((server.run(), addrs))
 }

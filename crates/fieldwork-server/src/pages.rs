@@ -315,6 +315,11 @@ impl From<StoreError> for PageError {
             StoreError::SurveyNotFound(_) | StoreError::SurveyVersionNotFound { .. } => {
                 PageError::NotFound
             }
+            StoreError::SurveyClosed(_) => PageError::message(
+                StatusCode::CONFLICT,
+                "This survey has closed",
+                &["This survey stopped taking answers before yours could be saved. Thank you for your interest."],
+            ),
             e if e.is_transient() => {
                 tracing::warn!(error = %e, "database unavailable");
                 PageError::Unavailable

@@ -16,10 +16,15 @@ pub enum ApiError {
     /// A survey that does not exist or that the caller has no role on: the same answer.
     #[error("there is no such survey, or it is not shared with you")]
     NotFound,
+    /// A path under `/api/` that names no resource.
+    #[error("there is nothing at this address; /api/v1/openapi.json describes the API")]
+    NoSuchResource,
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{method} is not allowed here; this address takes {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
     Forbidden(String),
     #[error("the request body is larger than the limit of {limit} bytes")]
@@ -69,8 +74,10 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::SurveyNotFound(_) | ApiError::NotFound => "survey-not-found",
+            ApiError::NoSuchResource => "not-found",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Conflict(_) => "conflict",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooLarge { .. } => "payload-too-large",
             ApiError::Invalid(_) => "invalid-answers",
@@ -88,8 +95,10 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "Bad request",
             ApiError::SurveyNotFound(_) | ApiError::NotFound => "Survey not found",
+            ApiError::NoSuchResource => "Not found",
             ApiError::Unauthorized(_) => "Unauthorized",
             ApiError::Conflict(_) => "Conflict",
+            ApiError::MethodNotAllowed { .. } => "Method not allowed",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::TooLarge { .. } => "Payload too large",
             ApiError::Invalid(_) => "Invalid answers",
@@ -133,9 +142,12 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::SurveyNotFound(_) | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::SurveyNotFound(_) | ApiError::NotFound | ApiError::NoSuchResource => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) | ApiError::IdempotencyKeyReused => {
@@ -191,7 +203,12 @@ impl From<StoreError> for ApiError {
             return ApiError::Storage(fault);
         }
         match error {
-            StoreError::SurveyNotFound(slug) => ApiError::SurveyNotFound(slug),
+            StoreError::SurveyNotFound(slug) | StoreError::SurveyVersionNotFound { slug, .. } => {
+                ApiError::SurveyNotFound(slug)
+            }
+            StoreError::SurveyClosed(slug) => {
+                ApiError::Conflict(format!("survey `{slug}` has closed"))
+            }
             e if e.is_transient() => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable

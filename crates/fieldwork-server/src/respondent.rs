@@ -15,7 +15,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{
-    StartOutcome, StorageFault, StoredResponse, StoredSurvey, SubmissionRefused, SurveyStatus,
+    StartOutcome, StorageFault, StoreError, StoredResponse, StoredSurvey, SubmissionRefused,
+    SurveyStatus,
 };
 use fieldwork_survey::{
     answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
@@ -24,33 +25,59 @@ use fieldwork_survey::{
 use serde_json::Value;
 
 use crate::csrf::{check_csrf, csrf_token, FormFields};
+use crate::invitations::INVITATION_PURPOSE;
 use crate::pages::{
     answer_lines, html, question_view, storage_reason, Entered, Link, MessagePage, PageError,
     QuestionView, SummaryError,
 };
 use crate::problem::storage_refused;
-use crate::tokens::{hash, new_token, normalise_receipt, receipt_code};
+use crate::routing::Routes;
+use crate::slug::Slug;
+use crate::tokens::{hash, legacy_receipt, new_token, normalise_receipt, receipt_code};
 use crate::AppState;
+use actix_web::http::Method;
 
 /// Largest form body accepted: room for the longest text answer allowed, with margin.
 pub const FORM_LIMIT: usize = 256 * 1024;
 
 const SESSION_PURPOSE: &str = "session";
-const INVITATION_PURPOSE: &str = "invitation";
 const RECEIPT_PURPOSE: &str = "receipt";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{slug}", web::get().to(start_page))
-        .route("/s/{slug}/start", web::post().to(start))
-        .route("/s/{slug}/q/{question}", web::get().to(question_page))
-        .route("/s/{slug}/q/{question}", web::post().to(answer_question))
-        .route("/s/{slug}/check", web::get().to(check_page))
-        .route("/s/{slug}/submit", web::post().to(submit))
-        .route("/s/{slug}/done", web::get().to(done_page))
-        .route("/s/{slug}/resume", web::get().to(resume_page))
-        .route("/s/{slug}/resume", web::post().to(resume))
-        .route("/s/{slug}/withdraw", web::get().to(withdraw_page))
-        .route("/s/{slug}/withdraw", web::post().to(withdraw));
+    let mut routes = Routes::default();
+    routes
+        .add(Method::GET, "/s/{slug}", web::route().to(start_page))
+        .add(Method::POST, "/s/{slug}/start", web::route().to(start))
+        .add(
+            Method::GET,
+            "/s/{slug}/q/{question}",
+            web::route().to(question_page),
+        )
+        .add(
+            Method::POST,
+            "/s/{slug}/q/{question}",
+            web::route().to(answer_question),
+        )
+        .add(Method::GET, "/s/{slug}/check", web::route().to(check_page))
+        .add(Method::POST, "/s/{slug}/submit", web::route().to(submit))
+        .add(Method::GET, "/s/{slug}/done", web::route().to(done_page))
+        .add(
+            Method::GET,
+            "/s/{slug}/resume",
+            web::route().to(resume_page),
+        )
+        .add(Method::POST, "/s/{slug}/resume", web::route().to(resume))
+        .add(
+            Method::GET,
+            "/s/{slug}/withdraw",
+            web::route().to(withdraw_page),
+        )
+        .add(
+            Method::POST,
+            "/s/{slug}/withdraw",
+            web::route().to(withdraw),
+        );
+    routes.register(cfg);
 }
 
 fn session_cookie_name(slug: &str) -> String {
@@ -220,10 +247,10 @@ struct InviteQuery {
 async fn start_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     query: web::Query<InviteQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let survey = answerable_survey(&state, &slug).await?;
     let invite = query.into_inner().invite.filter(|t| !t.is_empty());
     let mut start_label = "Start now";
@@ -310,10 +337,10 @@ fn used_invitation() -> PageError {
 async fn start(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
     let form = FormFields::read(body, FORM_LIMIT).await?;
     check_csrf(&req, &form)?;
@@ -372,6 +399,9 @@ async fn start(
         }
         StartOutcome::Existing(response) => response,
         StartOutcome::Refused(SubmissionRefused::InvitationUsed) => return Err(used_invitation()),
+        StartOutcome::Refused(SubmissionRefused::SurveyClosed) => {
+            return Err(StoreError::SurveyClosed(slug.clone()).into())
+        }
         StartOutcome::Refused(_) => return Err(invalid_invitation()),
     };
     let next = if response.complete {
@@ -415,8 +445,6 @@ struct QuestionPage {
     csrf_token: String,
     back_href: String,
     change: bool,
-    position: usize,
-    total: usize,
 }
 
 #[derive(serde::Deserialize)]
@@ -462,9 +490,18 @@ fn render_question(
         .iter()
         .filter_map(|e| e.item.clone().map(|i| (i, e.message.clone())))
         .collect();
+    // Error links land on an input that exists: a grid's first statement, else the field.
+    let field_anchor = match &question.kind {
+        QuestionKind::LikertGrid { items, .. } => {
+            items.first().map_or(question.id.clone(), |item| {
+                format!("{}-{}", question.id, item.id)
+            })
+        }
+        _ => question.id.clone(),
+    };
     let summary = unsaved
         .map(|fault| SummaryError {
-            href: format!("#{}", question.id),
+            href: format!("#{field_anchor}"),
             message: format!(
                 "Your answer has not been saved because {}. It is still in the form below: try again in a few minutes.",
                 storage_reason(fault)
@@ -474,7 +511,7 @@ fn render_question(
         .chain(errors.iter().map(|e| SummaryError {
             href: match &e.item {
                 Some(item) => format!("#{}-{}", question.id, item),
-                None => format!("#{}", question.id),
+                None => format!("#{field_anchor}"),
             },
             message: e.message.clone(),
         }))
@@ -490,8 +527,6 @@ fn render_question(
         csrf_token: csrf,
         back_href,
         change,
-        position: position + 1,
-        total: asked.len(),
     };
     let mut response = html(status, &page)?;
     if unsaved.is_some() {
@@ -511,10 +546,11 @@ fn render_question(
 async fn question_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Slug, String)>,
     query: web::Query<ChangeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (slug, question_id) = path.into_inner();
+    let slug = slug.into_string();
     answerable_survey(&state, &slug).await?;
     let session = load_session(&state, &req, &slug).await?;
     if session.response.complete {
@@ -586,11 +622,12 @@ fn submitted_value(question: &Question, form: &FormFields) -> (Option<Value>, En
 async fn answer_question(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Slug, String)>,
     query: web::Query<ChangeQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let (slug, question_id) = path.into_inner();
+    let slug = slug.into_string();
     state.check_rate(&req)?;
     let form = FormFields::read(body, FORM_LIMIT).await?;
     check_csrf(&req, &form)?;
@@ -646,20 +683,46 @@ async fn answer_question(
             &state, &req, &session, &question, &entered, &errors, change, None,
         );
     }
-    let validated = validate_answers(
-        session.definition(),
-        &session.answers,
-        Completeness::Partial,
-    )
-    .map_err(|_| PageError::Internal)?;
+    // Only this question's answer is changed, on the answers stored now: what another tab
+    // (or server) saved meanwhile stays (`Store::merge_partial`).
     let store = Arc::clone(&state.store);
     let id = session.response.id;
     let expires = state.resume_expiry();
-    let saved = match web::block(move || store.save_partial(id, &validated, expires))
+    let (question_id, stratum_fixed) = (question.id.clone(), session.stratum_fixed);
+    let stratum = session.response.stratum.clone();
+    let merge = move |stored: &str| {
+        let mut answers: SubmittedAnswers = serde_json::from_str(stored).unwrap_or_default();
+        if let (true, Some(s), Some(stratum)) =
+            (stratum_fixed, &survey.definition.stratification, &stratum)
+        {
+            answers.insert(s.question.clone(), Value::String(stratum.clone()));
+        }
+        match &value {
+            Some(value) => answers.insert(question_id.clone(), value.clone()),
+            None => answers.remove(&question_id),
+        };
+        drop_hidden_answers(&survey.definition, &mut answers);
+        validate_answers(&survey.definition, &answers, Completeness::Partial).ok()
+    };
+    let saved = match web::block(move || store.merge_partial(id, expires, merge))
         .await
         .map_err(|_| PageError::Internal)?
     {
-        Ok(saved) => saved,
+        Ok(Some(merged)) => {
+            // Go on from the answers as stored, another tab's included.
+            session.answers = serde_json::from_str(&merged.answers_json()).unwrap_or_default();
+            if let (true, Some(s), Some(stratum)) = (
+                session.stratum_fixed,
+                &session.survey.definition.stratification,
+                &session.response.stratum,
+            ) {
+                session
+                    .answers
+                    .insert(s.question.clone(), Value::String(stratum.clone()));
+            }
+            true
+        }
+        Ok(None) => false,
         Err(error) => match storage_refused(&error) {
             Some(fault) => {
                 return render_question(
@@ -723,12 +786,7 @@ fn saved_page(
         .cookie(&session_cookie_name(slug))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let connection = req.connection_info();
-    let base = state
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{}://{}", connection.scheme(), connection.host()));
+    let base = &state.public_base;
     let page = SavedPage {
         service_name: session.survey.definition.title.clone(),
         has_errors: false,
@@ -766,10 +824,10 @@ fn expired_link() -> PageError {
 async fn resume_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let survey = answerable_survey(&state, &slug).await?;
     let code = query.into_inner().code.unwrap_or_default();
     if code.is_empty() || code.len() > 64 {
@@ -796,10 +854,10 @@ async fn resume_page(
 async fn resume(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
     let form = FormFields::read(body, FORM_LIMIT).await?;
     check_csrf(&req, &form)?;
@@ -935,9 +993,9 @@ fn render_check(
 async fn check_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     answerable_survey(&state, &slug).await?;
     let session = load_session(&state, &req, &slug).await?;
     if session.response.complete {
@@ -949,10 +1007,10 @@ async fn check_page(
 async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
     let form = FormFields::read(body, FORM_LIMIT).await?;
     check_csrf(&req, &form)?;
@@ -1015,9 +1073,9 @@ fn confirmation(
 async fn done_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     let session = load_session(&state, &req, &slug).await?;
     if !session.response.complete {
         return Err(PageError::Redirect(format!("/s/{slug}/check")));
@@ -1078,9 +1136,9 @@ fn render_withdraw(
 async fn withdraw_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     // Withdrawal works whatever the survey's status: people may change their minds late.
     let survey = state.current_survey(&slug).await?;
     render_withdraw(&state, &req, &survey, None, String::new())
@@ -1089,10 +1147,10 @@ async fn withdraw_page(
 async fn withdraw(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<Slug>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner();
+    let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
     let form = FormFields::read(body, FORM_LIMIT).await?;
     check_csrf(&req, &form)?;
@@ -1103,20 +1161,35 @@ async fn withdraw(
         .chars()
         .take(64)
         .collect::<String>();
-    let Some(receipt) = normalise_receipt(&typed) else {
+    // The code as written now, and as codes issued before Crockford's alphabet were written.
+    let candidates: Vec<String> = normalise_receipt(&typed)
+        .into_iter()
+        .chain(legacy_receipt(&typed))
+        .collect();
+    if candidates.is_empty() {
         let message = if typed.trim().is_empty() {
             "Enter your receipt code"
         } else {
-            "Enter the receipt code in the right format, like ABCD-EFGH-JKLM-NPQR"
+            "Enter the receipt code in the right format: 16 letters and numbers, like 7K2M-9QXD-4RTA-HW3B"
         };
         return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
-    };
+    }
     let store = Arc::clone(&state.store);
-    let receipt_hash = hash(RECEIPT_PURPOSE, &receipt);
+    let hashes: Vec<String> = candidates
+        .iter()
+        .map(|code| hash(RECEIPT_PURPOSE, code))
+        .collect();
     let slug_owned = slug.clone();
-    let withdrawn = web::block(move || store.withdraw_response(&slug_owned, &receipt_hash))
-        .await
-        .map_err(|_| PageError::Internal)??;
+    let withdrawn = web::block(move || -> Result<bool, StoreError> {
+        for receipt_hash in &hashes {
+            if store.withdraw_response(&slug_owned, receipt_hash)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    })
+    .await
+    .map_err(|_| PageError::Internal)??;
     if !withdrawn {
         return render_withdraw(
             &state,
@@ -1132,7 +1205,12 @@ async fn withdraw(
         has_errors: false,
         heading: "Your answers have been withdrawn".into(),
         paragraphs: vec![
-            "We have deleted your answers. They will not appear in any analysis, report or export."
+            "We have deleted your answers. They will not appear in any analysis, report or export \
+             made from now on."
+                .into(),
+            "Findings already published are figures for whole groups, in which no one person can \
+             be picked out. They are worked out again without your answers the next time they \
+             are updated."
                 .into(),
         ],
         link: Some(Link {

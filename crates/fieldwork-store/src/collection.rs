@@ -14,7 +14,7 @@ use crate::responses::{
     from_tuple, InsertOutcome, ResponseTuple, StoredResponse, RESPONSE_COLUMNS,
 };
 use crate::schema::{invitations, responses, settings, surveys};
-use crate::surveys::StoredSurvey;
+use crate::surveys::{StoredSurvey, SurveyStatus};
 use crate::{now, Store, StoreError};
 
 /// One response to store, as the API receives it.
@@ -33,6 +33,8 @@ pub struct Submission<'a> {
 /// Why a submission was not stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmissionRefused {
+    /// The survey takes no responses: closed (or deleted) before this write committed.
+    SurveyClosed,
     InvitationNotFound,
     /// The invitation was used by another response.
     InvitationUsed,
@@ -106,6 +108,19 @@ macro_rules! refusal_for_invitation {
     }};
 }
 
+/// Whether survey `$slug` takes responses (one of its versions is open), read on `$conn`
+/// inside the caller's transaction.
+macro_rules! takes_responses {
+    ($conn:expr, $slug:expr) => {
+        diesel::select(diesel::dsl::exists(
+            surveys::table
+                .filter(surveys::slug.eq($slug))
+                .filter(surveys::status.eq(SurveyStatus::Open.as_str())),
+        ))
+        .get_result::<bool>($conn)
+    };
+}
+
 impl Store {
     /// Store API submissions in one transaction (group commit: one fsync for the batch).
     /// Each result lines up with its submission. A submission whose key was stored before
@@ -133,7 +148,24 @@ impl Store {
         let in_order: Vec<Result<Submitted, SubmissionRefused>> =
             write_transaction!(self, |conn| {
                 let mut results = Vec::with_capacity(batch.len());
+                // A survey the caller saw open (a server's cached copy) is confirmed open
+                // inside this transaction: once `close` has committed, nothing more is stored.
+                let mut open_surveys: Vec<(&str, bool)> = Vec::new();
                 for s in order.iter().map(|&i| &batch[i]) {
+                    let slug = s.survey.slug();
+                    let open = match open_surveys.iter().find(|(known, _)| *known == slug) {
+                        _ if s.survey.status != SurveyStatus::Open => true,
+                        Some((_, open)) => *open,
+                        None => {
+                            let open = takes_responses!(conn, slug)?;
+                            open_surveys.push((slug, open));
+                            open
+                        }
+                    };
+                    if !open {
+                        results.push(Err(SubmissionRefused::SurveyClosed));
+                        continue;
+                    }
                     let complete = s.response.completeness() == Completeness::Complete;
                     let row = NewRow {
                         public_id: crate::new_public_id(),
@@ -217,6 +249,9 @@ impl Store {
             if let Some(existing) = existing {
                 return Ok(StartOutcome::Existing(from_tuple(existing)));
             }
+            if survey.status == SurveyStatus::Open && !takes_responses!(conn, survey.slug())? {
+                return Ok(StartOutcome::Refused(SubmissionRefused::SurveyClosed));
+            }
             let row = NewRow {
                 public_id: crate::new_public_id(),
                 survey_id: survey.id,
@@ -295,19 +330,80 @@ impl Store {
         response: &ValidatedResponse,
         resume_expires_at: NaiveDateTime,
     ) -> Result<bool, StoreError> {
-        let updated = write_transaction!(self, |conn| diesel::update(
-            responses::table
+        let updated = write_transaction!(self, |conn| {
+            if !takes_responses!(conn, response.survey_slug())? {
+                return Err(StoreError::SurveyClosed(response.survey_slug().to_owned()));
+            }
+            let updated = diesel::update(
+                responses::table
+                    .filter(responses::id.eq(response_id))
+                    .filter(responses::complete.eq(false)),
+            )
+            .set((
+                responses::answers.eq(response.answers_json()),
+                responses::stratum.eq(response.stratum()),
+                responses::updated_at.eq(now()),
+                responses::resume_expires_at.eq(resume_expires_at),
+            ))
+            .execute(conn)?;
+            Ok::<_, StoreError>(updated)
+        })?;
+        Ok(updated == 1)
+    }
+
+    /// Change a partial response's answers by `merge`, which is given the answers stored now
+    /// (JSON) and returns what to store instead, or `None` to store nothing. What another
+    /// save wrote in between (a second tab, another server) is never overwritten: the update
+    /// applies only if the answers are still those `merge` saw, and otherwise `merge` runs
+    /// again on the newer ones. `Ok(None)` if the response is complete (or gone).
+    pub fn merge_partial(
+        &self,
+        response_id: i64,
+        resume_expires_at: NaiveDateTime,
+        merge: impl Fn(&str) -> Option<ValidatedResponse>,
+    ) -> Result<Option<ValidatedResponse>, StoreError> {
+        const ATTEMPTS: usize = 20;
+        for _ in 0..ATTEMPTS {
+            let stored: Option<String> = with_connection!(self, |conn| responses::table
                 .filter(responses::id.eq(response_id))
                 .filter(responses::complete.eq(false))
-        )
-        .set((
-            responses::answers.eq(response.answers_json()),
-            responses::stratum.eq(response.stratum()),
-            responses::updated_at.eq(now()),
-            responses::resume_expires_at.eq(resume_expires_at),
+                .select(responses::answers)
+                .first(conn)
+                .optional())?;
+            let Some(stored) = stored else {
+                return Ok(None);
+            };
+            let Some(merged) = merge(&stored) else {
+                return Err(StoreError::Unavailable(
+                    "the saved answers could not be merged".into(),
+                ));
+            };
+            let updated = write_transaction!(self, |conn| {
+                if !takes_responses!(conn, merged.survey_slug())? {
+                    return Err(StoreError::SurveyClosed(merged.survey_slug().to_owned()));
+                }
+                let updated = diesel::update(
+                    responses::table
+                        .filter(responses::id.eq(response_id))
+                        .filter(responses::complete.eq(false))
+                        .filter(responses::answers.eq(&stored)),
+                )
+                .set((
+                    responses::answers.eq(merged.answers_json()),
+                    responses::stratum.eq(merged.stratum()),
+                    responses::updated_at.eq(now()),
+                    responses::resume_expires_at.eq(resume_expires_at),
+                ))
+                .execute(conn)?;
+                Ok::<_, StoreError>(updated)
+            })?;
+            if updated == 1 {
+                return Ok(Some(merged));
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the answers kept changing while they were being saved".into(),
         ))
-        .execute(conn))?;
-        Ok(updated == 1)
     }
 
     /// Finish a partial response. False if it was already complete (a second click of
@@ -319,21 +415,27 @@ impl Store {
         receipt_hash: &str,
     ) -> Result<bool, StoreError> {
         let timestamp = now();
-        let updated = write_transaction!(self, |conn| diesel::update(
-            responses::table
-                .filter(responses::id.eq(response_id))
-                .filter(responses::complete.eq(false))
-        )
-        .set((
-            responses::answers.eq(response.answers_json()),
-            responses::stratum.eq(response.stratum()),
-            responses::complete.eq(true),
-            responses::updated_at.eq(timestamp),
-            responses::submitted_at.eq(timestamp),
-            responses::receipt_hash.eq(receipt_hash),
-            responses::resume_expires_at.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn))?;
+        let updated = write_transaction!(self, |conn| {
+            if !takes_responses!(conn, response.survey_slug())? {
+                return Err(StoreError::SurveyClosed(response.survey_slug().to_owned()));
+            }
+            let updated = diesel::update(
+                responses::table
+                    .filter(responses::id.eq(response_id))
+                    .filter(responses::complete.eq(false)),
+            )
+            .set((
+                responses::answers.eq(response.answers_json()),
+                responses::stratum.eq(response.stratum()),
+                responses::complete.eq(true),
+                responses::updated_at.eq(timestamp),
+                responses::submitted_at.eq(timestamp),
+                responses::receipt_hash.eq(receipt_hash),
+                responses::resume_expires_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+            Ok::<_, StoreError>(updated)
+        })?;
         Ok(updated == 1)
     }
 

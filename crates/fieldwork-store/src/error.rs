@@ -18,6 +18,9 @@ pub enum StoreError {
     Migration(String),
     #[error("there is no survey `{0}`")]
     SurveyNotFound(String),
+    /// Closed (or deleted) before the write committed.
+    #[error("survey `{0}` is not taking responses")]
+    SurveyClosed(String),
     #[error("there is no version {version} of survey `{slug}`")]
     SurveyVersionNotFound { slug: String, version: u32 },
     #[error("survey `{slug}` already has version {version} with a different definition; give the new definition a higher version")]

@@ -651,15 +651,36 @@ impl Store {
                     .filter(survey_roles::user_id.eq(user.id)),
             )
             .execute(conn)?;
-            if let Some(role) = role {
-                diesel::insert_into(survey_roles::table)
-                    .values((
-                        survey_roles::survey_slug.eq(slug),
-                        survey_roles::user_id.eq(user.id),
-                        survey_roles::role.eq(role.as_str()),
-                        survey_roles::granted_at.eq(now()),
-                    ))
-                    .execute(conn)?;
+            // Access removed is access removed: the user's API tokens for the survey are
+            // revoked with it, so sharing again later does not bring them back.
+            let tokens_revoked = match role {
+                Some(role) => {
+                    diesel::insert_into(survey_roles::table)
+                        .values((
+                            survey_roles::survey_slug.eq(slug),
+                            survey_roles::user_id.eq(user.id),
+                            survey_roles::role.eq(role.as_str()),
+                            survey_roles::granted_at.eq(now()),
+                        ))
+                        .execute(conn)?;
+                    0
+                }
+                None => diesel::update(
+                    api_tokens::table
+                        .filter(api_tokens::survey_slug.eq(slug))
+                        .filter(api_tokens::user_id.eq(user.id))
+                        .filter(api_tokens::revoked_at.is_null()),
+                )
+                .set(api_tokens::revoked_at.eq(now()))
+                .execute(conn)?,
+            };
+            let mut detail = json!({
+                "user": user.email,
+                "role": role.map(Role::as_str),
+                "previous": current,
+            });
+            if role.is_none() {
+                detail["api_tokens_revoked"] = json!(tokens_revoked);
             }
             insert_audit!(
                 conn,
@@ -671,11 +692,7 @@ impl Store {
                         "role.revoked"
                     },
                     survey: Some(slug),
-                    detail: json!({
-                        "user": user.email,
-                        "role": role.map(Role::as_str),
-                        "previous": current,
-                    }),
+                    detail,
                 }
             )?;
             Ok(())

@@ -14,7 +14,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::definition::{Condition, NumberKind, Question, QuestionKind, SurveyDefinition};
+use crate::definition::{
+    Condition, GridItem, NumberKind, Question, QuestionKind, SurveyDefinition,
+};
 
 /// The largest whole number an integer answer may be (under 2^53, so exact as f64 and i64).
 pub(crate) const LARGEST_WHOLE_NUMBER: f64 = 9.0e15;
@@ -155,12 +157,7 @@ pub fn validate_answers(
             (false, None) => {}
             (true, None) => {
                 if completeness == Completeness::Complete && question.required {
-                    errors.push(error(
-                        question,
-                        None,
-                        FieldErrorKind::Required,
-                        required_message(question),
-                    ));
+                    errors.extend(required_errors(question));
                 }
             }
             (true, Some(value)) => match check_answer(question, value, completeness, &mut errors) {
@@ -312,15 +309,48 @@ fn error(
     }
 }
 
-fn required_message(question: &Question) -> String {
+/// The errors of a required question left blank: one per statement of a grid, so that each
+/// row can show its own error and the summary can link to it; one for any other question.
+fn required_errors(question: &Question) -> Vec<FieldError> {
     match &question.kind {
-        QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => "Select an answer",
-        QuestionKind::MultiChoice { .. } => "Select at least one option",
-        QuestionKind::LikertGrid { .. } => "Select an answer for every statement",
-        QuestionKind::Number { .. } => "Enter a number",
-        QuestionKind::Text { .. } => "Enter an answer",
+        QuestionKind::LikertGrid { items, .. } => items
+            .iter()
+            .map(|item| {
+                error(
+                    question,
+                    Some(&item.id),
+                    FieldErrorKind::Required,
+                    grid_item_required(item),
+                )
+            })
+            .collect(),
+        _ => vec![error(
+            question,
+            None,
+            FieldErrorKind::Required,
+            required_message(question),
+        )],
     }
-    .to_owned()
+}
+
+fn grid_item_required(item: &GridItem) -> String {
+    format!("Select an answer for \u{2018}{}\u{2019}", item.text)
+}
+
+/// What to do about an unanswered required question: the definition's own words, or
+/// what to do with the question named (GOV.UK: say what to do, about what).
+fn required_message(question: &Question) -> String {
+    if let Some(message) = &question.error_message {
+        return message.clone();
+    }
+    let action = match &question.kind {
+        QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => "Select an answer to",
+        QuestionKind::MultiChoice { .. } => "Select at least one option for",
+        QuestionKind::LikertGrid { .. } => "Select an answer for every statement in",
+        QuestionKind::Number { .. } => "Enter a number for",
+        QuestionKind::Text { .. } => "Enter an answer to",
+    };
+    format!("{action} \u{2018}{}\u{2019}", question.text.trim())
 }
 
 fn check_answer(
@@ -480,7 +510,7 @@ fn check_answer(
                             question,
                             Some(&item.id),
                             FieldErrorKind::Required,
-                            format!("Select an answer for ‘{}’", item.text),
+                            grid_item_required(item),
                         )),
                     None => {}
                 }

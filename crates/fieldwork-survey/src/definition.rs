@@ -75,6 +75,11 @@ pub struct Question {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// What a respondent who left it unanswered is told to do, in the GOV.UK error-message
+    /// style: "Select whether your organisation is being disrupted by digital". Without one,
+    /// the message quotes the question. A grid names each unanswered statement instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
     /// Whether a complete response must answer it (when it is shown). Default true.
     pub required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

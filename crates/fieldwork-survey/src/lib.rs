@@ -3,6 +3,7 @@
 mod answers;
 mod definition;
 mod parse;
+mod safe_csv;
 mod synthetic;
 mod wide;
 
@@ -15,9 +16,10 @@ pub use definition::{
     QuestionKind, Stratification, SurveyDefinition, TextFormat,
 };
 pub use parse::{
-    parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem, MAX_DEFINITION_BYTES,
-    TEXT_ANSWER_HARD_MAX,
+    is_slug, parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
+    MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,
 };
+pub use safe_csv::{rows_to_safe_csv, safe_cell, SafeCsvWriter};
 pub use synthetic::SyntheticRespondents;
 pub use wide::{
     escape_cell, read_wide_csv, unescape_cell, ImportErrors, ImportProblem, ImportedResponse,

@@ -95,6 +95,9 @@ pub fn parse_definition(text: &str) -> Result<SurveyDefinition, DefinitionErrors
         let field = path.rsplit('.').next().unwrap_or(&path).to_owned();
         checker.problem(path, format!("unknown field `{field}`"));
     }
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        control_characters(&value, "", &mut checker);
+    }
     let definition = checker.survey(raw);
     if checker.problems.is_empty() {
         Ok(definition)
@@ -284,6 +287,7 @@ struct RawQuestion {
     kind: Option<String>,
     text: Option<String>,
     hint: Option<String>,
+    error_message: Option<String>,
     required: Option<bool>,
     show_if: Option<RawCondition>,
     options: Option<Vec<RawChoice>>,
@@ -355,7 +359,7 @@ impl Checker {
             Some(text) if !text.trim().is_empty() => text,
             Some(_) => {
                 self.problem(
-                    format!("{path}.{field}"),
+                    join_path(path, field),
                     format!("`{field}` must not be empty"),
                 );
                 String::new()
@@ -507,6 +511,10 @@ impl Checker {
             id,
             text,
             hint: raw.hint,
+            error_message: raw
+                .error_message
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty()),
             required: raw.required.unwrap_or(true),
             show_if,
             sensitive: raw.sensitive.unwrap_or(false),
@@ -1078,6 +1086,48 @@ impl Checker {
     }
 }
 
+/// Every string holding a control character (NUL, escape, bell...; tab and line breaks are
+/// text) is a problem: such a character means nothing to a respondent, and PostgreSQL refuses
+/// NUL in text, so a definition must mean the same on both backends.
+fn control_characters(value: &serde_json::Value, path: &str, checker: &mut Checker) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let Some(c) = text
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                checker.problem(
+                    path_or_root(path),
+                    format!(
+                        "contains the control character U+{:04X}; remove it",
+                        u32::from(c)
+                    ),
+                );
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}[{i}]"), checker);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, field) in fields {
+                control_characters(field, &join_path(path, key), checker);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `parent.field`, or `field` alone at the top of the definition.
+fn join_path(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
 fn path_or_root(path: &str) -> String {
     if path.is_empty() {
         "$".to_owned()
@@ -1086,7 +1136,9 @@ fn path_or_root(path: &str) -> String {
     }
 }
 
-fn is_slug(s: &str) -> bool {
+/// Whether `s` has a slug's shape: a lower-case letter, then lower-case letters, digits or
+/// `-`, at most 64 characters.
+pub fn is_slug(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()

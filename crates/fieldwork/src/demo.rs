@@ -182,7 +182,14 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         .first()
         .map(|c| c.code.clone())
         .context("the study has no strata")?;
-    store.create_invitations(&slug, &first_stratum, &[tokens::hash("invitation", &token)])?;
+    store.create_invitations(
+        &slug,
+        &first_stratum,
+        &[tokens::hash(
+            fieldwork_server::invitations::INVITATION_PURPOSE,
+            &token,
+        )],
+    )?;
     let links = Links {
         slug: slug.clone(),
         token,
@@ -418,7 +425,7 @@ fn invite(store: &Store, slug: &str, respondents: &[Respondent]) -> Result<()> {
         let mut hashes: Vec<String> = respondents
             .iter()
             .filter(|r| r.stratum == choice.code)
-            .map(|r| tokens::hash("invitation", &r.token))
+            .map(|r| tokens::hash(fieldwork_server::invitations::INVITATION_PURPOSE, &r.token))
             .collect();
         let answering = hashes.len();
         let rate = rng.random_range(0.45..0.8);
@@ -426,8 +433,12 @@ fn invite(store: &Store, slug: &str, respondents: &[Respondent]) -> Result<()> {
         let invited =
             ((answering as f64 / rate).ceil() as usize).clamp(answering, size.max(answering));
         // Tokens nobody will use: only their hashes are kept, so they are never shown.
-        hashes
-            .extend((answering..invited).map(|_| tokens::hash("invitation", &tokens::new_token())));
+        hashes.extend((answering..invited).map(|_| {
+            tokens::hash(
+                fieldwork_server::invitations::INVITATION_PURPOSE,
+                &tokens::new_token(),
+            )
+        }));
         if !hashes.is_empty() {
             store.create_invitations(slug, &choice.code, &hashes)?;
         }

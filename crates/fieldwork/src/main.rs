@@ -582,31 +582,20 @@ fn invite(database: &str, args: InviteArgs) -> Result<()> {
             args.out.display()
         );
     }
-    let tokens: Vec<String> = (0..args.count)
-        .map(|_| fieldwork_server::tokens::new_token())
-        .collect();
-    let hashes: Vec<String> = tokens
-        .iter()
-        .map(|t| fieldwork_server::tokens::hash("invitation", t))
-        .collect();
+    let made = fieldwork_server::invitations::NewInvitations::make(args.count);
     // Write the file first: if that fails, no invitation exists whose link was lost.
-    let base = args.base_url.trim_end_matches('/');
     let partial = args.out.with_extension("partial");
-    {
-        let mut writer = csv::Writer::from_path(&partial)
-            .with_context(|| format!("cannot write {}", partial.display()))?;
-        writer.write_record(["survey", "stratum", "link"])?;
-        for token in &tokens {
-            writer.write_record([
-                args.survey.as_str(),
-                args.stratum.as_str(),
-                &format!("{base}/s/{}?invite={token}", args.survey),
-            ])?;
-        }
-        writer
-            .flush()
-            .with_context(|| format!("cannot write {}", partial.display()))?;
-    }
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    made.write_csv(
+        std::io::BufWriter::new(file),
+        &args.base_url,
+        &args.survey,
+        &args.stratum,
+    )
+    .and_then(|mut out| std::io::Write::flush(&mut out).map_err(csv::Error::from))
+    .with_context(|| format!("cannot write {}", partial.display()))?;
+    let hashes = made.hashes;
     if let Err(error) = store.create_invitations(&args.survey, &args.stratum, &hashes) {
         let _ = std::fs::remove_file(&partial);
         return Err(error.into());

@@ -51,6 +51,8 @@ pub struct FindingView {
     pub strata: String,
     pub benchmark: String,
     pub page: String,
+    /// The question the details link goes to, so the link makes sense out of context.
+    pub page_subject: String,
 }
 
 #[derive(Debug, Clone)]
@@ -508,6 +510,10 @@ pub fn build_site(
             strata: f.strata.join(" "),
             benchmark: f.benchmark.map(|b| format!("{b}")).unwrap_or_default(),
             page: question_page_name(f.question.split('.').next().unwrap_or(&f.question)),
+            page_subject: definition
+                .question(f.question.split('.').next().unwrap_or(&f.question))
+                .map(|q| q.text.clone())
+                .unwrap_or_default(),
         })
         .collect();
     let rates_chart = all_charts
@@ -518,7 +524,7 @@ pub fn build_site(
     let index = IndexPage {
         site_title,
         page_title: format!("{site_title}: findings"),
-        description: definition.description.clone().unwrap_or_default(),
+        description: report_summary(plan, analysis),
         findings: finding_views,
         rates: figure(&lookup, rates_chart, analysis),
         sections,
@@ -619,6 +625,38 @@ pub fn build_site(
         survey_version: analysis.version,
         findings: found,
     })
+}
+
+/// The front page's opening paragraph: the plan's own summary, or who responded and how
+/// the figures were made. (The survey's description speaks to respondents, not readers.)
+fn report_summary(plan: &Plan, analysis: &Analysis) -> String {
+    if let Some(summary) = plan
+        .summary
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        return summary.to_owned();
+    }
+    let complete: i64 = analysis.response_rates.iter().map(|r| r.complete).sum();
+    let groups: Vec<&str> = analysis
+        .response_rates
+        .iter()
+        .map(|r| r.label.as_str())
+        .collect();
+    let across = match groups.as_slice() {
+        [] | [_] => String::new(),
+        [init @ .., last] => format!(" across {} and {last}", init.join(", ")),
+    };
+    format!(
+        "What {} people who completed {}{across} told us. Each figure is weighted to the \
+         population of its group, with a {:.0}% confidence interval; figures resting on fewer \
+         than {} responses are withheld, so that no one who took part can be identified.",
+        super::charts::thousands(complete.max(0) as u64),
+        analysis.title,
+        analysis.confidence_level * 100.0,
+        analysis.suppression_threshold,
+    )
 }
 
 fn provenance_facts(

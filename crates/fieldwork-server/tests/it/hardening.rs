@@ -52,6 +52,173 @@ fn forms_without_a_valid_csrf_token_or_from_another_origin_are_refused() {
     );
 }
 
+/// Start a response with a valid token and cookie, the given headers added; the status.
+fn start_with_headers(app: &crate::TestApp, invite: &str, headers: &[(&str, &str)]) -> StatusCode {
+    let client = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(format!("{}/s/digital-leadership?invite={invite}", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let mut post = client.post(format!("{}/s/digital-leadership/start", app.base));
+    for (name, value) in headers {
+        post = post.header(*name, *value);
+    }
+    post.form(&[("csrf_token", csrf(&html).as_str()), ("invite", invite)])
+        .send()
+        .unwrap()
+        .status()
+}
+
+#[test]
+fn form_posts_are_judged_by_fetch_metadata_and_origin_as_browsers_send_them() {
+    let app = spawn_app(testing::sqlite());
+    let own = app.base.clone();
+    let host = own.trim_start_matches("http://").to_owned();
+    let refused: &[&[(&str, &str)]] = &[
+        &[("Origin", "https://evil.example")],
+        &[
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Origin", "https://evil.example"),
+        ],
+        &[("Sec-Fetch-Site", "cross-site"), ("Origin", "null")],
+        &[
+            ("Sec-Fetch-Site", "same-site"),
+            ("Origin", "http://sub.127.0.0.1"),
+        ],
+        &[("Sec-Fetch-Site", "none")],
+        &[("Sec-Fetch-Site", "cross-site")],
+        // A sandboxed frame in a browser without Fetch metadata.
+        &[("Origin", "null")],
+        // Forwarded headers do not make a foreign Origin ours.
+        &[
+            ("Origin", "https://evil.example"),
+            ("X-Forwarded-Host", "evil.example"),
+        ],
+        &[
+            ("Origin", "https://evil.example"),
+            ("Forwarded", "host=evil.example;proto=https"),
+        ],
+        // Same-origin claimed, but the Origin names another host.
+        &[
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Origin", "https://evil.example"),
+        ],
+    ];
+    for (i, headers) in refused.iter().enumerate() {
+        let status = start_with_headers(&app, &app.police_invites[i % 10], headers);
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    let all = fieldwork_store::ResponseFilter {
+        include_partial: true,
+        ..Default::default()
+    };
+    assert!(app
+        .store
+        .load_responses("digital-leadership", &all)
+        .unwrap()
+        .is_empty());
+    // What Chromium sends from our own page under `Referrer-Policy: same-origin`; the same
+    // under a stricter policy of the user's (Origin blanked); and a client with neither.
+    let accepted: &[&[(&str, &str)]] = &[
+        &[("Sec-Fetch-Site", "same-origin"), ("Origin", &own)],
+        &[("Sec-Fetch-Site", "same-origin"), ("Origin", "null")],
+        &[("Origin", &own)],
+        &[],
+    ];
+    for (i, headers) in accepted.iter().enumerate() {
+        let status = start_with_headers(&app, &app.police_invites[i], headers);
+        assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?} ({host})");
+    }
+}
+
+#[test]
+fn links_name_the_configured_address_whatever_the_request_says() {
+    let app = spawn_app_with(
+        testing::sqlite(),
+        fixture_definition(),
+        ServerConfig {
+            rate_per_second: 0.0,
+            public_url: Some("https://survey.example.org/".into()),
+            ..Default::default()
+        },
+    );
+    let client = browser();
+    let invite = &app.police_invites[0];
+    let html = client
+        .get(format!("{}/s/digital-leadership?invite={invite}", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    // With a public URL, the Origin must be its origin.
+    let started = client
+        .post(format!("{}/s/digital-leadership/start", app.base))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", "https://survey.example.org")
+        .form(&[("csrf_token", csrf(&html).as_str()), ("invite", invite)])
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::OK);
+    let page = started.text().unwrap();
+    let saved = client
+        .post(format!("{}/s/digital-leadership/q/role", app.base))
+        .header("X-Forwarded-Host", "evil.example")
+        .header("Forwarded", "host=evil.example;proto=http")
+        .header("X-Forwarded-Proto", "http")
+        .form(&[
+            ("csrf_token", csrf(&page).as_str()),
+            ("action", "save"),
+            ("role", "head"),
+        ])
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(saved.contains("Your answers have been saved"), "{saved}");
+    assert!(
+        saved.contains("https://survey.example.org/s/digital-leadership/resume?code="),
+        "{saved}"
+    );
+    assert!(!saved.contains("evil.example"));
+}
+
+#[test]
+fn without_a_public_url_the_server_listens_on_loopback_only() {
+    let no_url = fieldwork_server::PublicUrl::settle(None, &["0.0.0.0:8080".parse().unwrap()]);
+    assert!(no_url.unwrap_err().contains("--public-url"));
+    let loopback =
+        fieldwork_server::PublicUrl::settle(None, &["127.0.0.1:8080".parse().unwrap()]).unwrap();
+    assert_eq!(loopback.base, "http://127.0.0.1:8080");
+    assert_eq!(loopback.origin, None);
+    let configured = fieldwork_server::PublicUrl::settle(
+        Some("https://Survey.Example.org:8443/"),
+        &["0.0.0.0:8080".parse().unwrap()],
+    )
+    .unwrap();
+    assert_eq!(configured.base, "https://survey.example.org:8443");
+    assert_eq!(
+        configured.origin.as_deref(),
+        Some("https://survey.example.org:8443")
+    );
+    for bad in [
+        "survey.example.org",
+        "ftp://x.example",
+        "https://u:p@x.example",
+        "https://x.example/?a=1",
+    ] {
+        assert!(
+            fieldwork_server::PublicUrl::settle(Some(bad), &[]).is_err(),
+            "{bad}"
+        );
+    }
+}
+
 #[test]
 fn nothing_changes_over_get() {
     let app = spawn_app(testing::sqlite());
@@ -95,7 +262,8 @@ fn security_headers_are_on_every_page() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    // Not `no-referrer`: under it browsers send `Origin: null` on our own form POSTs.
+    assert_eq!(headers["referrer-policy"], "same-origin");
     assert_eq!(headers["cache-control"], "no-store");
     let cookie = headers["set-cookie"].to_str().unwrap();
     assert!(

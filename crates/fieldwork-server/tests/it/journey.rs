@@ -66,8 +66,12 @@ fn full_journey(db: TestDatabase) {
     let html = error.text().unwrap();
     assert!(html.contains("<title>Error: Which best describes your role?"));
     assert!(html.contains("There is a problem"));
-    assert!(html.contains("<a href=\"#role\">Select an answer</a>"));
-    assert!(html.contains("<span class=\"govuk-visually-hidden\">Error:</span> Select an answer"));
+    // The GOV.UK error message names what to do, in the definition's words.
+    let message = "Select the option that best describes your role";
+    assert!(html.contains(&format!("<a href=\"#role\">{message}</a>")));
+    assert!(html.contains(&format!(
+        "<span class=\"govuk-visually-hidden\">Error:</span> {message}"
+    )));
 
     assert_eq!(
         path(&answer(&client, &app, "role", &[("role", "elected")])),
@@ -402,9 +406,63 @@ fn a_double_click_on_start_makes_one_response(db: TestDatabase) {
     );
 }
 
+/// Two tabs (or two servers) saving one response at the same moment: each save changes its
+/// own question on the answers stored then, so neither answer is lost.
+fn two_saves_at_once_lose_no_answer(db: TestDatabase) {
+    let app = spawn_app(db);
+    for invite in &app.police_invites {
+        let client = browser();
+        let html = client
+            .get(format!("{}/s/digital-leadership?invite={invite}", app.base))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let token = csrf(&html);
+        client
+            .post(format!("{}/s/digital-leadership/start", app.base))
+            .form(&[("csrf_token", token.as_str()), ("invite", invite.as_str())])
+            .send()
+            .unwrap();
+        let save = |question: &str, code: &str| {
+            let response = client
+                .post(format!("{}/s/digital-leadership/q/{question}", app.base))
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("action", "save"),
+                    (question, code),
+                ])
+                .send()
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{question}");
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(|| save("role", "head"));
+            scope.spawn(|| save("disrupted", "yes"));
+            scope.spawn(|| save("capable", "no"));
+        });
+    }
+    let all = fieldwork_store::ResponseFilter {
+        include_partial: true,
+        ..Default::default()
+    };
+    let stored = app
+        .store
+        .load_responses("digital-leadership", &all)
+        .unwrap();
+    assert_eq!(stored.len(), app.police_invites.len());
+    for response in stored {
+        let answers: serde_json::Value = serde_json::from_str(&response.answers).unwrap();
+        assert_eq!(answers["role"], "head", "{answers}");
+        assert_eq!(answers["disrupted"], "yes", "{answers}");
+        assert_eq!(answers["capable"], "no", "{answers}");
+    }
+}
+
 fieldwork_store::on_both_backends!(
     full_journey,
     closed_and_draft_surveys_answer_with_a_clear_page,
     invitation_links_are_checked,
     a_double_click_on_start_makes_one_response,
+    two_saves_at_once_lose_no_answer,
 );

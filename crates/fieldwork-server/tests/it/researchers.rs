@@ -800,22 +800,43 @@ fn tokens_are_refused_in_urls_and_sessions_on_the_api(db: TestDatabase) {
         .send()
         .unwrap();
     assert_eq!(unknown_format.status(), StatusCode::BAD_REQUEST);
-    // Losing the role on the survey disables the token.
+    // Losing the role on the survey revokes the token, and sharing again does not revive it.
+    let unrevoked = app
+        .store
+        .list_api_tokens(Some("analyst@example.org"))
+        .unwrap()
+        .iter()
+        .filter(|t| t.revoked_at.is_none())
+        .count();
+    assert!(unrevoked >= 1);
     app.store
         .set_survey_role(SLUG, "analyst@example.org", None, CLI_ACTOR)
         .unwrap();
     let Caller::Researcher(_, analyst_token) = &callers[5] else {
         unreachable!()
     };
-    assert_eq!(
+    let status = || {
         client()
             .get(&base)
             .bearer_auth(analyst_token)
             .send()
             .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+            .status()
+    };
+    assert_eq!(status(), StatusCode::UNAUTHORIZED);
+    let revoked = &app.store.audit_entries(Some(SLUG), 1).unwrap()[0];
+    assert_eq!(revoked.action, "role.revoked");
+    assert_eq!(revoked.detail["api_tokens_revoked"], unrevoked);
+    app.store
+        .set_survey_role(SLUG, "analyst@example.org", Some(Role::Analyst), CLI_ACTOR)
+        .unwrap();
+    assert_eq!(status(), StatusCode::UNAUTHORIZED);
+    assert!(app
+        .store
+        .list_api_tokens(Some("analyst@example.org"))
+        .unwrap()
+        .iter()
+        .all(|t| t.revoked_at.is_some()));
 }
 
 fn exports_are_real_streamed_and_audited(db: TestDatabase) {
@@ -1026,7 +1047,10 @@ fn uploads_are_checked_and_every_problem_shown(db: TestDatabase) {
         ("frame", Some("f.csv"), &frame),
     ]);
     assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(taken.text().unwrap().contains("already exists"));
+    // Without saying whether a survey exists under a slug the uploader cannot see.
+    let taken = taken.text().unwrap();
+    assert!(taken.contains("cannot be used"), "{taken}");
+    assert!(!taken.contains("exists"));
     // A new survey makes its uploader the owner.
     let mut text: serde_json::Value = serde_json::from_slice(&definition).unwrap();
     text["slug"] = "ana-survey".into();

@@ -355,7 +355,7 @@ fn roles_are_per_survey_and_a_survey_keeps_an_owner(db: TestDatabase) {
     assert_eq!(revoked.actor, "bo@example.org");
     assert_eq!(
         revoked.detail,
-        serde_json::json!({"user": "ana@example.org", "role": null, "previous": "owner"})
+        serde_json::json!({"user": "ana@example.org", "role": null, "previous": "owner", "api_tokens_revoked": 0})
     );
 }
 

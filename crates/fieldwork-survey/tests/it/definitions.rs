@@ -250,3 +250,56 @@ fn the_schema_accepts_the_fixture_and_refuses_mistakes() {
     zero["version"] = json!(0);
     assert!(!validator.is_valid(&zero));
 }
+
+#[test]
+fn control_characters_in_any_text_are_refused_with_their_path() {
+    let mut survey = base();
+    survey["title"] = json!("Tiny\u{0}");
+    question(&mut survey, 0)["text"] = json!("Sector\u{1b}[31m?");
+    question(&mut survey, 1)["options"][0]["label"] = json!("X\u{7}");
+    // Tabs and line breaks are text.
+    question(&mut survey, 2)["hint"] = json!("one\ttwo\nthree\r\n");
+    let mut found = problems(survey);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "pages[0].questions[0].text: contains the control character U+001B; remove it",
+            "pages[0].questions[1].options[0].label: contains the control character U+0007; remove it",
+            "title: contains the control character U+0000; remove it",
+        ]
+    );
+}
+
+#[test]
+fn a_required_question_left_blank_is_named_in_its_error() {
+    use fieldwork_survey::{validate_answers, Completeness, SubmittedAnswers};
+    let mut survey = base();
+    question(&mut survey, 2)["error_message"] = json!("Select how you feel");
+    let definition = parse_definition(&survey.to_string()).unwrap();
+    let mut answers = SubmittedAnswers::new();
+    answers.insert("sector".into(), json!("b"));
+    let errors = validate_answers(&definition, &answers, Completeness::Complete).unwrap_err();
+    let messages: Vec<(String, Option<String>, String)> = errors
+        .into_iter()
+        .map(|e| (e.question, e.item, e.message))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "tools".into(),
+                None,
+                "Select at least one option for ‘Tools?’".into()
+            ),
+            ("mood".into(), None, "Select how you feel".into()),
+            // A grid names each statement left blank, so each row can show its error.
+            (
+                "grid".into(),
+                Some("one".into()),
+                "Select an answer for ‘One’".into()
+            ),
+            ("age".into(), None, "Enter a number for ‘Age?’".into()),
+        ]
+    );
+}
