@@ -2,7 +2,7 @@
 // set up through the real CLI, then `fieldwork serve` on a free loopback port.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,13 +75,16 @@ export class Fieldwork {
 
   /** `fieldwork serve` on a port the kernel picks; resolves once /healthz answers. */
   async start() {
-    const { openSync } = await import('node:fs');
     const log = openSync(this.logPath, 'a');
     this.server = spawn(
       this.bin,
       ['--database', this.database, 'serve', '--bind', '127.0.0.1:0', '--workers', '2'],
       { cwd: REPO, stdio: ['ignore', 'pipe', log], env: { ...process.env, FIELDWORK_LOG: 'info' } },
     );
+    closeSync(log); // the server has its own copy
+    // However this process ends, the server goes with it.
+    const server = this.server;
+    process.once('exit', () => server.kill('SIGKILL'));
     const exited = new Promise((_, reject) =>
       this.server.once('exit', (code, signal) =>
         reject(new Error(`fieldwork serve exited (${code ?? signal}); log:\n${this.log()}`)),
@@ -90,12 +93,15 @@ export class Fieldwork {
     exited.catch(() => {});
     const listening = new Promise((resolveAddress, reject) => {
       let seen = '';
+      const timer = setTimeout(() => reject(new Error(`fieldwork serve printed no address in 20 s; log:\n${this.log()}`)), 20_000);
       this.server.stdout.on('data', (chunk) => {
         seen += chunk;
         const match = /serving .* on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-        if (match) resolveAddress(match[1]);
+        if (match) {
+          clearTimeout(timer);
+          resolveAddress(match[1]);
+        }
       });
-      setTimeout(() => reject(new Error(`fieldwork serve printed no address in 20 s; log:\n${this.log()}`)), 20_000);
     });
     this.base = await Promise.race([listening, exited]);
     const deadline = Date.now() + 20_000;
