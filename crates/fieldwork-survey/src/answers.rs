@@ -536,7 +536,11 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::NotANumber,
-                    "Enter a number, like 12 or 3.5".to_owned(),
+                    match kind {
+                        NumberKind::Integer => "Enter a whole number, like 12",
+                        NumberKind::Decimal => "Enter a number, like 12 or 3.5",
+                    }
+                    .to_owned(),
                 ));
                 return None;
             };
