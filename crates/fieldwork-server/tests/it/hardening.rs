@@ -421,3 +421,104 @@ fn an_open_link_survey_needs_no_invitation() {
         "the sector is asked"
     );
 }
+
+/// Control bytes, NUL (which PostgreSQL refuses in text) and markup in every path parameter:
+/// a clear 404 at the boundary, the same on both backends, never a 500.
+fn hostile_path_segments_are_not_found_on_either_backend(
+    db: fieldwork_store::testing::TestDatabase,
+) {
+    let app = spawn_app(db);
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let segments = [
+        "a%00b",
+        "digital-leadership%00",
+        "x%0D%0ALocation:%20evil",
+        "a%7Fb",
+        "%3Cscript%3E",
+        "..%2F..",
+        "A",
+    ];
+    for segment in segments {
+        for path in [
+            format!("/s/{segment}"),
+            format!("/s/{segment}/done"),
+            format!("/s/{segment}/check"),
+            format!("/s/{segment}/q/role"),
+            format!("/s/digital-leadership/q/{segment}"),
+            format!("/r/{segment}/"),
+            format!("/r/digital-leadership/{segment}"),
+            format!("/admin/surveys/{segment}"),
+            format!("/api/v1/surveys/{segment}"),
+            format!("/api/v1/surveys/{segment}/progress"),
+        ] {
+            let response = client.get(format!("{}{path}", app.base)).send().unwrap();
+            let status = response.status();
+            // A question id is checked against the respondent's own questions: without a
+            // session, the respondent is sent to the start.
+            let expected = if path.starts_with("/s/digital-leadership/q/") {
+                status.is_redirection()
+            } else {
+                status == StatusCode::NOT_FOUND
+            };
+            assert!(expected, "GET {path}: {status}");
+            if path.starts_with("/api/") {
+                assert_eq!(
+                    response.headers()["content-type"],
+                    "application/problem+json",
+                    "{path}"
+                );
+            }
+        }
+        let post = client
+            .post(format!("{}/api/v1/surveys/{segment}/responses", app.base))
+            .header("Idempotency-Key", "k")
+            .body("{}")
+            .send()
+            .unwrap();
+        assert_eq!(post.status(), StatusCode::NOT_FOUND, "{segment}");
+    }
+}
+
+fn methods_and_unknown_api_paths_answer_as_http_says(db: fieldwork_store::testing::TestDatabase) {
+    let app = spawn_app(db);
+    let client = reqwest::blocking::Client::new();
+    // A known path with a method it does not take: 405 with Allow.
+    let put = client
+        .put(format!("{}/api/v1/surveys/digital-leadership", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(put.headers()["allow"], "GET, HEAD");
+    assert_eq!(put.headers()["content-type"], "application/problem+json");
+    let get_start = client
+        .delete(format!("{}/s/digital-leadership/start", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(get_start.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(get_start.headers()["allow"], "POST");
+    // HEAD on GET routes, /healthz included.
+    for path in ["/healthz", "/api/v1/openapi.json", "/admin/sign-in", "/"] {
+        let head = client.head(format!("{}{path}", app.base)).send().unwrap();
+        assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
+    }
+    // A path under /api/ that names nothing: a problem document, not a page.
+    let unknown = client
+        .get(format!("{}/api/v1/nothing/here", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = unknown.json().unwrap();
+    assert_eq!(body["status"], 404);
+}
+
+fieldwork_store::on_both_backends!(
+    hostile_path_segments_are_not_found_on_either_backend,
+    methods_and_unknown_api_paths_answer_as_http_says,
+);
