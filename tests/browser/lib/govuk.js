@@ -2,9 +2,22 @@
 
 import assert from 'node:assert/strict';
 
-/** Click something that navigates (a button, a link); the final document's response. */
+/**
+ * Click something that navigates (a button, a link); the final document's response. A form
+ * of fieldwork's own that the server refuses as cross-site (403) stops the journey, saying
+ * what Chromium sent.
+ */
 export async function follow(page, locator) {
   const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
+  let sent = response?.request();
+  while (sent?.redirectedFrom()) sent = sent.redirectedFrom();
+  if (sent?.method() === 'POST' && response.status() === 403) {
+    const headers = await sent.allHeaders();
+    throw new Error(
+      `fieldwork refused its own form: POST ${new URL(sent.url()).pathname} answered 403 "${await heading(page)}" ` +
+        `(Chromium sent Origin: ${headers.origin ?? '(none)'}, Sec-Fetch-Site: ${headers['sec-fetch-site'] ?? '(none)'})`,
+    );
+  }
   return response;
 }
 

@@ -39,6 +39,13 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
   await checker.page(page, 'start');
   assert.equal(await heading(page), DEFINITION.title);
   assert.equal(await page.getByRole('button', { name: 'Start now' }).count(), 1, 'a Start now button');
+  // An invited respondent is never asked the stratum question: at most all the others.
+  const most = Object.keys(QUESTIONS).length - 1;
+  const stated = /There are (\d+) questions/.exec(await mainText(page));
+  checker.expect(
+    !stated || Number(stated[1]) <= most,
+    `start page: "${stated?.[0]}", but an invited respondent is asked at most ${most} (never the sector)`,
+  );
   await press(page, 'Start now');
 
   // The sector comes from the invitation, so the first question is the role.
