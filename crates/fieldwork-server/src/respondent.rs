@@ -33,7 +33,9 @@ use crate::pages::{
 use crate::problem::storage_refused;
 use crate::routing::Routes;
 use crate::slug::Slug;
-use crate::tokens::{hash, legacy_receipt, new_token, normalise_receipt, receipt_code};
+use crate::tokens::{
+    constant_time_eq, hash, legacy_receipt, new_token, normalise_receipt, receipt_code,
+};
 use crate::AppState;
 use actix_web::http::Method;
 
@@ -263,8 +265,17 @@ async fn start_page(
             .await
             .map_err(|_| PageError::Internal)??;
         match existing {
+            // The receipt (which can withdraw the answers) only for the browser that sent
+            // them: a forwarded or leaked invitation link shows that it was used, no more.
             Some(response) if response.complete => {
-                return confirmation(&state, &survey, &response);
+                let own = req
+                    .cookie(&session_cookie_name(&slug))
+                    .is_some_and(|c| constant_time_eq(c.value(), token));
+                return if own {
+                    confirmation(&state, &survey, &response)
+                } else {
+                    Err(used_invitation())
+                };
             }
             Some(_) => start_label = "Carry on",
             None => {
@@ -303,7 +314,17 @@ async fn start_page(
             .filter(|p| !p.trim().is_empty())
             .map(str::to_owned)
             .collect(),
-        question_count: definition.questions().count(),
+        // Never the stratum question for an invited respondent; fewer when answers hide some.
+        question_count: definition
+            .questions()
+            .filter(|q| {
+                invite.is_none()
+                    || definition
+                        .stratification
+                        .as_ref()
+                        .is_none_or(|s| s.question != q.id)
+            })
+            .count(),
         csrf_token: csrf,
         start_id: new_token(),
         invite,

@@ -322,35 +322,6 @@ impl Store {
         }))
     }
 
-    /// Replace a partial response's answers. False if it is complete (or gone): a finished
-    /// response is never changed by a late save.
-    pub fn save_partial(
-        &self,
-        response_id: i64,
-        response: &ValidatedResponse,
-        resume_expires_at: NaiveDateTime,
-    ) -> Result<bool, StoreError> {
-        let updated = write_transaction!(self, |conn| {
-            if !takes_responses!(conn, response.survey_slug())? {
-                return Err(StoreError::SurveyClosed(response.survey_slug().to_owned()));
-            }
-            let updated = diesel::update(
-                responses::table
-                    .filter(responses::id.eq(response_id))
-                    .filter(responses::complete.eq(false)),
-            )
-            .set((
-                responses::answers.eq(response.answers_json()),
-                responses::stratum.eq(response.stratum()),
-                responses::updated_at.eq(now()),
-                responses::resume_expires_at.eq(resume_expires_at),
-            ))
-            .execute(conn)?;
-            Ok::<_, StoreError>(updated)
-        })?;
-        Ok(updated == 1)
-    }
-
     /// Change a partial response's answers by `merge`, which is given the answers stored now
     /// (JSON) and returns what to store instead, or `None` to store nothing. What another
     /// save wrote in between (a second tab, another server) is never overwritten: the update

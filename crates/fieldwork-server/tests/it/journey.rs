@@ -258,14 +258,24 @@ fn full_journey(db: TestDatabase) {
     assert_eq!(answers["sector"], "police");
     assert!(answers.get("capability_gaps").is_none());
 
-    // The invitation cannot answer again: it shows the original confirmation.
-    let reused = browser()
+    // The invitation cannot answer again. The browser that answered sees its confirmation
+    // again; any other (a forwarded link) is told the link was used, and never the receipt,
+    // which could withdraw the answers.
+    let own = client
         .get(format!("{}/s/digital-leadership?invite={invite}", app.base))
         .send()
         .unwrap()
         .text()
         .unwrap();
-    assert_eq!(receipt_in(&reused), receipt);
+    assert_eq!(receipt_in(&own), receipt);
+    let forwarded = browser()
+        .get(format!("{}/s/digital-leadership?invite={invite}", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(forwarded.status(), StatusCode::CONFLICT);
+    let forwarded = forwarded.text().unwrap();
+    assert!(!forwarded.contains("fieldwork-receipt"), "{forwarded}");
+    assert!(!forwarded.contains(&receipt));
 
     // Withdraw with the receipt: gone from the store.
     let third = browser();
