@@ -1073,7 +1073,7 @@ async fn create_invitations(
     let made = NewInvitations::make(count);
     // The file is made before the invitations exist, so no link can be lost.
     let csv = made
-        .write_csv(Vec::new(), &state.public_base, &slug, &stratum)
+        .write_csv(Vec::new(), &state.public.base, &slug, &stratum)
         .map_err(|_| PageError::Internal)?;
     let hashes = made.hashes;
     let store = Arc::clone(&state.store);

@@ -85,11 +85,8 @@ pub struct AppState {
     /// The database-wide secret receipt codes are derived from.
     pub secret: String,
     pub config: ServerConfig,
-    /// The base of every absolute link the server writes (no trailing slash).
-    pub public_base: String,
-    /// The configured public URL's origin, which form POSTs must name; `None` when no
-    /// public URL is configured (then the request's own `Host` is the reference).
-    pub public_origin: Option<String>,
+    /// Where links point and which Origin form POSTs must name, settled at start-up.
+    pub public: PublicUrl,
     /// Argon2id verifications running at once (each takes 19 MiB).
     pub password_checks: tokio::sync::Semaphore,
     surveys: Mutex<HashMap<String, (Instant, Arc<StoredSurvey>)>>,
@@ -108,8 +105,7 @@ impl AppState {
     ) -> Result<Self, StoreError> {
         let secret = store.shared_setting("receipt_secret", tokens::new_token)?;
         Ok(AppState {
-            public_base: public.base,
-            public_origin: public.origin,
+            public,
             writer: GroupCommitWriter::start(Arc::clone(&store)),
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
             store,
@@ -324,7 +320,10 @@ fn security_headers() -> middleware::DefaultHeaders {
 /// Where the server's links point, settled once at start-up from configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUrl {
+    /// The base of every absolute link the server writes (no trailing slash).
     pub base: String,
+    /// The configured public URL's origin, which form POSTs must name; `None` when no
+    /// public URL is configured (then the request's own `Host` is the reference).
     pub origin: Option<String>,
 }
 

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpResponse};
 use fieldwork_store::{is_valid_report_path, ReportFile, StoreError, REPORT_INDEX};
 
@@ -16,7 +16,6 @@ use crate::pages::PageError;
 use crate::routing::Routes;
 use crate::slug::Slug;
 use crate::AppState;
-use actix_web::http::Method;
 
 /// How long a browser or proxy may keep a report's file: publishing again reaches readers
 /// within this time.

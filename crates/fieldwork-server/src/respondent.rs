@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{
@@ -37,7 +37,6 @@ use crate::tokens::{
     constant_time_eq, hash, legacy_receipt, new_token, normalise_receipt, receipt_code,
 };
 use crate::AppState;
-use actix_web::http::Method;
 
 /// Largest form body accepted: room for the longest text answer allowed, with margin.
 pub const FORM_LIMIT: usize = 256 * 1024;
@@ -113,6 +112,18 @@ async fn answerable_survey(state: &AppState, slug: &str) -> Result<Arc<StoredSur
             &format!("{} is not open yet", survey.definition.title),
             &["This survey has not started taking answers. Try the link again later."],
         )),
+    }
+}
+
+/// An invited response's stratum comes from its invitation: the stratum question's answer is
+/// filled in from it (and never asked), wherever the answers are read from storage.
+fn fill_fixed_stratum(
+    definition: &fieldwork_survey::SurveyDefinition,
+    stratum: Option<&str>,
+    answers: &mut SubmittedAnswers,
+) {
+    if let (Some(s), Some(stratum)) = (&definition.stratification, stratum) {
+        answers.insert(s.question.clone(), Value::String(stratum.to_owned()));
     }
 }
 
@@ -209,15 +220,16 @@ async fn load_session(
     // the stratum answer is filled from it and never asked.
     let mut answers = answers;
     let stratum_fixed = match (&stratum_question, &response.stratum) {
-        (Some(question), Some(stratum)) => {
-            let invited = state.is_invited(response.id).await?;
-            if invited {
-                answers.insert(question.clone(), Value::String(stratum.clone()));
-            }
-            invited
-        }
+        (Some(_), Some(_)) => state.is_invited(response.id).await?,
         _ => false,
     };
+    if stratum_fixed {
+        fill_fixed_stratum(
+            &survey.definition,
+            response.stratum.as_deref(),
+            &mut answers,
+        );
+    }
     Ok(Session {
         survey,
         response,
@@ -713,10 +725,8 @@ async fn answer_question(
     let stratum = session.response.stratum.clone();
     let merge = move |stored: &str| {
         let mut answers: SubmittedAnswers = serde_json::from_str(stored).unwrap_or_default();
-        if let (true, Some(s), Some(stratum)) =
-            (stratum_fixed, &survey.definition.stratification, &stratum)
-        {
-            answers.insert(s.question.clone(), Value::String(stratum.clone()));
+        if stratum_fixed {
+            fill_fixed_stratum(&survey.definition, stratum.as_deref(), &mut answers);
         }
         match &value {
             Some(value) => answers.insert(question_id.clone(), value.clone()),
@@ -732,14 +742,12 @@ async fn answer_question(
         Ok(Some(merged)) => {
             // Go on from the answers as stored, another tab's included.
             session.answers = serde_json::from_str(&merged.answers_json()).unwrap_or_default();
-            if let (true, Some(s), Some(stratum)) = (
-                session.stratum_fixed,
-                &session.survey.definition.stratification,
-                &session.response.stratum,
-            ) {
-                session
-                    .answers
-                    .insert(s.question.clone(), Value::String(stratum.clone()));
+            if session.stratum_fixed {
+                fill_fixed_stratum(
+                    &session.survey.definition,
+                    session.response.stratum.as_deref(),
+                    &mut session.answers,
+                );
             }
             true
         }
@@ -807,7 +815,7 @@ fn saved_page(
         .cookie(&session_cookie_name(slug))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let base = &state.public_base;
+    let base = &state.public.base;
     let page = SavedPage {
         service_name: session.survey.definition.title.clone(),
         has_errors: false,

@@ -150,19 +150,18 @@ impl Store {
                 let mut results = Vec::with_capacity(batch.len());
                 // A survey the caller saw open (a server's cached copy) is confirmed open
                 // inside this transaction: once `close` has committed, nothing more is stored.
-                let mut open_surveys: Vec<(&str, bool)> = Vec::new();
+                // One query per survey in the batch, not per submission.
+                let mut checked: Vec<(&str, bool)> = Vec::new();
+                for survey in batch.iter().map(|s| s.survey) {
+                    if survey.status == SurveyStatus::Open
+                        && !checked.iter().any(|(slug, _)| *slug == survey.slug())
+                    {
+                        checked.push((survey.slug(), takes_responses!(conn, survey.slug())?));
+                    }
+                }
+                let closed = |slug: &str| checked.iter().any(|(s, open)| *s == slug && !open);
                 for s in order.iter().map(|&i| &batch[i]) {
-                    let slug = s.survey.slug();
-                    let open = match open_surveys.iter().find(|(known, _)| *known == slug) {
-                        _ if s.survey.status != SurveyStatus::Open => true,
-                        Some((_, open)) => *open,
-                        None => {
-                            let open = takes_responses!(conn, slug)?;
-                            open_surveys.push((slug, open));
-                            open
-                        }
-                    };
-                    if !open {
+                    if closed(s.survey.slug()) {
                         results.push(Err(SubmissionRefused::SurveyClosed));
                         continue;
                     }
