@@ -1120,10 +1120,17 @@ async fn export(
     let s = slug.clone();
     let survey = blocking(move || store.latest_survey(&s)).await?;
     let choice = query.choose(&survey.definition).map_err(|problem| {
+        let status = match problem {
+            integration::ExportRequestError::Malformed(_) => StatusCode::BAD_REQUEST,
+            integration::ExportRequestError::NoSuchStratum(_) => StatusCode::NOT_FOUND,
+        };
         PageError::message(
-            StatusCode::BAD_REQUEST,
+            status,
             "That export cannot be made",
-            &[&problem, "Choose one of the exports on the survey's page."],
+            &[
+                &problem.to_string(),
+                "Choose one of the exports on the survey's page.",
+            ],
         )
     })?;
     Ok(stream_export(

@@ -12,6 +12,7 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::{self, Need};
+use crate::integration::{ExportRequestError, EXPORT_FORMATS};
 use crate::invitations::INVITATION_PURPOSE;
 use crate::problem::{ApiError, Problem};
 use crate::routing::Routes;
@@ -23,6 +24,7 @@ use crate::AppState;
 /// Largest response body accepted by the API.
 pub const JSON_LIMIT: usize = 256 * 1024;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
+const EXPORT_PATH: &str = "/api/v1/surveys/{slug}/export";
 
 /// Register every API route, noting each in `routes` (the OpenAPI test compares them).
 pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static str)>) {
@@ -51,11 +53,7 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
         "/api/v1/surveys/{slug}/progress",
         web::route().to(get_progress),
     );
-    route(
-        Method::GET,
-        "/api/v1/surveys/{slug}/export",
-        web::route().to(get_export),
-    );
+    route(Method::GET, EXPORT_PATH, web::route().to(get_export));
     routes.extend(table.listed());
     table.register(cfg);
 }
@@ -72,18 +70,103 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         description = "Submit survey responses and read survey definitions; researchers read progress and download exports with an API token (`fieldwork token create`) sent as `Authorization: Bearer`, never in the URL."
     ),
     paths(healthz, openapi_json, get_survey, submit_response, get_progress, get_export),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ExportDocument),
     components(schemas(
         StratumProgress,
         SubmitRequest,
         ResponseCreated,
         SurveyResource,
         Health,
+        ExportLabels,
         Problem,
         crate::problem::ProblemField
     ))
 )]
 pub struct ApiDoc;
+
+/// What the export route answers is decided by [`EXPORT_FORMATS`]: the `format` enum and the
+/// 200 response's media types are written from that table, so the document cannot drift from
+/// what the server sends.
+#[derive(Debug)]
+struct ExportDocument;
+
+impl utoipa::Modify for ExportDocument {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{
+            AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+        };
+        use utoipa::openapi::{ContentBuilder, RefOr, Schema};
+        let Some(export) = openapi
+            .paths
+            .paths
+            .get_mut(EXPORT_PATH)
+            .and_then(|item| item.get.as_mut())
+        else {
+            return;
+        };
+        let names: Vec<&str> = EXPORT_FORMATS.iter().map(|f| f.name).collect();
+        let string = |format: KnownFormat| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        for parameter in export.parameters.iter_mut().flatten() {
+            match parameter.name.as_str() {
+                "format" => {
+                    parameter.schema = Some(RefOr::T(Schema::Object(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(names.clone()))
+                            .build(),
+                    )))
+                }
+                // What `parse_since` reads: a date, or an RFC 3339 time.
+                "since" => {
+                    parameter.schema = Some(RefOr::T(Schema::AnyOf(
+                        AnyOfBuilder::new()
+                            .item(string(KnownFormat::Date))
+                            .item(string(KnownFormat::DateTime))
+                            .build(),
+                    )))
+                }
+                _ => {}
+            }
+        }
+        let Some(RefOr::T(ok)) = export.responses.responses.get_mut("200") else {
+            return;
+        };
+        ok.content.clear();
+        for format in EXPORT_FORMATS {
+            let media_type = format
+                .media_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim();
+            if ok.content.contains_key(media_type) {
+                continue;
+            }
+            let names: Vec<String> = EXPORT_FORMATS
+                .iter()
+                .filter(|f| f.media_type == format.media_type)
+                .map(|f| format!("`{}`", f.name))
+                .collect();
+            let schema = if media_type == "application/json" {
+                // The JSON codebook: its shape is in docs/exports.md.
+                ObjectBuilder::new().schema_type(Type::Object)
+            } else {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            };
+            let schema = schema.description(Some(format!("format {}", names.join(", "))));
+            ok.content.insert(
+                media_type.to_owned(),
+                ContentBuilder::new().schema(Some(schema.build())).build(),
+            );
+        }
+    }
+}
 
 /// The `bearer` security scheme of the researcher routes.
 #[derive(Debug)]
@@ -149,7 +232,7 @@ pub struct SurveyResource {
 
 /// The definition of an open or closed survey. Drafts are not public: 404.
 #[utoipa::path(get, path = "/api/v1/surveys/{slug}",
-    params(("slug" = String, Path, description = "The survey's slug")),
+    params(("slug" = String, Path, description = "The survey's slug", pattern = r"^[a-z][a-z0-9-]{0,63}$")),
     responses(
         (status = 200, description = "The survey", body = SurveyResource),
         (status = 404, description = "No such survey (or a draft)", body = Problem, content_type = "application/problem+json"),
@@ -204,8 +287,8 @@ pub struct ResponseCreated {
 /// same result and stores nothing new; with a different body it is refused with 422.
 #[utoipa::path(post, path = "/api/v1/surveys/{slug}/responses",
     params(
-        ("slug" = String, Path, description = "The survey's slug"),
-        ("Idempotency-Key" = String, Header, description = "A unique key per response, 1 to 200 visible ASCII characters; retry with the same key"),
+        ("slug" = String, Path, description = "The survey's slug", pattern = r"^[a-z][a-z0-9-]{0,63}$"),
+        ("Idempotency-Key" = String, Header, description = "A unique key per response, 1 to 200 visible ASCII characters; retry with the same key", min_length = 1, max_length = 200, pattern = r"^[!-~]{1,200}$"),
     ),
     request_body = SubmitRequest,
     responses(
@@ -216,8 +299,8 @@ pub struct ResponseCreated {
         (status = 409, description = "The survey is not open, or the invitation was used", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 256 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid answers (one entry per field), or the key was used with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Nothing was stored: the database is unavailable, or its storage refused the write (problem type `storage-full`, `storage-read-only` or `storage-error`, Retry-After 60); retry with the same key", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
+        (status = 503, description = "Nothing was stored: the database is unavailable, or its storage refused the write (problem type `storage-full`, `storage-read-only` or `storage-error`, Retry-After 60); retry with the same key", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
     ))]
 async fn submit_response(
     state: web::Data<AppState>,
@@ -372,12 +455,12 @@ pub struct StratumProgress {
 /// Responses per stratum against the frame and the invitations sent. Needs a token of scope
 /// `read` or `export` for this survey, held by an analyst or owner.
 #[utoipa::path(get, path = "/api/v1/surveys/{slug}/progress",
-    params(("slug" = String, Path, description = "The survey's slug")),
+    params(("slug" = String, Path, description = "The survey's slug", pattern = r"^[a-z][a-z0-9-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One entry per stratum, in the survey's order", body = [StratumProgress]),
         (status = 400, description = "A token was sent in the URL", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"fieldwork\"`"))),
         (status = 403, description = "The token's holder is a viewer of this survey", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such survey, or the token is not for it", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -410,26 +493,38 @@ async fn get_progress(
     ))
 }
 
+/// How answers are written in an export. Documentation only: `ExportRequest::choose` reads the
+/// query, so a wrong value gets its own message rather than serde's.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum ExportLabels {
+    Codes,
+    Text,
+}
+
 /// Download the survey's responses. Needs a token of scope `export` for this survey, held by
 /// an analyst or owner. Streamed; recorded in the audit log with its row count.
 #[utoipa::path(get, path = "/api/v1/surveys/{slug}/export",
     params(
-        ("slug" = String, Path, description = "The survey's slug"),
-        ("format" = String, Query, description = "csv-wide, csv-long, parquet, codebook, codebook-json, r, stata or spss (docs/exports.md)"),
-        ("labels" = Option<String>, Query, description = "`codes` (default) or `text`"),
-        ("stratum" = Option<String>, Query, description = "One stratum only"),
-        ("since" = Option<String>, Query, description = "Responses submitted then or later: 2024-05-01 or an RFC 3339 time"),
+        ("slug" = String, Path, description = "The survey's slug", pattern = r"^[a-z][a-z0-9-]{0,63}$"),
+        ("format" = String, Query, description = "What to download (docs/exports.md)"),
+        ("labels" = Option<ExportLabels>, Query, description = "Answers as option codes (default) or as their text"),
+        ("stratum" = Option<String>, Query, description = "One stratum only: the code of one of the survey's strata", pattern = r"^[A-Za-z0-9_-]{1,64}$"),
+        ("since" = Option<String>, Query, description = "Responses submitted then or later: a date (2024-05-01) or an RFC 3339 time"),
         ("include_partial" = Option<bool>, Query, description = "Partial responses too, with a `complete` column"),
         ("include_sensitive" = Option<bool>, Query, description = "Free text of sensitive questions too: owners only (403 otherwise)"),
         ("bom" = Option<bool>, Query, description = "Begin CSV with a UTF-8 byte-order mark, for Excel"),
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The export, streamed", content_type = "text/csv"),
-        (status = 400, description = "An unknown format, stratum, labels or date, or a token in the URL", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The export, streamed, in the media type of its format", headers(
+            ("Content-Disposition" = String, description = "`attachment; filename=\"{slug}-{format}.{extension}\"`"),
+        )),
+        (status = 400, description = "An unknown format or labels, a date that is not one, or a token in the URL", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"fieldwork\"`"))),
         (status = 403, description = "A `read` token, or its holder is a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such survey, or the token is not for it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such survey, the token is not for it, or the survey has no such stratum", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_export(
     state: web::Data<AppState>,
@@ -452,9 +547,10 @@ async fn get_export(
     let survey = web::block(move || store.latest_survey(&s))
         .await
         .map_err(|_| ApiError::Internal)??;
-    let choice = query
-        .choose(&survey.definition)
-        .map_err(ApiError::BadRequest)?;
+    let choice = query.choose(&survey.definition).map_err(|e| match e {
+        ExportRequestError::Malformed(detail) => ApiError::BadRequest(detail),
+        ExportRequestError::NoSuchStratum(detail) => ApiError::StratumNotFound(detail),
+    })?;
     Ok(crate::admin::stream_export(
         &state,
         slug,

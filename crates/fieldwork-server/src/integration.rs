@@ -116,33 +116,55 @@ pub struct ExportChoice {
     pub options: ExportOptions,
 }
 
+/// Why an export request was refused, in words for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportRequestError {
+    /// A value that is not of the documented shape: 400.
+    #[error("{0}")]
+    Malformed(String),
+    /// A stratum the survey does not have (or a survey without strata): 404, as for any other
+    /// thing named that does not exist.
+    #[error("{0}")]
+    NoSuchStratum(String),
+}
+
 impl ExportRequest {
-    /// Check the request against survey `definition`; a message for the user if it is wrong.
-    pub fn choose(&self, definition: &SurveyDefinition) -> Result<ExportChoice, String> {
+    /// Check the request against survey `definition`.
+    pub fn choose(
+        &self,
+        definition: &SurveyDefinition,
+    ) -> Result<ExportChoice, ExportRequestError> {
         let format = self
             .format
             .as_deref()
             .and_then(export_format)
             .ok_or_else(|| {
-                format!(
+                ExportRequestError::Malformed(format!(
                     "give `format` as one of: {}",
                     EXPORT_FORMATS
                         .iter()
                         .map(|f| f.name)
                         .collect::<Vec<_>>()
                         .join(", ")
-                )
+                ))
             })?;
         let labels = match self.labels.as_deref() {
             None | Some("codes") => Labels::Codes,
             Some("text") => Labels::Text,
-            Some(other) => return Err(format!("`labels` is `codes` or `text`, not `{other}`")),
+            Some(other) => {
+                return Err(ExportRequestError::Malformed(format!(
+                    "`labels` is `codes` or `text`, not `{other}`"
+                )))
+            }
         };
         let since = match self.since.as_deref() {
             None => None,
-            Some(text) => {
-                Some(parse_since(text).map_err(|e| format!("`since`: {e}, not `{text}`"))?)
-            }
+            Some(text) => Some(parse_since(text).map_err(|e| {
+                ExportRequestError::Malformed(format!(
+                    "`since`: {e}, not `{}`",
+                    text.escape_debug()
+                ))
+            })?),
         };
         let options = ExportOptions {
             format: format.format,
@@ -155,7 +177,8 @@ impl ExportRequest {
             // The syntax files read the csv-wide download as it is named.
             data_file: format!("{}-csv-wide.csv", definition.slug),
         };
-        check_options(definition, &options).map_err(|e| e.to_string())?;
+        check_options(definition, &options)
+            .map_err(|e| ExportRequestError::NoSuchStratum(e.to_string()))?;
         Ok(ExportChoice { format, options })
     }
 }

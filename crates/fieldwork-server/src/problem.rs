@@ -16,6 +16,9 @@ pub enum ApiError {
     /// A survey that does not exist or that the caller has no role on: the same answer.
     #[error("there is no such survey, or it is not shared with you")]
     NotFound,
+    /// A stratum the survey does not have, named in a query.
+    #[error("{0}")]
+    StratumNotFound(String),
     /// A path under `/api/` that names no resource.
     #[error("there is nothing at this address; /api/v1/openapi.json describes the API")]
     NoSuchResource,
@@ -74,6 +77,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::SurveyNotFound(_) | ApiError::NotFound => "survey-not-found",
+            ApiError::StratumNotFound(_) => "stratum-not-found",
             ApiError::NoSuchResource => "not-found",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Conflict(_) => "conflict",
@@ -95,6 +99,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "Bad request",
             ApiError::SurveyNotFound(_) | ApiError::NotFound => "Survey not found",
+            ApiError::StratumNotFound(_) => "Stratum not found",
             ApiError::NoSuchResource => "Not found",
             ApiError::Unauthorized(_) => "Unauthorized",
             ApiError::Conflict(_) => "Conflict",
@@ -142,9 +147,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::SurveyNotFound(_) | ApiError::NotFound | ApiError::NoSuchResource => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::SurveyNotFound(_)
+            | ApiError::NotFound
+            | ApiError::StratumNotFound(_)
+            | ApiError::NoSuchResource => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

@@ -263,3 +263,72 @@ fn the_openapi_document_lists_every_api_route() {
         "the document lists no route that does not exist"
     );
 }
+
+/// The document allows only what the server takes, and names what it sends back.
+#[test]
+fn the_openapi_document_states_what_the_server_enforces() {
+    let document =
+        serde_json::to_value(<fieldwork_server::api::ApiDoc as utoipa::OpenApi>::openapi())
+            .unwrap();
+    let operation = |path: &str, method: &str| document["paths"][path][method].clone();
+    let parameter = |operation: &serde_json::Value, name: &str| {
+        operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no parameter {name}"))
+            .clone()
+    };
+
+    let submit = operation("/api/v1/surveys/{slug}/responses", "post");
+    let key = parameter(&submit, "Idempotency-Key");
+    assert_eq!(key["required"], true);
+    assert_eq!(key["schema"]["minLength"], 1);
+    assert_eq!(key["schema"]["maxLength"], 200);
+    assert_eq!(key["schema"]["pattern"], "^[!-~]{1,200}$");
+    for status in ["429", "503"] {
+        assert!(
+            submit["responses"][status]["headers"]["Retry-After"].is_object(),
+            "{status} documents Retry-After"
+        );
+    }
+    assert_eq!(
+        parameter(&submit, "slug")["schema"]["pattern"],
+        "^[a-z][a-z0-9-]{0,63}$"
+    );
+
+    let export = operation("/api/v1/surveys/{slug}/export", "get");
+    let formats: Vec<&str> = fieldwork_server::integration::EXPORT_FORMATS
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(
+        parameter(&export, "format")["schema"]["enum"],
+        serde_json::json!(formats)
+    );
+    let since = parameter(&export, "since");
+    let since_formats: Vec<&str> = since["schema"]["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(since_formats, ["date", "date-time"]);
+    let ok = &export["responses"]["200"];
+    for format in fieldwork_server::integration::EXPORT_FORMATS {
+        let media_type = format.media_type.split(';').next().unwrap();
+        assert!(
+            ok["content"][media_type].is_object(),
+            "{} is served as {media_type}, which the document must list",
+            format.name
+        );
+    }
+    assert!(ok["headers"]["Content-Disposition"].is_object());
+    for route in [
+        &export,
+        &operation("/api/v1/surveys/{slug}/progress", "get"),
+    ] {
+        assert!(route["responses"]["401"]["headers"]["WWW-Authenticate"].is_object());
+    }
+}

@@ -952,8 +952,19 @@ fn exports_are_real_streamed_and_audited(db: TestDatabase) {
     assert!(police.contains("Policing"), "{police}");
     let none = get("format=csv-wide&stratum=police&since=2999-01-01T00:00:00Z");
     assert_eq!(none.text().unwrap().lines().count(), 1);
+    // A stratum the survey does not have is a thing that does not exist, as the document says.
+    let nowhere = get("format=csv-wide&stratum=nowhere");
+    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    let problem: serde_json::Value = nowhere.json().unwrap();
+    assert_eq!(
+        problem["type"],
+        "https://fieldwork.invalid/problems/stratum-not-found"
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("police"),
+        "the detail lists the strata there are: {problem}"
+    );
     for bad in [
-        "format=csv-wide&stratum=nowhere",
         "format=csv-wide&since=yesterday",
         "format=csv-wide&labels=both",
         "format=csv-wide&colour=red",
