@@ -551,7 +551,7 @@ async fn get_export(
         ExportRequestError::Malformed(detail) => ApiError::BadRequest(detail),
         ExportRequestError::NoSuchStratum(detail) => ApiError::StratumNotFound(detail),
     })?;
-    Ok(crate::admin::stream_export(
+    Ok(crate::exports::stream_export(
         &state,
         slug,
         choice,

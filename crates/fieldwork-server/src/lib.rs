@@ -6,6 +6,7 @@ pub mod api;
 mod audit_view;
 pub mod auth;
 mod csrf;
+mod exports;
 pub mod integration;
 pub mod invitations;
 mod limits;

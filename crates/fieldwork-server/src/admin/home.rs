@@ -1,0 +1,88 @@
+//! The signed-in researcher's surveys.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::auth::{require_researcher, Need, Standing};
+use crate::pages::PageError;
+use crate::AppState;
+
+use super::notices::{take_notice, NoticeView};
+use super::{blocking, chrome, render, Chrome};
+
+#[derive(Debug, Clone)]
+struct SurveyRow {
+    slug: String,
+    title: String,
+    status: &'static str,
+    role: String,
+    /// Live counts are progress, for analysts and above (`docs/security.md`).
+    complete: Option<i64>,
+    partial: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/surveys.html")]
+struct SurveysPage {
+    chrome: Chrome,
+    notice: Option<NoticeView>,
+    surveys: Vec<SurveyRow>,
+    admin: bool,
+}
+
+pub(super) async fn home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let researcher = require_researcher(&state, &req).await?;
+    let store = Arc::clone(&state.store);
+    let user = researcher.user.clone();
+    let (all, roles) =
+        blocking(move || Ok((store.list_surveys()?, store.roles_of_user(user.id)?))).await?;
+    let surveys = all
+        .into_iter()
+        .filter_map(|s| {
+            let role = roles
+                .iter()
+                .find(|(slug, _)| *slug == s.slug)
+                .map(|(_, r)| *r);
+            if role.is_none() && !researcher.user.is_admin {
+                return None;
+            }
+            let sees_progress = Standing {
+                role,
+                admin: researcher.user.is_admin,
+            }
+            .allows(Need::Results);
+            Some(SurveyRow {
+                role: role.map_or("administrator".to_owned(), |r| r.as_str().to_owned()),
+                slug: s.slug,
+                title: s.title,
+                status: s.status.as_str(),
+                complete: sees_progress.then_some(s.complete_responses),
+                partial: sees_progress.then_some(s.partial_responses),
+            })
+        })
+        .collect();
+    let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
+    let (notice, removal) = take_notice(&state, &req).unzip();
+    let mut response = render(
+        StatusCode::OK,
+        &SurveysPage {
+            chrome,
+            notice,
+            surveys,
+            admin: researcher.user.is_admin,
+        },
+        cookie,
+    )?;
+    if let Some(removal) = removal {
+        response
+            .add_cookie(&removal)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
+}

@@ -1,0 +1,176 @@
+//! Making single-use invitation links for a stratum, downloaded as CSV.
+
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{AuditEvent, User};
+use serde_json::json;
+
+use super::{
+    audit, blocking, chrome, field_errors, render, signed_in_form, Chrome, MAX_INVITATIONS,
+};
+use crate::auth::{require_researcher, standing, Need};
+use crate::invitations::NewInvitations;
+use crate::pages::{PageError, SummaryError};
+use crate::slug::Slug;
+use crate::AppState;
+
+#[derive(Debug, Clone)]
+struct StratumOption {
+    code: String,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/invitations.html")]
+struct InvitationsPage {
+    chrome: Chrome,
+    errors: Vec<SummaryError>,
+    slug: String,
+    title: String,
+    strata: Vec<StratumOption>,
+    stratum_error: Option<String>,
+    count: String,
+    count_error: Option<String>,
+    max: u32,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_invitations(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    slug: &str,
+    status: StatusCode,
+    chosen: &str,
+    count: String,
+    stratum_error: Option<String>,
+    count_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let store = Arc::clone(&state.store);
+    let s = slug.to_owned();
+    let survey = blocking(move || store.latest_survey(&s)).await?;
+    let errors = field_errors(&[("#stratum", &stratum_error), ("#count", &count_error)]);
+    let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
+    let page = InvitationsPage {
+        chrome,
+        errors,
+        slug: slug.to_owned(),
+        title: survey.definition.title.clone(),
+        strata: survey
+            .definition
+            .strata()
+            .into_iter()
+            .map(|c| StratumOption {
+                checked: c.code == chosen,
+                code: c.code.clone(),
+                label: c.label.clone(),
+            })
+            .collect(),
+        stratum_error,
+        count,
+        count_error,
+        max: MAX_INVITATIONS,
+    };
+    render(status, &page, cookie)
+}
+
+pub(super) async fn invitations_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let researcher = require_researcher(&state, &req).await?;
+    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    render_invitations(
+        &state,
+        &req,
+        &researcher.user,
+        &slug,
+        StatusCode::OK,
+        "",
+        String::new(),
+        None,
+        None,
+    )
+    .await
+}
+
+pub(super) async fn create_invitations(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let (researcher, form) = signed_in_form(&state, &req, body).await?;
+    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    let store = Arc::clone(&state.store);
+    let s = slug.clone();
+    let survey = blocking(move || store.latest_survey(&s)).await?;
+    let stratum = form.first("stratum").unwrap_or("").to_owned();
+    let typed_count: String = form
+        .first("count")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(20)
+        .collect();
+    let stratum_error = (!survey.definition.strata().iter().any(|c| c.code == stratum))
+        .then(|| "Select the stratum the people you invite belong to".to_owned());
+    let count = typed_count
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_INVITATIONS).contains(n));
+    let count_error = match (&count, typed_count.is_empty()) {
+        (Some(_), _) => None,
+        (None, true) => Some("Enter how many invitations to make".to_owned()),
+        (None, false) => Some(format!(
+            "Enter a whole number of invitations between 1 and {MAX_INVITATIONS}"
+        )),
+    };
+    let (Some(count), None) = (count, &stratum_error) else {
+        return render_invitations(
+            &state,
+            &req,
+            &researcher.user,
+            &slug,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &stratum,
+            typed_count,
+            stratum_error,
+            count_error,
+        )
+        .await;
+    };
+    let made = NewInvitations::make(count);
+    // The file is made before the invitations exist, so no link can be lost.
+    let csv = made
+        .write_csv(Vec::new(), &state.public.base, &slug, &stratum)
+        .map_err(|_| PageError::Internal)?;
+    let hashes = made.hashes;
+    let store = Arc::clone(&state.store);
+    let (s, st) = (slug.clone(), stratum.clone());
+    blocking(move || store.create_invitations(&s, &st, &hashes)).await?;
+    audit(
+        &state,
+        AuditEvent {
+            actor: &researcher.user.email,
+            action: "invitations.created",
+            survey: Some(&slug),
+            detail: json!({"stratum": stratum, "count": count}),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{slug}-{stratum}-invitations.csv\""),
+        ))
+        .body(csv))
+}

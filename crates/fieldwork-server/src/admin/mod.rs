@@ -1,0 +1,281 @@
+//! The researchers' pages: sign-in, their surveys, importing, opening and closing, progress,
+//! invitations, exports, the report, sharing, the audit log, deleting a survey and changing
+//! one's password. Server-rendered like the respondent pages; every form is a POST behind the
+//! CSRF check, nothing changes over GET.
+
+mod audit_log;
+mod delete;
+mod export;
+mod home;
+mod import;
+mod invitations;
+mod notices;
+mod password;
+mod report;
+mod sharing;
+mod sign_in;
+mod survey;
+
+use std::sync::Arc;
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{AuditEvent, User};
+
+use crate::auth::{require_researcher, Researcher};
+use crate::csrf::{check_csrf, csrf_token, FormFields};
+use crate::pages::{PageError, SummaryError};
+use crate::routing::Routes;
+use crate::AppState;
+
+/// Largest admin form body (sign-in, sharing, invitations).
+pub(super) const ADMIN_FORM_LIMIT: usize = 16 * 1024;
+/// Largest upload: a definition (the survey crate refuses more than 1 MiB) and its frame.
+pub const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
+/// Most invitations made from the admin pages at once (the CLI makes more).
+pub(super) const MAX_INVITATIONS: u32 = 10_000;
+/// Audit entries shown on a survey's audit page.
+pub(super) const AUDIT_SHOWN: i64 = 500;
+
+/// Register every admin route, noting each in `routes` (the authorisation test covers them).
+pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static str)>) {
+    let mut table = Routes::default();
+    let mut route = |method: Method, path: &'static str, handler: actix_web::Route| {
+        table.add(method, path, handler);
+    };
+    route(
+        Method::GET,
+        "/admin/sign-in",
+        web::route().to(sign_in::sign_in_page),
+    );
+    route(
+        Method::POST,
+        "/admin/sign-in",
+        web::route().to(sign_in::sign_in),
+    );
+    route(
+        Method::POST,
+        "/admin/sign-out",
+        web::route().to(sign_in::sign_out),
+    );
+    route(Method::GET, "/admin", web::route().to(home::home));
+    route(
+        Method::GET,
+        "/admin/import",
+        web::route().to(import::import_page),
+    );
+    route(
+        Method::POST,
+        "/admin/import",
+        web::route().to(import::import),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}",
+        web::route().to(survey::survey_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/status",
+        web::route().to(survey::set_status),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/invitations",
+        web::route().to(invitations::invitations_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/invitations",
+        web::route().to(invitations::create_invitations),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/export",
+        web::route().to(export::export),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/report",
+        web::route().to(report::report_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/report/publish",
+        web::route().to(report::publish),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/report/unpublish",
+        web::route().to(report::unpublish),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/sharing",
+        web::route().to(sharing::sharing_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/sharing",
+        web::route().to(sharing::share),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/audit",
+        web::route().to(audit_log::audit_page),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/delete",
+        web::route().to(delete::delete_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/delete",
+        web::route().to(delete::delete_survey),
+    );
+    route(
+        Method::GET,
+        "/admin/account/password",
+        web::route().to(password::password_page),
+    );
+    route(
+        Method::POST,
+        "/admin/account/password",
+        web::route().to(password::change_password),
+    );
+    routes.extend(table.listed());
+    table.register(cfg);
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    register(cfg, &mut Vec::new());
+}
+
+/// What every admin page's frame shows.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub signed_in_as: Option<String>,
+    pub csrf_token: String,
+    pub has_errors: bool,
+}
+
+/// A page with its CSRF cookie set when the browser has none yet.
+struct Rendered {
+    status: StatusCode,
+    html: String,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+}
+
+pub(super) fn chrome(
+    state: &AppState,
+    req: &HttpRequest,
+    who: Option<&User>,
+    has_errors: bool,
+) -> (Chrome, Option<actix_web::cookie::Cookie<'static>>) {
+    let (csrf, cookie) = csrf_token(state, req);
+    (
+        Chrome {
+            signed_in_as: who.map(|u| u.email.clone()),
+            csrf_token: csrf,
+            has_errors,
+        },
+        cookie,
+    )
+}
+
+fn respond(page: Rendered) -> Result<HttpResponse, PageError> {
+    let mut response = HttpResponse::build(page.status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.html);
+    if let Some(cookie) = page.cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
+}
+
+pub(super) fn render(
+    status: StatusCode,
+    page: &impl Template,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+) -> Result<HttpResponse, PageError> {
+    respond(Rendered {
+        status,
+        html: page.render()?,
+        cookie,
+    })
+}
+
+pub(super) fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+pub(super) fn address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The error summary's entries for the fields that have an error, in form order.
+pub(super) fn field_errors(fields: &[(&str, &Option<String>)]) -> Vec<SummaryError> {
+    fields
+        .iter()
+        .filter_map(|(href, error)| {
+            error.as_ref().map(|message| SummaryError {
+                href: (*href).to_owned(),
+                message: message.clone(),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, fieldwork_store::StoreError> + Send + 'static,
+) -> Result<T, PageError> {
+    Ok(web::block(f).await.map_err(|_| PageError::Internal)??)
+}
+
+pub(super) async fn audit(state: &AppState, event: AuditEvent<'_>) -> Result<(), PageError> {
+    let store = Arc::clone(&state.store);
+    let (actor, action, survey, detail) = (
+        event.actor.to_owned(),
+        event.action.to_owned(),
+        event.survey.map(str::to_owned),
+        event.detail,
+    );
+    blocking(move || {
+        store.record_audit(&AuditEvent {
+            actor: &actor,
+            action: &action,
+            survey: survey.as_deref(),
+            detail,
+        })
+    })
+    .await
+}
+
+/// A POST's form, checked for CSRF, from a signed-in researcher.
+pub(super) async fn signed_in_form(
+    state: &AppState,
+    req: &HttpRequest,
+    body: web::Payload,
+) -> Result<(Researcher, FormFields), PageError> {
+    let researcher = require_researcher(state, req).await?;
+    let form = FormFields::read(body, ADMIN_FORM_LIMIT).await?;
+    check_csrf(req, &form)?;
+    Ok((researcher, form))
+}
+
+/// A wait as a person reads it: seconds under two minutes, minutes (rounded up) after.
+pub(super) fn wait_text(seconds: i64) -> String {
+    if seconds >= 120 {
+        format!("{} minutes", (seconds + 59) / 60)
+    } else {
+        format!("{seconds} seconds")
+    }
+}

@@ -1,0 +1,226 @@
+//! Changing one's own password, which ends every other session.
+
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{PasswordChange, User};
+
+use crate::accounts::{
+    check_password, hash_password, verify_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
+};
+use crate::auth::{
+    now, require_researcher, session_cookie, session_hash, sign_in_delay, FAILURE_WINDOW,
+};
+use crate::pages::{PageError, SummaryError};
+use crate::tokens::new_token;
+use crate::AppState;
+
+use super::notices::{notice_cookie, Notice};
+use super::{
+    address, blocking, chrome, field_errors, render, see_other, signed_in_form, wait_text, Chrome,
+};
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: Vec<SummaryError>,
+    current_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+    min: usize,
+    max: usize,
+}
+
+/// The form again with its errors; passwords are never written back into it.
+fn render_password(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    status: StatusCode,
+    current_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let errors = field_errors(&[
+        ("#current_password", &current_error),
+        ("#new_password", &new_error),
+        ("#confirm_password", &confirm_error),
+    ]);
+    let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
+    let page = PasswordPage {
+        chrome,
+        errors,
+        current_error,
+        new_error,
+        confirm_error,
+        min: MIN_PASSWORD_CHARS,
+        max: MAX_PASSWORD_CHARS,
+    };
+    render(status, &page, cookie)
+}
+
+pub(super) async fn password_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let researcher = require_researcher(&state, &req).await?;
+    render_password(
+        &state,
+        &req,
+        &researcher.user,
+        StatusCode::OK,
+        None,
+        None,
+        None,
+    )
+}
+
+pub(super) async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let (researcher, form) = signed_in_form(&state, &req, body).await?;
+    let user = researcher.user.clone();
+    let current = form.first("current_password").unwrap_or("").to_owned();
+    let new = form.first("new_password").unwrap_or("").to_owned();
+    let confirm = form.first("confirm_password").unwrap_or("").to_owned();
+    let current_error = current
+        .is_empty()
+        .then(|| "Enter your current password".to_owned());
+    let new_error = if new.is_empty() {
+        Some("Enter a new password".to_owned())
+    } else if let Err(problem) = check_password(&new) {
+        Some(problem.replacen("The password", "Your new password", 1))
+    } else if new == current {
+        Some("Your new password must be different from your current password".to_owned())
+    } else {
+        None
+    };
+    let confirm_error = match (&new_error, confirm.is_empty()) {
+        (Some(_), _) => None,
+        (None, true) => Some("Enter your new password again".to_owned()),
+        (None, false) if confirm != new => {
+            Some("The passwords do not match: enter your new password again".to_owned())
+        }
+        (None, false) => None,
+    };
+    if current_error.is_some() || new_error.is_some() || confirm_error.is_some() {
+        return render_password(
+            &state,
+            &req,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            current_error,
+            new_error,
+            confirm_error,
+        );
+    }
+    // The current password is guessed at here as at sign-in (by whoever found a browser left
+    // signed in), so the same throttle applies and every wrong one counts against it.
+    let address = address(&req);
+    let store = Arc::clone(&state.store);
+    let (e, a) = (user.email.clone(), address.clone());
+    let failures = blocking(move || store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW)).await?;
+    if let Some(wait) = sign_in_delay(&failures, now()) {
+        let store = Arc::clone(&state.store);
+        let (e, a) = (user.email.clone(), address.clone());
+        blocking(move || store.record_sign_in_failure(&e, &a, "throttled", false)).await?;
+        let seconds = wait.num_seconds().max(1);
+        let mut response = render_password(
+            &state,
+            &req,
+            &user,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(format!(
+                "There have been too many wrong passwords. Wait {}, then try again",
+                wait_text(seconds)
+            )),
+            None,
+            None,
+        )?;
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(seconds as u64),
+        );
+        return Ok(response);
+    }
+    let store = Arc::clone(&state.store);
+    let e = user.email.clone();
+    let Some((_, stored_hash)) = blocking(move || store.user_credentials(&e)).await? else {
+        return Err(PageError::Redirect("/admin/sign-in".into()));
+    };
+    // Verifying and hashing each take 19 MiB: at most a few at once, as at sign-in.
+    let permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|_| PageError::Internal)?;
+    let new_hash = web::block(move || {
+        if !verify_password(&current, &stored_hash) {
+            return Ok(None);
+        }
+        hash_password(&new).map(Some)
+    })
+    .await
+    .map_err(|_| PageError::Internal)?;
+    drop(permit);
+    let new_hash = match new_hash {
+        Ok(Some(hash)) => hash,
+        Ok(None) => {
+            let store = Arc::clone(&state.store);
+            let (e, a) = (user.email.clone(), address.clone());
+            blocking(move || store.record_sign_in_failure(&e, &a, "bad_current_password", true))
+                .await?;
+            tracing::info!(reason = "bad_current_password", "password change refused");
+            return render_password(
+                &state,
+                &req,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("Your current password is not correct".into()),
+                None,
+                None,
+            );
+        }
+        Err(problem) => {
+            tracing::error!(error = %problem, "hashing a new password failed");
+            return Err(PageError::Internal);
+        }
+    };
+    // The session goes on under a new id; every other session of the account ends.
+    let secret = new_token();
+    let store = Arc::clone(&state.store);
+    let (email, current_session, new_session) = (
+        user.email.clone(),
+        researcher.session_hash.clone(),
+        session_hash(&secret),
+    );
+    let ended = blocking(move || {
+        store.change_password(PasswordChange {
+            email: &email,
+            password_hash: &new_hash,
+            rotate: Some((&current_session, &new_session)),
+            actor: &email,
+            via: "admin",
+        })
+    })
+    .await?;
+    tracing::info!(sessions_ended = ended, "password changed");
+    let mut response = see_other("/admin");
+    response
+        .add_cookie(&session_cookie(&state, &secret))
+        .map_err(|_| PageError::Internal)?;
+    response
+        .add_cookie(&notice_cookie(
+            &state,
+            &Notice::PasswordChanged {
+                sessions_ended: ended,
+            },
+        ))
+        .map_err(|_| PageError::Internal)?;
+    Ok(response)
+}

@@ -1,0 +1,188 @@
+//! The draft report a researcher reads before publishing it, and publishing.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::AuditEvent;
+use serde_json::json;
+
+use super::{audit, chrome, render, see_other, signed_in_form, Chrome};
+use crate::auth::{require_researcher, standing, Need};
+use crate::integration::{self, IntegrationError};
+use crate::pages::PageError;
+use crate::slug::Slug;
+use crate::AppState;
+
+#[derive(Debug, Clone)]
+struct EstimateView {
+    question: String,
+    option: String,
+    n: u64,
+    estimate: String,
+    interval: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    slug: String,
+    title: String,
+    can_manage: bool,
+    published_path: Option<String>,
+    problem: Option<String>,
+    estimates: Vec<EstimateView>,
+    suppressed: usize,
+}
+
+fn figure(value: Option<f64>, option: &str) -> String {
+    match value {
+        None => "–".into(),
+        Some(v) if option.starts_with('_') => format!("{v:.2}"),
+        Some(v) => format!("{:.1}%", v * 100.0),
+    }
+}
+
+pub(super) async fn report_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let researcher = require_researcher(&state, &req).await?;
+    let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
+    let store = Arc::clone(&state.store);
+    let s = slug.clone();
+    let (title, analysis, published_path) = web::block(move || {
+        let survey = store.latest_survey(&s)?;
+        let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
+        let analysis = fieldwork_analysis::analyze(&store, &s, &plan);
+        let published = integration::published_report_path(&store, &s)
+            .ok()
+            .flatten();
+        Ok::<_, fieldwork_store::StoreError>((survey.definition.title.clone(), analysis, published))
+    })
+    .await
+    .map_err(|_| PageError::Internal)??;
+    let (estimates, suppressed, problem) = match analysis {
+        Ok(analysis) => {
+            let all: Vec<_> = analysis
+                .estimates
+                .iter()
+                .filter(|e| e.stratum == fieldwork_analysis::ALL_STRATA)
+                .collect();
+            let suppressed = all.iter().filter(|e| e.suppressed).count();
+            let shown = all
+                .into_iter()
+                .filter(|e| !e.suppressed)
+                .map(|e| EstimateView {
+                    question: e.question_id.clone(),
+                    option: e.option.clone(),
+                    n: e.n,
+                    estimate: figure(e.estimate, &e.option),
+                    interval: match (e.ci_low, e.ci_high) {
+                        (Some(low), Some(high)) => {
+                            format!(
+                                "{} to {}",
+                                figure(Some(low), &e.option),
+                                figure(Some(high), &e.option)
+                            )
+                        }
+                        _ => "–".into(),
+                    },
+                })
+                .collect();
+            (shown, suppressed, None)
+        }
+        Err(fieldwork_analysis::AnalysisError::Store(e)) => return Err(e.into()),
+        Err(e) => (Vec::new(), 0, Some(e.to_string())),
+    };
+    let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
+    render(
+        StatusCode::OK,
+        &ReportPage {
+            chrome,
+            slug,
+            title,
+            can_manage: standing.allows(Need::Manage),
+            published_path,
+            problem,
+            estimates,
+            suppressed,
+        },
+        cookie,
+    )
+}
+
+pub(super) async fn publish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    change_publication(state, req, path, body, true).await
+}
+
+pub(super) async fn unpublish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    change_publication(state, req, path, body, false).await
+}
+
+async fn change_publication(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    body: web::Payload,
+    publish: bool,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let (researcher, _form) = signed_in_form(&state, &req, body).await?;
+    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    let store = Arc::clone(&state.store);
+    let s = slug.clone();
+    let done = web::block(move || {
+        if publish {
+            integration::publish_report(&store, &s)
+        } else {
+            integration::unpublish_report(&store, &s)
+        }
+    })
+    .await
+    .map_err(|_| PageError::Internal)?;
+    match done {
+        Ok(()) => {}
+        Err(IntegrationError::Store(e)) => return Err(e.into()),
+        Err(IntegrationError::Report(e)) => {
+            return Err(PageError::message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The report cannot be published yet",
+                &[&e.to_string(), "Nothing was changed."],
+            ))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "publishing failed");
+            return Err(PageError::Internal);
+        }
+    }
+    audit(
+        &state,
+        AuditEvent {
+            actor: &researcher.user.email,
+            action: if publish {
+                "report.published"
+            } else {
+                "report.unpublished"
+            },
+            survey: Some(&slug),
+            detail: json!({}),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/admin/surveys/{slug}/report")))
+}

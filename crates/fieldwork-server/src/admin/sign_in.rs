@@ -1,0 +1,224 @@
+//! Signing in and out: the credentials check, throttling and a new session at every sign-in.
+
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{AuditEvent, NewSession};
+use serde_json::json;
+
+use super::{
+    address, audit, blocking, chrome, field_errors, render, see_other, signed_in_form, wait_text,
+    Chrome, ADMIN_FORM_LIMIT,
+};
+use crate::accounts::{parse_email, verify_against_dummy, verify_password, MAX_PASSWORD_CHARS};
+use crate::auth::{
+    now, session_cookie, session_cookie_removal, session_hash, session_secret, sign_in_delay,
+    signed_in, FAILURE_WINDOW,
+};
+use crate::csrf::{check_csrf, FormFields};
+use crate::pages::{PageError, SummaryError};
+use crate::tokens::new_token;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    errors: Vec<SummaryError>,
+    email: String,
+    email_error: Option<String>,
+    password_error: Option<String>,
+}
+
+fn render_sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    email: String,
+    email_error: Option<String>,
+    password_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let errors = field_errors(&[("#email", &email_error), ("#password", &password_error)]);
+    let (chrome, cookie) = chrome(state, req, None, !errors.is_empty());
+    let page = SignInPage {
+        chrome,
+        errors,
+        email,
+        email_error,
+        password_error,
+    };
+    render(status, &page, cookie)
+}
+
+pub(super) async fn sign_in_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    if signed_in(&state, &req).await?.is_some() {
+        return Ok(see_other("/admin"));
+    }
+    render_sign_in(&state, &req, StatusCode::OK, String::new(), None, None)
+}
+
+pub(super) async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let form = FormFields::read(body, ADMIN_FORM_LIMIT).await?;
+    check_csrf(&req, &form)?;
+    let typed: String = form
+        .first("email")
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect();
+    let password = form.first("password").unwrap_or("").to_owned();
+    let email = match parse_email(&typed) {
+        Ok(email) => email,
+        Err(message) => {
+            let password_error = password
+                .is_empty()
+                .then(|| "Enter your password".to_owned());
+            return render_sign_in(
+                &state,
+                &req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                typed,
+                Some(message),
+                password_error,
+            );
+        }
+    };
+    if password.is_empty() {
+        return render_sign_in(
+            &state,
+            &req,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            typed,
+            None,
+            Some("Enter your password".into()),
+        );
+    }
+    let address = address(&req);
+    let store = Arc::clone(&state.store);
+    let (e, a) = (email.clone(), address.clone());
+    let failures = blocking(move || store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW)).await?;
+    if let Some(wait) = sign_in_delay(&failures, now()) {
+        let store = Arc::clone(&state.store);
+        let (e, a) = (email.clone(), address.clone());
+        blocking(move || store.record_sign_in_failure(&e, &a, "throttled", false)).await?;
+        let seconds = wait.num_seconds().max(1);
+        let wait_text = wait_text(seconds);
+        let mut response = render_sign_in(
+            &state,
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            typed,
+            None,
+            Some(format!(
+                "There have been too many failed attempts to sign in. Wait {wait_text}, then try again"
+            )),
+        )?;
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(seconds as u64),
+        );
+        return Ok(response);
+    }
+    let store = Arc::clone(&state.store);
+    let e = email.clone();
+    let credentials = blocking(move || store.user_credentials(&e)).await?;
+    // At most a few Argon2id verifications at once: each takes 19 MiB.
+    let _permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|_| PageError::Internal)?;
+    let checked = password.clone();
+    let user = web::block(move || match credentials {
+        Some((user, hash)) => verify_password(&checked, &hash)
+            .then_some(user)
+            .ok_or("bad_password"),
+        None => {
+            verify_against_dummy(&checked);
+            Err("unknown_account")
+        }
+    })
+    .await
+    .map_err(|_| PageError::Internal)?;
+    drop(_permit);
+    let user = match user {
+        Ok(user) => user,
+        Err(reason) => {
+            let store = Arc::clone(&state.store);
+            let (e, a) = (email.clone(), address.clone());
+            blocking(move || store.record_sign_in_failure(&e, &a, reason, true)).await?;
+            tracing::info!(reason, "sign-in failed");
+            let too_long = password.chars().count() > MAX_PASSWORD_CHARS;
+            return render_sign_in(
+                &state,
+                &req,
+                StatusCode::UNAUTHORIZED,
+                typed,
+                None,
+                Some(if too_long {
+                    format!("Enter a password of {MAX_PASSWORD_CHARS} characters or fewer")
+                } else {
+                    "Enter a correct email address and password".into()
+                }),
+            );
+        }
+    };
+    // A new session id at every sign-in; the one the browser had (if any) ends here.
+    let secret = new_token();
+    let replaces = session_secret(&state, &req).map(|s| session_hash(&s));
+    let store = Arc::clone(&state.store);
+    let id_hash = session_hash(&secret);
+    let expires_at = now() + state.config.session_absolute;
+    let user_id = user.id;
+    blocking(move || {
+        store.create_session(NewSession {
+            id_hash: &id_hash,
+            user_id,
+            expires_at,
+            replaces: replaces.as_deref(),
+            address: &address,
+        })
+    })
+    .await?;
+    tracing::info!("researcher signed in");
+    let mut response = see_other("/admin");
+    response
+        .add_cookie(&session_cookie(&state, &secret))
+        .map_err(|_| PageError::Internal)?;
+    Ok(response)
+}
+
+pub(super) async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let (researcher, _form) = signed_in_form(&state, &req, body).await?;
+    let store = Arc::clone(&state.store);
+    let hash = researcher.session_hash.clone();
+    blocking(move || store.delete_session(&hash)).await?;
+    audit(
+        &state,
+        AuditEvent {
+            actor: &researcher.user.email,
+            action: "sign_out",
+            survey: None,
+            detail: json!({}),
+        },
+    )
+    .await?;
+    let mut response = see_other("/admin/sign-in");
+    response
+        .add_cookie(&session_cookie_removal(&state))
+        .map_err(|_| PageError::Internal)?;
+    Ok(response)
+}

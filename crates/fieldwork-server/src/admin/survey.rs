@@ -1,0 +1,144 @@
+//! One survey's page: progress per stratum, the downloads, opening and closing.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::SurveyStatus;
+
+use super::{blocking, chrome, render, see_other, signed_in_form, Chrome};
+use crate::auth::{require_researcher, standing, Need, Standing};
+use crate::integration::EXPORT_FORMATS;
+use crate::pages::PageError;
+use crate::slug::Slug;
+use crate::AppState;
+use fieldwork_analysis::report::charts::thousands;
+
+#[derive(Debug, Clone)]
+struct ProgressRow {
+    label: String,
+    /// Counts with thousands separators, as GOV.UK style writes them.
+    population: String,
+    invited: String,
+    complete: String,
+    partial: String,
+    rate: String,
+}
+
+#[derive(Debug, Clone)]
+struct FormatLink {
+    name: &'static str,
+    description: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/survey.html")]
+struct SurveyPage {
+    chrome: Chrome,
+    slug: String,
+    title: String,
+    version: u32,
+    status: &'static str,
+    role: String,
+    retain_until: String,
+    can_results: bool,
+    can_manage: bool,
+    progress: Vec<ProgressRow>,
+    formats: Vec<FormatLink>,
+}
+
+pub(super) fn role_text(standing: Standing) -> String {
+    match (standing.role, standing.admin) {
+        (Some(role), _) => role.as_str().to_owned(),
+        (None, _) => "administrator".to_owned(),
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+pub(super) async fn survey_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let researcher = require_researcher(&state, &req).await?;
+    let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
+    let can_results = standing.allows(Need::Results);
+    let store = Arc::clone(&state.store);
+    let s = slug.clone();
+    let (survey, retain_until, progress) = blocking(move || {
+        let survey = store.latest_survey(&s)?;
+        let retain = store.retention(&s)?;
+        let progress = if can_results {
+            fieldwork_analysis::fieldwork_progress(&store, &s)?
+        } else {
+            Vec::new()
+        };
+        Ok((survey, retain, progress))
+    })
+    .await?;
+    let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
+    let page = SurveyPage {
+        chrome,
+        slug,
+        title: survey.definition.title.clone(),
+        version: survey.version(),
+        status: survey.status.as_str(),
+        role: role_text(standing),
+        retain_until: retain_until.map_or_else(|| "Not set".to_owned(), |d| d.to_string()),
+        can_results,
+        can_manage: standing.allows(Need::Manage),
+        progress: progress
+            .into_iter()
+            .map(|p| {
+                let count = |n: i64| thousands(n.max(0) as u64);
+                ProgressRow {
+                    label: p.label,
+                    population: thousands(p.population),
+                    invited: count(p.invited),
+                    complete: count(p.complete),
+                    partial: count(p.partial),
+                    rate: percent(p.rate_invited.or(p.rate_frame)),
+                }
+            })
+            .collect(),
+        formats: EXPORT_FORMATS
+            .iter()
+            .map(|f| FormatLink {
+                name: f.name,
+                description: f.description,
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page, cookie)
+}
+
+pub(super) async fn set_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    body: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let (researcher, form) = signed_in_form(&state, &req, body).await?;
+    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    let status = match form.first("status") {
+        Some("open") => SurveyStatus::Open,
+        Some("closed") => SurveyStatus::Closed,
+        _ => {
+            return Err(PageError::message(
+                StatusCode::BAD_REQUEST,
+                "The survey's status was not changed",
+                &["Use the Open or Close button on the survey's page."],
+            ))
+        }
+    };
+    let store = Arc::clone(&state.store);
+    let (s, email) = (slug.clone(), researcher.user.email.clone());
+    blocking(move || store.set_survey_status_as(&s, status, &email)).await?;
+    Ok(see_other(&format!("/admin/surveys/{slug}")))
+}

@@ -1,0 +1,102 @@
+//! Streaming an export as an HTTP body: the admin pages' downloads and the API's use this one
+//! path. The export runs on a blocking thread and writes into a bounded channel whose receiver
+//! is the body, so memory stays flat and a client that goes away stops the export.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use fieldwork_store::AuditEvent;
+use serde_json::json;
+
+use crate::integration::{self, IntegrationError};
+use crate::AppState;
+
+/// The export as a download, written while it is sent; its audit entry (with the number of
+/// rows) is recorded once it has all been written.
+pub fn stream_export(
+    state: &AppState,
+    slug: String,
+    choice: integration::ExportChoice,
+    actor: String,
+    via: &'static str,
+) -> HttpResponse {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    let store = Arc::clone(&state.store);
+    let format = choice.format;
+    let include_sensitive = choice.options.include_sensitive;
+    let filename = format!("{slug}-{}.{}", format.name, format.extension);
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut out = ChannelWriter {
+            sender: sender.clone(),
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let written =
+            integration::write_export(&store, &slug, &choice, &mut out).and_then(|rows| {
+                std::io::Write::flush(&mut out)?;
+                Ok(rows)
+            });
+        match written {
+            Ok(rows) => {
+                let recorded = store.record_audit(&AuditEvent {
+                    actor: &actor,
+                    action: "export",
+                    survey: Some(&slug),
+                    detail: json!({"format": format.name, "rows": rows, "via": via, "include_sensitive": include_sensitive}),
+                });
+                if let Err(e) = recorded {
+                    tracing::error!(error = %e, "the export's audit entry was not recorded");
+                }
+            }
+            Err(IntegrationError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                tracing::info!(survey = %slug, "export abandoned by the client");
+            }
+            Err(e) => {
+                tracing::error!(survey = %slug, error = %e, "export failed");
+                // Cut the download off rather than let a partial file look complete.
+                let _ = sender.blocking_send(Err(std::io::Error::other("export failed")));
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    HttpResponse::Ok()
+        .content_type(format.media_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body)
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// Sends what is written to the response body in chunks; a gone client is a broken pipe.
+struct ChannelWriter {
+    sender: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = web::Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
