@@ -200,9 +200,8 @@ pub struct Health {
     (status = 503, description = "The database does not answer", body = Health),
 ))]
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let store = Arc::clone(&state.store);
-    match web::block(move || store.check_health()).await {
-        Ok(Ok(())) => HttpResponse::Ok().json(Health { status: "ok" }),
+    match state.store_call(|store| store.check_health()).await {
+        Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
         _ => HttpResponse::ServiceUnavailable().json(Health {
             status: "unavailable",
         }),
@@ -350,11 +349,10 @@ async fn submit_response(
         .map(|t| hash(INVITATION_PURPOSE, t));
     match &invitation_hash {
         Some(token_hash) => {
-            let store = Arc::clone(&state.store);
             let token_hash = token_hash.clone();
-            let invitation = web::block(move || store.find_invitation(&token_hash))
-                .await
-                .map_err(|_| ApiError::Internal)??;
+            let invitation = state
+                .store_call(move |store| store.find_invitation(&token_hash))
+                .await?;
             let invitation = invitation
                 .filter(|i| i.survey_slug == slug)
                 .ok_or_else(|| {
@@ -472,10 +470,9 @@ async fn get_progress(
     let slug = path.into_inner().into_string();
     let token = auth::api_token(&state, &req).await?;
     auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Read).await?;
-    let store = Arc::clone(&state.store);
-    let progress = web::block(move || fieldwork_analysis::fieldwork_progress(&store, &slug))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let progress = state
+        .store_call(move |store| fieldwork_analysis::fieldwork_progress(store, &slug))
+        .await?;
     Ok(HttpResponse::Ok().json(
         progress
             .into_iter()
@@ -542,11 +539,10 @@ async fn get_export(
             "only the survey's owners can export sensitive free text".into(),
         ));
     }
-    let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let survey = web::block(move || store.latest_survey(&s))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let survey = state
+        .store_call(move |store| store.latest_survey(&s))
+        .await?;
     let choice = query.choose(&survey.definition).map_err(|e| match e {
         ExportRequestError::Malformed(detail) => ApiError::BadRequest(detail),
         ExportRequestError::NoSuchStratum(detail) => ApiError::StratumNotFound(detail),

@@ -5,11 +5,9 @@
 //! answers 404, exactly as one that does not exist, so survey names do not leak; a role too
 //! small for what was asked answers 403.
 
-use std::sync::Arc;
-
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use fieldwork_store::{ApiToken, Role, SignInFailures, StoreError, TokenScope, User};
 
@@ -72,14 +70,13 @@ pub async fn standing(
     slug: &str,
     need: Need,
 ) -> Result<Standing, Refusal> {
-    let store = Arc::clone(&state.store);
     let (slug, user_id) = (slug.to_owned(), user.id);
-    let role = web::block(move || {
-        store.latest_survey(&slug)?;
-        store.survey_role(&slug, user_id)
-    })
-    .await
-    .map_err(|e| Refusal::Store(StoreError::Unavailable(e.to_string())))?;
+    let role = state
+        .store_call(move |store| {
+            store.latest_survey(&slug)?;
+            store.survey_role(&slug, user_id)
+        })
+        .await;
     let role = match role {
         Ok(role) => role,
         Err(StoreError::SurveyNotFound(_)) => return Err(Refusal::NotFound),
@@ -185,12 +182,11 @@ pub async fn signed_in(
         return Ok(None);
     };
     let session_hash = session_hash(&secret);
-    let store = Arc::clone(&state.store);
     let idle = state.config.session_idle;
     let owned = session_hash.clone();
-    let session = web::block(move || store.session(&owned, idle))
-        .await
-        .map_err(|_| PageError::Internal)??;
+    let session = state
+        .store_call(move |store| store.session(&owned, idle))
+        .await?;
     Ok(session.map(|s| Researcher {
         user: s.user,
         session_hash,
@@ -273,10 +269,9 @@ pub async fn api_token(state: &AppState, req: &HttpRequest) -> Result<ApiToken, 
             ApiError::Unauthorized("the Authorization header must be `Bearer fwk_...`".into())
         })?;
     let token_hash = api_token_hash(token);
-    let store = Arc::clone(&state.store);
-    let found = web::block(move || store.find_api_token(&token_hash))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let found = state
+        .store_call(move |store| store.find_api_token(&token_hash))
+        .await?;
     match found {
         Some(token) if token.is_usable_at(now()) => Ok(token),
         _ => Err(ApiError::Unauthorized(

@@ -7,6 +7,7 @@ mod audit_view;
 pub mod auth;
 mod csrf;
 mod exports;
+pub mod extract;
 pub mod integration;
 pub mod invitations;
 mod limits;
@@ -99,6 +100,22 @@ pub struct AppState {
 const SURVEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
 impl AppState {
+    /// Run `call` against the store on actix's blocking pool: diesel is synchronous, and a
+    /// handler must never hold its async worker while the database works. Pages and the API
+    /// map the error the same way (`PageError`, `ApiError`: `From<StoreError>`).
+    pub async fn store_call<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = Arc::clone(&self.store);
+        web::block(move || call(&store)).await.unwrap_or_else(|_| {
+            // The blocking pool only refuses work while the server shuts down.
+            Err(StoreError::Unavailable(
+                "the server is shutting down".into(),
+            ))
+        })
+    }
+
     pub fn new(
         store: Arc<Store>,
         config: ServerConfig,
@@ -130,12 +147,10 @@ impl AppState {
                 return Ok(Arc::clone(survey));
             }
         }
-        let store = Arc::clone(&self.store);
         let owned = slug.to_owned();
         let survey = Arc::new(
-            web::block(move || store.current_survey(&owned))
-                .await
-                .map_err(|e| StoreError::Unavailable(e.to_string()))??,
+            self.store_call(move |store| store.current_survey(&owned))
+                .await?,
         );
         self.surveys
             .lock()
@@ -163,12 +178,10 @@ impl AppState {
         {
             return Ok(Arc::clone(survey));
         }
-        let store = Arc::clone(&self.store);
         let owned = slug.to_owned();
         let survey = Arc::new(
-            web::block(move || store.survey_version(&owned, version))
-                .await
-                .map_err(|e| StoreError::Unavailable(e.to_string()))??,
+            self.store_call(move |store| store.survey_version(&owned, version))
+                .await?,
         );
         self.versions
             .lock()
@@ -191,10 +204,8 @@ impl AppState {
     }
 
     async fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
-        let store = Arc::clone(&self.store);
-        web::block(move || store.is_invited(response_id))
+        self.store_call(move |store| store.is_invited(response_id))
             .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
     }
 
     fn resume_expiry(&self) -> chrono::NaiveDateTime {

@@ -6,11 +6,9 @@
 //! is a plain relative path, so nothing outside the report can be reached. The service-wide
 //! security headers apply; the report needs no scripts, only its own stylesheet and images.
 
-use std::sync::Arc;
-
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpResponse};
-use fieldwork_store::{is_valid_report_path, ReportFile, StoreError, REPORT_INDEX};
+use fieldwork_store::{is_valid_report_path, ReportFile, REPORT_INDEX};
 
 use crate::pages::PageError;
 use crate::routing::Routes;
@@ -39,11 +37,10 @@ async fn find(state: &AppState, slug: &str, path: &str) -> Result<Option<ReportF
     if !is_valid_report_path(path) {
         return Ok(None);
     }
-    let store = Arc::clone(&state.store);
     let (slug, path) = (slug.to_owned(), path.to_owned());
-    Ok(web::block(move || store.report_file(&slug, &path))
-        .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))??)
+    Ok(state
+        .store_call(move |store| store.report_file(&slug, &path))
+        .await?)
 }
 
 /// `/r/{slug}` without the slash: relative links in the report need the slash, so send the

@@ -24,7 +24,8 @@ use fieldwork_survey::{
 };
 use serde_json::Value;
 
-use crate::csrf::{check_csrf, csrf_token, FormFields};
+use crate::csrf::{csrf_token, FormFields};
+use crate::extract::CheckedForm;
 use crate::invitations::INVITATION_PURPOSE;
 use crate::pages::{
     answer_lines, html, question_view, storage_reason, Entered, Link, MessagePage, PageError,
@@ -199,11 +200,10 @@ async fn load_session(
         return Err(start);
     };
     let key_hash = hash(SESSION_PURPOSE, cookie.value());
-    let store = Arc::clone(&state.store);
     let slug_owned = slug.to_owned();
-    let response = web::block(move || store.response_by_key(&slug_owned, &key_hash))
-        .await
-        .map_err(|_| PageError::Internal)??;
+    let response = state
+        .store_call(move |store| store.response_by_key(&slug_owned, &key_hash))
+        .await?;
     let Some(response) = response else {
         return Err(start);
     };
@@ -271,11 +271,10 @@ async fn start_page(
     if let Some(token) = &invite {
         // A used invitation shows where its respondent got to.
         let secret_hash = hash(SESSION_PURPOSE, token);
-        let store = Arc::clone(&state.store);
         let slug_owned = slug.clone();
-        let existing = web::block(move || store.response_by_key(&slug_owned, &secret_hash))
-            .await
-            .map_err(|_| PageError::Internal)??;
+        let existing = state
+            .store_call(move |store| store.response_by_key(&slug_owned, &secret_hash))
+            .await?;
         match existing {
             // The receipt (which can withdraw the answers) only for the browser that sent
             // them: a forwarded or leaked invitation link shows that it was used, no more.
@@ -291,11 +290,10 @@ async fn start_page(
             }
             Some(_) => start_label = "Carry on",
             None => {
-                let store = Arc::clone(&state.store);
                 let token_hash = hash(INVITATION_PURPOSE, token);
-                let invitation = web::block(move || store.find_invitation(&token_hash))
-                    .await
-                    .map_err(|_| PageError::Internal)??;
+                let invitation = state
+                    .store_call(move |store| store.find_invitation(&token_hash))
+                    .await?;
                 if invitation.as_ref().is_none_or(|i| i.survey_slug != slug) {
                     return Err(invalid_invitation());
                 }
@@ -371,12 +369,10 @@ async fn start(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    CheckedForm(form): CheckedForm<FORM_LIMIT>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
-    let form = FormFields::read(body, FORM_LIMIT).await?;
-    check_csrf(&req, &form)?;
     let survey = answerable_survey(&state, &slug).await?;
     let invite = form
         .first("invite")
@@ -384,11 +380,10 @@ async fn start(
         .map(str::to_owned);
     let (secret, invitation) = match &invite {
         Some(token) => {
-            let store = Arc::clone(&state.store);
             let token_hash = hash(INVITATION_PURPOSE, token);
-            let invitation = web::block(move || store.find_invitation(&token_hash))
-                .await
-                .map_err(|_| PageError::Internal)??;
+            let invitation = state
+                .store_call(move |store| store.find_invitation(&token_hash))
+                .await?;
             match invitation {
                 Some(i) if i.survey_slug == slug => (token.clone(), Some(i)),
                 _ => return Err(invalid_invitation()),
@@ -412,19 +407,18 @@ async fn start(
     let token_hash = invite.as_ref().map(|t| hash(INVITATION_PURPOSE, t));
     let stratum = invitation.map(|i| i.stratum);
     let expires = state.resume_expiry();
-    let store = Arc::clone(&state.store);
     let survey_for_store = Arc::clone(&survey);
-    let outcome = web::block(move || {
-        store.start_response(
-            &survey_for_store,
-            &key_hash,
-            stratum.as_deref(),
-            token_hash.as_deref(),
-            expires,
-        )
-    })
-    .await
-    .map_err(|_| PageError::Internal)??;
+    let outcome = state
+        .store_call(move |store| {
+            store.start_response(
+                &survey_for_store,
+                &key_hash,
+                stratum.as_deref(),
+                token_hash.as_deref(),
+                expires,
+            )
+        })
+        .await?;
     let response = match outcome {
         StartOutcome::Started(response) => {
             tracing::info!(survey = %slug, invited = invite.is_some(), "response started");
@@ -657,13 +651,11 @@ async fn answer_question(
     req: HttpRequest,
     path: web::Path<(Slug, String)>,
     query: web::Query<ChangeQuery>,
-    body: web::Payload,
+    CheckedForm(form): CheckedForm<FORM_LIMIT>,
 ) -> Result<HttpResponse, PageError> {
     let (slug, question_id) = path.into_inner();
     let slug = slug.into_string();
     state.check_rate(&req)?;
-    let form = FormFields::read(body, FORM_LIMIT).await?;
-    check_csrf(&req, &form)?;
     answerable_survey(&state, &slug).await?;
     let mut session = load_session(&state, &req, &slug).await?;
     if session.response.complete {
@@ -718,7 +710,6 @@ async fn answer_question(
     }
     // Only this question's answer is changed, on the answers stored now: what another tab
     // (or server) saved meanwhile stays (`Store::merge_partial`).
-    let store = Arc::clone(&state.store);
     let id = session.response.id;
     let expires = state.resume_expiry();
     let (question_id, stratum_fixed) = (question.id.clone(), session.stratum_fixed);
@@ -735,9 +726,9 @@ async fn answer_question(
         drop_hidden_answers(&survey.definition, &mut answers);
         validate_answers(&survey.definition, &answers, Completeness::Partial).ok()
     };
-    let saved = match web::block(move || store.merge_partial(id, expires, merge))
+    let saved = match state
+        .store_call(move |store| store.merge_partial(id, expires, merge))
         .await
-        .map_err(|_| PageError::Internal)?
     {
         Ok(Some(merged)) => {
             // Go on from the answers as stored, another tab's included.
@@ -884,20 +875,17 @@ async fn resume(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    CheckedForm(form): CheckedForm<FORM_LIMIT>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
-    let form = FormFields::read(body, FORM_LIMIT).await?;
-    check_csrf(&req, &form)?;
     answerable_survey(&state, &slug).await?;
     let code = form.first("code").unwrap_or("").to_owned();
-    let store = Arc::clone(&state.store);
     let key_hash = hash(SESSION_PURPOSE, &code);
     let slug_owned = slug.clone();
-    let found = web::block(move || store.response_by_key(&slug_owned, &key_hash))
-        .await
-        .map_err(|_| PageError::Internal)??;
+    let found = state
+        .store_call(move |store| store.response_by_key(&slug_owned, &key_hash))
+        .await?;
     if found.is_none() {
         return Err(expired_link());
     }
@@ -1037,12 +1025,10 @@ async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    _form: CheckedForm<FORM_LIMIT>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
-    let form = FormFields::read(body, FORM_LIMIT).await?;
-    check_csrf(&req, &form)?;
     answerable_survey(&state, &slug).await?;
     let session = load_session(&state, &req, &slug).await?;
     if session.response.complete {
@@ -1059,11 +1045,10 @@ async fn submit(
     };
     let receipt = receipt_code(&state.secret, &session.response.public_id);
     let receipt_hash = hash(RECEIPT_PURPOSE, &receipt);
-    let store = Arc::clone(&state.store);
     let id = session.response.id;
-    let completed = web::block(move || store.complete_response(id, &validated, &receipt_hash))
-        .await
-        .map_err(|_| PageError::Internal)?;
+    let completed = state
+        .store_call(move |store| store.complete_response(id, &validated, &receipt_hash))
+        .await;
     if let Err(error) = completed {
         return match storage_refused(&error) {
             Some(fault) => render_check(&state, &req, &session, &[], Some(fault)),
@@ -1177,12 +1162,10 @@ async fn withdraw(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    CheckedForm(form): CheckedForm<FORM_LIMIT>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
-    let form = FormFields::read(body, FORM_LIMIT).await?;
-    check_csrf(&req, &form)?;
     let survey = state.current_survey(&slug).await?;
     let typed = form
         .first("receipt")
@@ -1203,22 +1186,21 @@ async fn withdraw(
         };
         return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
     }
-    let store = Arc::clone(&state.store);
     let hashes: Vec<String> = candidates
         .iter()
         .map(|code| hash(RECEIPT_PURPOSE, code))
         .collect();
     let slug_owned = slug.clone();
-    let withdrawn = web::block(move || -> Result<bool, StoreError> {
-        for receipt_hash in &hashes {
-            if store.withdraw_response(&slug_owned, receipt_hash)? {
-                return Ok(true);
+    let withdrawn = state
+        .store_call(move |store| -> Result<bool, StoreError> {
+            for receipt_hash in &hashes {
+                if store.withdraw_response(&slug_owned, receipt_hash)? {
+                    return Ok(true);
+                }
             }
-        }
-        Ok(false)
-    })
-    .await
-    .map_err(|_| PageError::Internal)??;
+            Ok(false)
+        })
+        .await?;
     if !withdrawn {
         return render_withdraw(
             &state,

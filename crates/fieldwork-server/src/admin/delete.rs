@@ -1,20 +1,21 @@
 //! Deleting a survey and everything of it, after the researcher types its slug.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{SurveyStatus, User};
 
-use crate::auth::{require_researcher, standing, Need};
+use crate::auth::{standing, Need};
 use crate::pages::{PageError, SummaryError};
 use crate::slug::Slug;
 use crate::AppState;
 use fieldwork_analysis::report::charts::thousands;
 
 use super::notices::{notice_cookie, Notice};
-use super::{blocking, chrome, field_errors, render, see_other, signed_in_form, Chrome};
+use super::AdminForm;
+use super::{chrome, field_errors, render, see_other, Chrome};
+use crate::auth::Researcher;
+use crate::extract::CheckedForm;
 
 #[derive(Template)]
 #[template(path = "admin/delete.html")]
@@ -45,10 +46,10 @@ async fn render_delete(
     confirm: String,
     confirm_error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let store = Arc::clone(&state.store);
     let s = slug.to_owned();
-    let (survey, contents) =
-        blocking(move || Ok((store.latest_survey(&s)?, store.survey_contents(&s)?))).await?;
+    let (survey, contents) = state
+        .store_call(move |store| Ok((store.latest_survey(&s)?, store.survey_contents(&s)?)))
+        .await?;
     let errors = field_errors(&[("#confirm", &confirm_error)]);
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let count = |n: i64| thousands(n.max(0) as u64);
@@ -75,9 +76,9 @@ pub(super) async fn delete_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     render_delete(
         &state,
@@ -95,10 +96,10 @@ pub(super) async fn delete_survey(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    researcher: Researcher,
+    CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let typed: String = form
         .first("confirm")
@@ -131,9 +132,10 @@ pub(super) async fn delete_survey(
         )
         .await;
     }
-    let store = Arc::clone(&state.store);
     let (s, actor) = (slug.clone(), researcher.user.email.clone());
-    let deleted = blocking(move || store.delete_survey(&s, &actor)).await?;
+    let deleted = state
+        .store_call(move |store| store.delete_survey(&s, &actor))
+        .await?;
     state.forget_survey(&slug);
     tracing::info!(survey = %slug, "survey deleted");
     let mut response = see_other("/admin");

@@ -1,27 +1,24 @@
 //! Downloading an export from the survey's page (the stream is `crate::exports`).
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
-use crate::auth::{require_researcher, standing, Need};
+use crate::auth::{standing, Need};
 use crate::integration::{self};
 use crate::pages::PageError;
 use crate::slug::Slug;
 use crate::AppState;
 
-use super::blocking;
+use crate::auth::Researcher;
 use crate::exports::stream_export;
 
 pub(super) async fn export(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<Slug>,
     query: web::Query<integration::ExportRequest>,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let researcher = require_researcher(&state, &req).await?;
     let standing = standing(&state, &researcher.user, &slug, Need::Results).await?;
     if query.include_sensitive && !standing.allows(Need::Manage) {
         return Err(PageError::message(
@@ -30,9 +27,10 @@ pub(super) async fn export(
             &["Export without it, or ask an owner of the survey."],
         ));
     }
-    let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let survey = blocking(move || store.latest_survey(&s)).await?;
+    let survey = state
+        .store_call(move |store| store.latest_survey(&s))
+        .await?;
     let choice = query.choose(&survey.definition).map_err(|problem| {
         let status = match problem {
             integration::ExportRequestError::Malformed(_) => StatusCode::BAD_REQUEST,

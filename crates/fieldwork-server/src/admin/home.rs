@@ -1,17 +1,16 @@
 //! The signed-in researcher's surveys.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::auth::{require_researcher, Need, Standing};
+use crate::auth::{Need, Standing};
 use crate::pages::PageError;
 use crate::AppState;
 
 use super::notices::{take_notice, NoticeView};
-use super::{blocking, chrome, render, Chrome};
+use super::{chrome, render, Chrome};
+use crate::auth::Researcher;
 
 #[derive(Debug, Clone)]
 struct SurveyRow {
@@ -36,12 +35,12 @@ struct SurveysPage {
 pub(super) async fn home(
     state: web::Data<AppState>,
     req: HttpRequest,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
-    let researcher = require_researcher(&state, &req).await?;
-    let store = Arc::clone(&state.store);
     let user = researcher.user.clone();
-    let (all, roles) =
-        blocking(move || Ok((store.list_surveys()?, store.roles_of_user(user.id)?))).await?;
+    let (all, roles) = state
+        .store_call(move |store| Ok((store.list_surveys()?, store.roles_of_user(user.id)?)))
+        .await?;
     let surveys = all
         .into_iter()
         .filter_map(|s| {

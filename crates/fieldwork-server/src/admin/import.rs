@@ -1,7 +1,5 @@
 //! Importing a definition (and its frame) from an upload: a new survey or a new version.
 
-use std::sync::Arc;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -10,8 +8,9 @@ use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use super::{audit, blocking, chrome, render, see_other, Chrome, UPLOAD_LIMIT};
-use crate::auth::{require_researcher, standing, Need};
+use super::{audit, chrome, render, see_other, Chrome, UPLOAD_LIMIT};
+use crate::auth::Researcher;
+use crate::auth::{standing, Need};
 use crate::csrf::{check_csrf, FormFields};
 use crate::pages::{PageError, SummaryError};
 use crate::AppState;
@@ -61,8 +60,8 @@ fn render_import(
 pub(super) async fn import_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
-    let researcher = require_researcher(&state, &req).await?;
     render_import(&state, &req, &researcher.user, StatusCode::OK, Vec::new())
 }
 
@@ -74,10 +73,7 @@ struct Upload {
     frame: Option<Vec<u8>>,
 }
 
-async fn read_upload(
-    req: &HttpRequest,
-    body: web::Payload,
-) -> Result<Upload, PageError> {
+async fn read_upload(req: &HttpRequest, body: web::Payload) -> Result<Upload, PageError> {
     let bad = |text: &str| {
         PageError::message(
             StatusCode::BAD_REQUEST,
@@ -197,8 +193,8 @@ pub(super) async fn import(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Payload,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
-    let researcher = require_researcher(&state, &req).await?;
     let upload = read_upload(&req, body).await?;
     check_csrf(
         &req,
@@ -225,14 +221,14 @@ pub(super) async fn import(
     match standing(&state, &user, &slug, Need::Manage).await {
         Ok(_) => {}
         Err(crate::auth::Refusal::NotFound) => {
-            let store = Arc::clone(&state.store);
             let s = slug.clone();
-            let exists = blocking(move || match store.latest_survey(&s) {
-                Ok(_) => Ok(true),
-                Err(fieldwork_store::StoreError::SurveyNotFound(_)) => Ok(false),
-                Err(e) => Err(e),
-            })
-            .await?;
+            let exists = state
+                .store_call(move |store| match store.latest_survey(&s) {
+                    Ok(_) => Ok(true),
+                    Err(fieldwork_store::StoreError::SurveyNotFound(_)) => Ok(false),
+                    Err(e) => Err(e),
+                })
+                .await?;
             if exists {
                 return render_import(
                     &state,
@@ -247,19 +243,18 @@ pub(super) async fn import(
         }
         Err(refusal) => return Err(refusal.into()),
     }
-    let store = Arc::clone(&state.store);
     let email = user.email.clone();
-    let outcome = web::block(move || {
-        let outcome = store.import_survey(&definition)?;
-        if let ImportOutcome::Created(survey) = &outcome {
-            if survey.version() == 1 || store.survey_members(survey.slug())?.is_empty() {
-                store.set_survey_role(survey.slug(), &email, Some(Role::Owner), &email)?;
+    let outcome = state
+        .store_call(move |store| {
+            let outcome = store.import_survey(&definition)?;
+            if let ImportOutcome::Created(survey) = &outcome {
+                if survey.version() == 1 || store.survey_members(survey.slug())?.is_empty() {
+                    store.set_survey_role(survey.slug(), &email, Some(Role::Owner), &email)?;
+                }
             }
-        }
-        Ok::<_, fieldwork_store::StoreError>(outcome)
-    })
-    .await
-    .map_err(|_| PageError::Internal)?;
+            Ok::<_, fieldwork_store::StoreError>(outcome)
+        })
+        .await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(

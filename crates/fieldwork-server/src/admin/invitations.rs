@@ -1,17 +1,16 @@
 //! Making single-use invitation links for a stratum, downloaded as CSV.
 
-use std::sync::Arc;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{AuditEvent, User};
 use serde_json::json;
 
-use super::{
-    audit, blocking, chrome, field_errors, render, signed_in_form, Chrome, MAX_INVITATIONS,
-};
-use crate::auth::{require_researcher, standing, Need};
+use super::AdminForm;
+use super::{audit, chrome, field_errors, render, Chrome, MAX_INVITATIONS};
+use crate::auth::Researcher;
+use crate::auth::{standing, Need};
+use crate::extract::CheckedForm;
 use crate::invitations::NewInvitations;
 use crate::pages::{PageError, SummaryError};
 use crate::slug::Slug;
@@ -50,9 +49,10 @@ async fn render_invitations(
     stratum_error: Option<String>,
     count_error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let store = Arc::clone(&state.store);
     let s = slug.to_owned();
-    let survey = blocking(move || store.latest_survey(&s)).await?;
+    let survey = state
+        .store_call(move |store| store.latest_survey(&s))
+        .await?;
     let errors = field_errors(&[("#stratum", &stratum_error), ("#count", &count_error)]);
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let page = InvitationsPage {
@@ -82,9 +82,9 @@ pub(super) async fn invitations_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     render_invitations(
         &state,
@@ -104,14 +104,15 @@ pub(super) async fn create_invitations(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    researcher: Researcher,
+    CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
-    let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let survey = blocking(move || store.latest_survey(&s)).await?;
+    let survey = state
+        .store_call(move |store| store.latest_survey(&s))
+        .await?;
     let stratum = form.first("stratum").unwrap_or("").to_owned();
     let typed_count: String = form
         .first("count")
@@ -153,9 +154,10 @@ pub(super) async fn create_invitations(
         .write_csv(Vec::new(), &state.public.base, &slug, &stratum)
         .map_err(|_| PageError::Internal)?;
     let hashes = made.hashes;
-    let store = Arc::clone(&state.store);
     let (s, st) = (slug.clone(), stratum.clone());
-    blocking(move || store.create_invitations(&s, &st, &hashes)).await?;
+    state
+        .store_call(move |store| store.create_invitations(&s, &st, &hashes))
+        .await?;
     audit(
         &state,
         AuditEvent {

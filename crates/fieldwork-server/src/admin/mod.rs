@@ -16,21 +16,21 @@ mod sharing;
 mod sign_in;
 mod survey;
 
-use std::sync::Arc;
-
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{AuditEvent, User};
 
-use crate::auth::{require_researcher, Researcher};
-use crate::csrf::{check_csrf, csrf_token, FormFields};
+use crate::csrf::csrf_token;
+use crate::extract::CheckedForm;
 use crate::pages::{PageError, SummaryError};
 use crate::routing::Routes;
 use crate::AppState;
 
 /// Largest admin form body (sign-in, sharing, invitations).
-pub(super) const ADMIN_FORM_LIMIT: usize = 16 * 1024;
+const ADMIN_FORM_LIMIT: usize = 16 * 1024;
+/// An admin page's form, read and passed by the CSRF check before the handler runs.
+type AdminForm = CheckedForm<ADMIN_FORM_LIMIT>;
 /// Largest upload: a definition (the survey crate refuses more than 1 MiB) and its frame.
 pub const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 /// Most invitations made from the admin pages at once (the CLI makes more).
@@ -234,41 +234,24 @@ pub(super) fn field_errors(fields: &[(&str, &Option<String>)]) -> Vec<SummaryErr
         .collect()
 }
 
-pub(super) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, fieldwork_store::StoreError> + Send + 'static,
-) -> Result<T, PageError> {
-    Ok(web::block(f).await.map_err(|_| PageError::Internal)??)
-}
-
 pub(super) async fn audit(state: &AppState, event: AuditEvent<'_>) -> Result<(), PageError> {
-    let store = Arc::clone(&state.store);
     let (actor, action, survey, detail) = (
         event.actor.to_owned(),
         event.action.to_owned(),
         event.survey.map(str::to_owned),
         event.detail,
     );
-    blocking(move || {
-        store.record_audit(&AuditEvent {
-            actor: &actor,
-            action: &action,
-            survey: survey.as_deref(),
-            detail,
+    state
+        .store_call(move |store| {
+            store.record_audit(&AuditEvent {
+                actor: &actor,
+                action: &action,
+                survey: survey.as_deref(),
+                detail,
+            })
         })
-    })
-    .await
-}
-
-/// A POST's form, checked for CSRF, from a signed-in researcher.
-pub(super) async fn signed_in_form(
-    state: &AppState,
-    req: &HttpRequest,
-    body: web::Payload,
-) -> Result<(Researcher, FormFields), PageError> {
-    let researcher = require_researcher(state, req).await?;
-    let form = FormFields::read(body, ADMIN_FORM_LIMIT).await?;
-    check_csrf(req, &form)?;
-    Ok((researcher, form))
+        .await?;
+    Ok(())
 }
 
 /// A wait as a person reads it: seconds under two minutes, minutes (rounded up) after.

@@ -1,7 +1,5 @@
 //! Changing one's own password, which ends every other session.
 
-use std::sync::Arc;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -10,17 +8,16 @@ use fieldwork_store::{PasswordChange, User};
 use crate::accounts::{
     check_password, hash_password, verify_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
 };
-use crate::auth::{
-    now, require_researcher, session_cookie, session_hash, sign_in_delay, FAILURE_WINDOW,
-};
+use crate::auth::{now, session_cookie, session_hash, sign_in_delay, FAILURE_WINDOW};
 use crate::pages::{PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
 
 use super::notices::{notice_cookie, Notice};
-use super::{
-    address, blocking, chrome, field_errors, render, see_other, signed_in_form, wait_text, Chrome,
-};
+use super::AdminForm;
+use super::{address, chrome, field_errors, render, see_other, wait_text, Chrome};
+use crate::auth::Researcher;
+use crate::extract::CheckedForm;
 
 #[derive(Template)]
 #[template(path = "admin/password.html")]
@@ -65,8 +62,8 @@ fn render_password(
 pub(super) async fn password_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
-    let researcher = require_researcher(&state, &req).await?;
     render_password(
         &state,
         &req,
@@ -81,9 +78,9 @@ pub(super) async fn password_page(
 pub(super) async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Payload,
+    researcher: Researcher,
+    CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let (researcher, form) = signed_in_form(&state, &req, body).await?;
     let user = researcher.user.clone();
     let current = form.first("current_password").unwrap_or("").to_owned();
     let new = form.first("new_password").unwrap_or("").to_owned();
@@ -122,13 +119,15 @@ pub(super) async fn change_password(
     // The current password is guessed at here as at sign-in (by whoever found a browser left
     // signed in), so the same throttle applies and every wrong one counts against it.
     let address = address(&req);
-    let store = Arc::clone(&state.store);
     let (e, a) = (user.email.clone(), address.clone());
-    let failures = blocking(move || store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW)).await?;
+    let failures = state
+        .store_call(move |store| store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW))
+        .await?;
     if let Some(wait) = sign_in_delay(&failures, now()) {
-        let store = Arc::clone(&state.store);
         let (e, a) = (user.email.clone(), address.clone());
-        blocking(move || store.record_sign_in_failure(&e, &a, "throttled", false)).await?;
+        state
+            .store_call(move |store| store.record_sign_in_failure(&e, &a, "throttled", false))
+            .await?;
         let seconds = wait.num_seconds().max(1);
         let mut response = render_password(
             &state,
@@ -148,9 +147,11 @@ pub(super) async fn change_password(
         );
         return Ok(response);
     }
-    let store = Arc::clone(&state.store);
     let e = user.email.clone();
-    let Some((_, stored_hash)) = blocking(move || store.user_credentials(&e)).await? else {
+    let Some((_, stored_hash)) = state
+        .store_call(move |store| store.user_credentials(&e))
+        .await?
+    else {
         return Err(PageError::Redirect("/admin/sign-in".into()));
     };
     // Verifying and hashing each take 19 MiB: at most a few at once, as at sign-in.
@@ -171,9 +172,11 @@ pub(super) async fn change_password(
     let new_hash = match new_hash {
         Ok(Some(hash)) => hash,
         Ok(None) => {
-            let store = Arc::clone(&state.store);
             let (e, a) = (user.email.clone(), address.clone());
-            blocking(move || store.record_sign_in_failure(&e, &a, "bad_current_password", true))
+            state
+                .store_call(move |store| {
+                    store.record_sign_in_failure(&e, &a, "bad_current_password", true)
+                })
                 .await?;
             tracing::info!(reason = "bad_current_password", "password change refused");
             return render_password(
@@ -193,22 +196,22 @@ pub(super) async fn change_password(
     };
     // The session goes on under a new id; every other session of the account ends.
     let secret = new_token();
-    let store = Arc::clone(&state.store);
     let (email, current_session, new_session) = (
         user.email.clone(),
         researcher.session_hash.clone(),
         session_hash(&secret),
     );
-    let ended = blocking(move || {
-        store.change_password(PasswordChange {
-            email: &email,
-            password_hash: &new_hash,
-            rotate: Some((&current_session, &new_session)),
-            actor: &email,
-            via: "admin",
+    let ended = state
+        .store_call(move |store| {
+            store.change_password(PasswordChange {
+                email: &email,
+                password_hash: &new_hash,
+                rotate: Some((&current_session, &new_session)),
+                actor: &email,
+                via: "admin",
+            })
         })
-    })
-    .await?;
+        .await?;
     tracing::info!(sessions_ended = ended, "password changed");
     let mut response = see_other("/admin");
     response

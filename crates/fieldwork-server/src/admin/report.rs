@@ -1,15 +1,15 @@
 //! The draft report a researcher reads before publishing it, and publishing.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::AuditEvent;
 use serde_json::json;
 
-use super::{audit, chrome, render, see_other, signed_in_form, Chrome};
-use crate::auth::{require_researcher, standing, Need};
+use super::AdminForm;
+use super::{audit, chrome, render, see_other, Chrome};
+use crate::auth::Researcher;
+use crate::auth::{standing, Need};
 use crate::integration::{self, IntegrationError};
 use crate::pages::PageError;
 use crate::slug::Slug;
@@ -49,23 +49,26 @@ pub(super) async fn report_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let researcher = require_researcher(&state, &req).await?;
     let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
-    let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let (title, analysis, published_path) = web::block(move || {
-        let survey = store.latest_survey(&s)?;
-        let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
-        let analysis = fieldwork_analysis::analyze(&store, &s, &plan);
-        let published = integration::published_report_path(&store, &s)
-            .ok()
-            .flatten();
-        Ok::<_, fieldwork_store::StoreError>((survey.definition.title.clone(), analysis, published))
-    })
-    .await
-    .map_err(|_| PageError::Internal)??;
+    let (title, analysis, published_path) = state
+        .store_call(move |store| {
+            let survey = store.latest_survey(&s)?;
+            let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
+            let analysis = fieldwork_analysis::analyze(&store, &s, &plan);
+            let published = integration::published_report_path(&store, &s)
+                .ok()
+                .flatten();
+            Ok::<_, fieldwork_store::StoreError>((
+                survey.definition.title.clone(),
+                analysis,
+                published,
+            ))
+        })
+        .await?;
     let (estimates, suppressed, problem) = match analysis {
         Ok(analysis) => {
             let all: Vec<_> = analysis
@@ -118,43 +121,41 @@ pub(super) async fn report_page(
 
 pub(super) async fn publish(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    researcher: Researcher,
+    _form: AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    change_publication(state, req, path, body, true).await
+    change_publication(&state, path.into_inner(), researcher, true).await
 }
 
 pub(super) async fn unpublish(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    researcher: Researcher,
+    _form: AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    change_publication(state, req, path, body, false).await
+    change_publication(&state, path.into_inner(), researcher, false).await
 }
 
 async fn change_publication(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<Slug>,
-    body: web::Payload,
+    state: &AppState,
+    slug: Slug,
+    researcher: Researcher,
     publish: bool,
 ) -> Result<HttpResponse, PageError> {
-    let slug = path.into_inner().into_string();
-    let (researcher, _form) = signed_in_form(&state, &req, body).await?;
+    let slug = slug.into_string();
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
-    let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let done = web::block(move || {
-        if publish {
-            integration::publish_report(&store, &s)
-        } else {
-            integration::unpublish_report(&store, &s)
-        }
-    })
-    .await
-    .map_err(|_| PageError::Internal)?;
+    let done = state
+        .store_call(move |store| {
+            // The store call itself succeeds; what publishing answered is inside.
+            Ok(if publish {
+                integration::publish_report(store, &s)
+            } else {
+                integration::unpublish_report(store, &s)
+            })
+        })
+        .await?;
     match done {
         Ok(()) => {}
         Err(IntegrationError::Store(e)) => return Err(e.into()),

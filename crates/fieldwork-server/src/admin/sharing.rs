@@ -1,15 +1,16 @@
 //! Who may see and do what with a survey.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{Role, User};
 
-use super::{blocking, chrome, field_errors, render, see_other, signed_in_form, Chrome};
+use super::AdminForm;
+use super::{chrome, field_errors, render, see_other, Chrome};
 use crate::accounts::parse_email;
-use crate::auth::{require_researcher, standing, Need};
+use crate::auth::Researcher;
+use crate::auth::{standing, Need};
+use crate::extract::CheckedForm;
 use crate::pages::{PageError, SummaryError};
 use crate::slug::Slug;
 use crate::AppState;
@@ -46,10 +47,10 @@ async fn render_sharing(
     role: String,
     role_error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let store = Arc::clone(&state.store);
     let s = slug.to_owned();
-    let (survey, members) =
-        blocking(move || Ok((store.latest_survey(&s)?, store.survey_members(&s)?))).await?;
+    let (survey, members) = state
+        .store_call(move |store| Ok((store.latest_survey(&s)?, store.survey_members(&s)?)))
+        .await?;
     let errors = field_errors(&[("#email", &email_error), ("#role", &role_error)]);
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let page = SharingPage {
@@ -76,9 +77,9 @@ pub(super) async fn sharing_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let researcher = require_researcher(&state, &req).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     render_sharing(
         &state,
@@ -98,10 +99,10 @@ pub(super) async fn share(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    researcher: Researcher,
+    CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let typed: String = form
         .first("email")
@@ -133,11 +134,10 @@ pub(super) async fn share(
             .await
         }
     };
-    let store = Arc::clone(&state.store);
     let (s, e, actor) = (slug.clone(), email.clone(), researcher.user.email.clone());
-    let changed = web::block(move || store.set_survey_role(&s, &e, role, &actor))
-        .await
-        .map_err(|_| PageError::Internal)?;
+    let changed = state
+        .store_call(move |store| store.set_survey_role(&s, &e, role, &actor))
+        .await;
     let problem = match changed {
         Ok(()) => return Ok(see_other(&format!("/admin/surveys/{slug}/sharing"))),
         Err(fieldwork_store::StoreError::UserNotFound(_)) => (

@@ -1,23 +1,20 @@
 //! Signing in and out: the credentials check, throttling and a new session at every sign-in.
 
-use std::sync::Arc;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{AuditEvent, NewSession};
 use serde_json::json;
 
-use super::{
-    address, audit, blocking, chrome, field_errors, render, see_other, signed_in_form, wait_text,
-    Chrome, ADMIN_FORM_LIMIT,
-};
+use super::AdminForm;
+use super::{address, audit, chrome, field_errors, render, see_other, wait_text, Chrome};
 use crate::accounts::{parse_email, verify_against_dummy, verify_password, MAX_PASSWORD_CHARS};
+use crate::auth::Researcher;
 use crate::auth::{
     now, session_cookie, session_cookie_removal, session_hash, session_secret, sign_in_delay,
     signed_in, FAILURE_WINDOW,
 };
-use crate::csrf::{check_csrf, FormFields};
+use crate::extract::CheckedForm;
 use crate::pages::{PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
@@ -65,10 +62,8 @@ pub(super) async fn sign_in_page(
 pub(super) async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Payload,
+    CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormFields::read(body, ADMIN_FORM_LIMIT).await?;
-    check_csrf(&req, &form)?;
     let typed: String = form
         .first("email")
         .unwrap_or("")
@@ -103,13 +98,15 @@ pub(super) async fn sign_in(
         );
     }
     let address = address(&req);
-    let store = Arc::clone(&state.store);
     let (e, a) = (email.clone(), address.clone());
-    let failures = blocking(move || store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW)).await?;
+    let failures = state
+        .store_call(move |store| store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW))
+        .await?;
     if let Some(wait) = sign_in_delay(&failures, now()) {
-        let store = Arc::clone(&state.store);
         let (e, a) = (email.clone(), address.clone());
-        blocking(move || store.record_sign_in_failure(&e, &a, "throttled", false)).await?;
+        state
+            .store_call(move |store| store.record_sign_in_failure(&e, &a, "throttled", false))
+            .await?;
         let seconds = wait.num_seconds().max(1);
         let wait_text = wait_text(seconds);
         let mut response = render_sign_in(
@@ -128,9 +125,10 @@ pub(super) async fn sign_in(
         );
         return Ok(response);
     }
-    let store = Arc::clone(&state.store);
     let e = email.clone();
-    let credentials = blocking(move || store.user_credentials(&e)).await?;
+    let credentials = state
+        .store_call(move |store| store.user_credentials(&e))
+        .await?;
     // At most a few Argon2id verifications at once: each takes 19 MiB.
     let _permit = state
         .password_checks
@@ -153,9 +151,10 @@ pub(super) async fn sign_in(
     let user = match user {
         Ok(user) => user,
         Err(reason) => {
-            let store = Arc::clone(&state.store);
             let (e, a) = (email.clone(), address.clone());
-            blocking(move || store.record_sign_in_failure(&e, &a, reason, true)).await?;
+            state
+                .store_call(move |store| store.record_sign_in_failure(&e, &a, reason, true))
+                .await?;
             tracing::info!(reason, "sign-in failed");
             let too_long = password.chars().count() > MAX_PASSWORD_CHARS;
             return render_sign_in(
@@ -175,20 +174,20 @@ pub(super) async fn sign_in(
     // A new session id at every sign-in; the one the browser had (if any) ends here.
     let secret = new_token();
     let replaces = session_secret(&state, &req).map(|s| session_hash(&s));
-    let store = Arc::clone(&state.store);
     let id_hash = session_hash(&secret);
     let expires_at = now() + state.config.session_absolute;
     let user_id = user.id;
-    blocking(move || {
-        store.create_session(NewSession {
-            id_hash: &id_hash,
-            user_id,
-            expires_at,
-            replaces: replaces.as_deref(),
-            address: &address,
+    state
+        .store_call(move |store| {
+            store.create_session(NewSession {
+                id_hash: &id_hash,
+                user_id,
+                expires_at,
+                replaces: replaces.as_deref(),
+                address: &address,
+            })
         })
-    })
-    .await?;
+        .await?;
     tracing::info!("researcher signed in");
     let mut response = see_other("/admin");
     response
@@ -199,13 +198,13 @@ pub(super) async fn sign_in(
 
 pub(super) async fn sign_out(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Payload,
+    researcher: Researcher,
+    _form: AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let (researcher, _form) = signed_in_form(&state, &req, body).await?;
-    let store = Arc::clone(&state.store);
     let hash = researcher.session_hash.clone();
-    blocking(move || store.delete_session(&hash)).await?;
+    state
+        .store_call(move |store| store.delete_session(&hash))
+        .await?;
     audit(
         &state,
         AuditEvent {

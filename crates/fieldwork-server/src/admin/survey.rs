@@ -1,14 +1,15 @@
 //! One survey's page: progress per stratum, the downloads, opening and closing.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::SurveyStatus;
 
-use super::{blocking, chrome, render, see_other, signed_in_form, Chrome};
-use crate::auth::{require_researcher, standing, Need, Standing};
+use super::AdminForm;
+use super::{chrome, render, see_other, Chrome};
+use crate::auth::Researcher;
+use crate::auth::{standing, Need, Standing};
+use crate::extract::CheckedForm;
 use crate::integration::EXPORT_FORMATS;
 use crate::pages::PageError;
 use crate::slug::Slug;
@@ -63,24 +64,24 @@ pub(super) async fn survey_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<Slug>,
+    researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let researcher = require_researcher(&state, &req).await?;
     let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
     let can_results = standing.allows(Need::Results);
-    let store = Arc::clone(&state.store);
     let s = slug.clone();
-    let (survey, retain_until, progress) = blocking(move || {
-        let survey = store.latest_survey(&s)?;
-        let retain = store.retention(&s)?;
-        let progress = if can_results {
-            fieldwork_analysis::fieldwork_progress(&store, &s)?
-        } else {
-            Vec::new()
-        };
-        Ok((survey, retain, progress))
-    })
-    .await?;
+    let (survey, retain_until, progress) = state
+        .store_call(move |store| {
+            let survey = store.latest_survey(&s)?;
+            let retain = store.retention(&s)?;
+            let progress = if can_results {
+                fieldwork_analysis::fieldwork_progress(&store, &s)?
+            } else {
+                Vec::new()
+            };
+            Ok((survey, retain, progress))
+        })
+        .await?;
     let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
     let page = SurveyPage {
         chrome,
@@ -119,12 +120,11 @@ pub(super) async fn survey_page(
 
 pub(super) async fn set_status(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<Slug>,
-    body: web::Payload,
+    researcher: Researcher,
+    CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    let (researcher, form) = signed_in_form(&state, &req, body).await?;
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
     let status = match form.first("status") {
         Some("open") => SurveyStatus::Open,
@@ -137,8 +137,9 @@ pub(super) async fn set_status(
             ))
         }
     };
-    let store = Arc::clone(&state.store);
     let (s, email) = (slug.clone(), researcher.user.email.clone());
-    blocking(move || store.set_survey_status_as(&s, status, &email)).await?;
+    state
+        .store_call(move |store| store.set_survey_status_as(&s, status, &email))
+        .await?;
     Ok(see_other(&format!("/admin/surveys/{slug}")))
 }
