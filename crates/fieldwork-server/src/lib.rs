@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 mod audit_view;
 pub mod auth;
+mod credentials;
 mod csrf;
 mod exports;
 pub mod extract;

@@ -254,11 +254,11 @@ pub(super) async fn audit(state: &AppState, event: AuditEvent<'_>) -> Result<(),
     Ok(())
 }
 
-/// A wait as a person reads it: seconds under two minutes, minutes (rounded up) after.
-pub(super) fn wait_text(seconds: i64) -> String {
-    if seconds >= 120 {
-        format!("{} minutes", (seconds + 59) / 60)
-    } else {
-        format!("{seconds} seconds")
-    }
+/// `response` with `Retry-After`, for a throttled attempt.
+pub(super) fn retry_after(mut response: HttpResponse, seconds: i64) -> HttpResponse {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(seconds.max(1) as u64),
+    );
+    response
 }

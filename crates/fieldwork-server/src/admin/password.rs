@@ -1,22 +1,21 @@
 //! Changing one's own password, which ends every other session.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{PasswordChange, User};
 
-use crate::accounts::{
-    check_password, hash_password, verify_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
-};
-use crate::auth::{now, session_cookie, session_hash, sign_in_delay, FAILURE_WINDOW};
+use crate::accounts::{check_password, hash_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::auth::{session_cookie, session_hash};
 use crate::pages::{PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
 
 use super::notices::{notice_cookie, Notice};
-use super::AdminForm;
-use super::{address, chrome, field_errors, render, see_other, wait_text, Chrome};
+use super::{address, chrome, field_errors, render, see_other, Chrome};
+use super::{retry_after, AdminForm};
 use crate::auth::Researcher;
+use crate::credentials::{self, wait_text, Attempt};
 use crate::extract::CheckedForm;
 
 #[derive(Template)]
@@ -118,67 +117,33 @@ pub(super) async fn change_password(
     }
     // The current password is guessed at here as at sign-in (by whoever found a browser left
     // signed in), so the same throttle applies and every wrong one counts against it.
-    let address = address(&req);
-    let (e, a) = (user.email.clone(), address.clone());
-    let failures = state
-        .store_call(move |store| store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW))
-        .await?;
-    if let Some(wait) = sign_in_delay(&failures, now()) {
-        let (e, a) = (user.email.clone(), address.clone());
-        state
-            .store_call(move |store| store.record_sign_in_failure(&e, &a, "throttled", false))
-            .await?;
-        let seconds = wait.num_seconds().max(1);
-        let mut response = render_password(
-            &state,
-            &req,
-            &user,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(format!(
-                "There have been too many wrong passwords. Wait {}, then try again",
-                wait_text(seconds)
-            )),
-            None,
-            None,
-        )?;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(seconds as u64),
-        );
-        return Ok(response);
-    }
-    let e = user.email.clone();
-    let Some((_, stored_hash)) = state
-        .store_call(move |store| store.user_credentials(&e))
-        .await?
-    else {
-        return Err(PageError::Redirect("/admin/sign-in".into()));
-    };
-    // Verifying and hashing each take 19 MiB: at most a few at once, as at sign-in.
-    let permit = state
-        .password_checks
-        .acquire()
-        .await
-        .map_err(|_| PageError::Internal)?;
-    let new_hash = web::block(move || {
-        if !verify_password(&current, &stored_hash) {
-            return Ok(None);
+    let hashed = match credentials::attempt(
+        &state,
+        &user.email,
+        &address(&req),
+        current,
+        "bad_current_password",
+        move |_| hash_password(&new),
+    )
+    .await?
+    {
+        Attempt::Passed(hashed) => hashed,
+        Attempt::Throttled { wait_seconds } => {
+            let response = render_password(
+                &state,
+                &req,
+                &user,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(format!(
+                    "There have been too many wrong passwords. Wait {}, then try again",
+                    wait_text(wait_seconds)
+                )),
+                None,
+                None,
+            )?;
+            return Ok(retry_after(response, wait_seconds));
         }
-        hash_password(&new).map(Some)
-    })
-    .await
-    .map_err(|_| PageError::Internal)?;
-    drop(permit);
-    let new_hash = match new_hash {
-        Ok(Some(hash)) => hash,
-        Ok(None) => {
-            let (e, a) = (user.email.clone(), address.clone());
-            state
-                .store_call(move |store| {
-                    store.record_sign_in_failure(&e, &a, "bad_current_password", true)
-                })
-                .await?;
-            tracing::info!(reason = "bad_current_password", "password change refused");
+        Attempt::Refused => {
             return render_password(
                 &state,
                 &req,
@@ -189,11 +154,11 @@ pub(super) async fn change_password(
                 None,
             );
         }
-        Err(problem) => {
-            tracing::error!(error = %problem, "hashing a new password failed");
-            return Err(PageError::Internal);
-        }
     };
+    let new_hash = hashed.map_err(|problem| {
+        tracing::error!(error = %problem, "hashing a new password failed");
+        PageError::Internal
+    })?;
     // The session goes on under a new id; every other session of the account ends.
     let secret = new_token();
     let (email, current_session, new_session) = (

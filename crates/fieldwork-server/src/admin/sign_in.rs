@@ -1,19 +1,19 @@
 //! Signing in and out: the credentials check, throttling and a new session at every sign-in.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{AuditEvent, NewSession};
 use serde_json::json;
 
-use super::AdminForm;
-use super::{address, audit, chrome, field_errors, render, see_other, wait_text, Chrome};
-use crate::accounts::{parse_email, verify_against_dummy, verify_password, MAX_PASSWORD_CHARS};
+use super::{address, audit, chrome, field_errors, render, see_other, Chrome};
+use super::{retry_after, AdminForm};
+use crate::accounts::{parse_email, MAX_PASSWORD_CHARS};
 use crate::auth::Researcher;
 use crate::auth::{
-    now, session_cookie, session_cookie_removal, session_hash, session_secret, sign_in_delay,
-    signed_in, FAILURE_WINDOW,
+    now, session_cookie, session_cookie_removal, session_hash, session_secret, signed_in,
 };
+use crate::credentials::{self, wait_text, Attempt};
 use crate::extract::CheckedForm;
 use crate::pages::{PageError, SummaryError};
 use crate::tokens::new_token;
@@ -98,64 +98,32 @@ pub(super) async fn sign_in(
         );
     }
     let address = address(&req);
-    let (e, a) = (email.clone(), address.clone());
-    let failures = state
-        .store_call(move |store| store.sign_in_failures(&e, &a, now() - FAILURE_WINDOW))
-        .await?;
-    if let Some(wait) = sign_in_delay(&failures, now()) {
-        let (e, a) = (email.clone(), address.clone());
-        state
-            .store_call(move |store| store.record_sign_in_failure(&e, &a, "throttled", false))
-            .await?;
-        let seconds = wait.num_seconds().max(1);
-        let wait_text = wait_text(seconds);
-        let mut response = render_sign_in(
-            &state,
-            &req,
-            StatusCode::TOO_MANY_REQUESTS,
-            typed,
-            None,
-            Some(format!(
-                "There have been too many failed attempts to sign in. Wait {wait_text}, then try again"
-            )),
-        )?;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(seconds as u64),
-        );
-        return Ok(response);
-    }
-    let e = email.clone();
-    let credentials = state
-        .store_call(move |store| store.user_credentials(&e))
-        .await?;
-    // At most a few Argon2id verifications at once: each takes 19 MiB.
-    let _permit = state
-        .password_checks
-        .acquire()
-        .await
-        .map_err(|_| PageError::Internal)?;
-    let checked = password.clone();
-    let user = web::block(move || match credentials {
-        Some((user, hash)) => verify_password(&checked, &hash)
-            .then_some(user)
-            .ok_or("bad_password"),
-        None => {
-            verify_against_dummy(&checked);
-            Err("unknown_account")
+    let user = match credentials::attempt(
+        &state,
+        &email,
+        &address,
+        password.clone(),
+        "bad_password",
+        |user| user,
+    )
+    .await?
+    {
+        Attempt::Passed(user) => user,
+        Attempt::Throttled { wait_seconds } => {
+            let response = render_sign_in(
+                &state,
+                &req,
+                StatusCode::TOO_MANY_REQUESTS,
+                typed,
+                None,
+                Some(format!(
+                    "There have been too many failed attempts to sign in. Wait {}, then try again",
+                    wait_text(wait_seconds)
+                )),
+            )?;
+            return Ok(retry_after(response, wait_seconds));
         }
-    })
-    .await
-    .map_err(|_| PageError::Internal)?;
-    drop(_permit);
-    let user = match user {
-        Ok(user) => user,
-        Err(reason) => {
-            let (e, a) = (email.clone(), address.clone());
-            state
-                .store_call(move |store| store.record_sign_in_failure(&e, &a, reason, true))
-                .await?;
-            tracing::info!(reason, "sign-in failed");
+        Attempt::Refused => {
             let too_long = password.chars().count() > MAX_PASSWORD_CHARS;
             return render_sign_in(
                 &state,
