@@ -5,7 +5,9 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use fieldwork_store::{InsertOutcome, SubmissionRefused, SurveyStatus, TokenScope};
-use fieldwork_survey::{validate_answers, Completeness, FieldError, FieldErrorKind};
+use fieldwork_survey::{
+    fix_invited_stratum, validate_answers, Completeness, FieldError, FieldErrorKind,
+};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -358,27 +360,23 @@ async fn submit_response(
                 .ok_or_else(|| {
                     ApiError::Forbidden("the invitation token is not valid for this survey".into())
                 })?;
-            if let Some(stratification) = &survey.definition.stratification {
-                let given = answers
-                    .get(&stratification.question)
-                    .and_then(Value::as_str)
-                    .map(str::trim)
-                    .filter(|g| !g.is_empty());
-                if given.is_some_and(|g| g != invitation.stratum) {
-                    return Err(ApiError::Invalid(vec![FieldError {
-                        question: stratification.question.clone(),
-                        item: None,
-                        kind: FieldErrorKind::OptionNotOffered,
-                        message: format!(
-                            "The invitation is for `{}`; leave this answer out or give that",
-                            invitation.stratum
-                        ),
-                    }]));
-                }
-                answers.insert(
-                    stratification.question.clone(),
-                    Value::String(invitation.stratum),
-                );
+            if let Some(given) =
+                fix_invited_stratum(&survey.definition, &invitation.stratum, &mut answers)
+            {
+                let question = survey
+                    .definition
+                    .stratification
+                    .as_ref()
+                    .map(|s| s.question.clone());
+                return Err(ApiError::Invalid(vec![FieldError {
+                    question: question.unwrap_or_default(),
+                    item: None,
+                    kind: FieldErrorKind::OptionNotOffered,
+                    message: format!(
+                        "The invitation is for `{}`, not `{given}`; leave this answer out or give that",
+                        invitation.stratum
+                    ),
+                }]));
             }
         }
         None if !survey.definition.allow_open_link => {

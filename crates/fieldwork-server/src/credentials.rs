@@ -19,8 +19,9 @@ pub enum Attempt<T> {
     Passed(T),
     /// Too many failures lately: nothing was checked. Try again after this many seconds.
     Throttled { wait_seconds: i64 },
-    /// The password was wrong or the account unknown (the two are not told apart). Recorded.
-    Refused,
+    /// The password was wrong or the account unknown (the two are not told apart to the
+    /// person; `reason` says which, for the log). Recorded in the failure log.
+    Refused { reason: &'static str },
 }
 
 /// One attempt at `password` for the account `email` from `address`. A wrong password is
@@ -75,8 +76,7 @@ pub async fn attempt<T: Send + 'static>(
             state
                 .store_call(move |store| store.record_sign_in_failure(&e, &a, reason, true))
                 .await?;
-            tracing::info!(reason, "password attempt refused");
-            Ok(Attempt::Refused)
+            Ok(Attempt::Refused { reason })
         }
     }
 }

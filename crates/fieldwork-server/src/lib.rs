@@ -405,7 +405,7 @@ fn listen(bind: &str) -> std::io::Result<Vec<std::net::TcpListener>> {
 
 /// Start serving on `bind`. Unless `config.stop_on_signals` is off, the server stops on
 /// SIGTERM (gracefully, finishing the requests in flight) or Ctrl-C (at once: actix's choice).
-pub fn serve(
+fn serve(
     store: Arc<Store>,
     bind: &str,
     config: ServerConfig,
@@ -449,4 +449,74 @@ pub fn serve(
         server = server.listen(listener)?;
     }
     Ok((server.run(), addrs))
+}
+
+/// A server running on a thread of its own, with its own runtime: what the CLI, the demo, the
+/// benchmarks and the tests start.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Where it listens (one address per resolved `bind` address).
+    pub addrs: Vec<SocketAddr>,
+    handle: actix_web::dev::ServerHandle,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+/// Start serving `store` on `bind` on a new thread; returns once it listens.
+pub fn spawn(
+    store: Arc<Store>,
+    bind: &str,
+    config: ServerConfig,
+) -> std::io::Result<RunningServer> {
+    let (started, on_start) = std::sync::mpsc::channel();
+    let bind = bind.to_owned();
+    let thread = std::thread::Builder::new()
+        .name("fieldwork-server".into())
+        .spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match serve(store, &bind, config) {
+                    Ok((server, addrs)) => {
+                        let _ = started.send(Ok((addrs, server.handle())));
+                        server.await
+                    }
+                    Err(e) => {
+                        let _ = started.send(Err(e));
+                        Ok(())
+                    }
+                }
+            })
+        })?;
+    let (addrs, handle) = on_start
+        .recv()
+        .map_err(|_| std::io::Error::other("the server thread ended before it listened"))??;
+    Ok(RunningServer {
+        addrs,
+        handle,
+        thread,
+    })
+}
+
+impl RunningServer {
+    /// The first address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+
+    /// A handle to stop it from elsewhere (`handle.stop(true).await`).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.handle.clone()
+    }
+
+    /// Stop gracefully, finishing the requests in flight, and wait until it has.
+    pub fn stop(self) -> std::io::Result<()> {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(true));
+        self.wait()
+    }
+
+    /// Wait until it stops by itself (SIGTERM or Ctrl-C, or a handle's `stop`).
+    pub fn wait(self) -> std::io::Result<()> {
+        self.thread
+            .join()
+            .map_err(|_| std::io::Error::other("the server thread panicked"))?
+    }
 }

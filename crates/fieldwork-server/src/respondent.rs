@@ -19,8 +19,8 @@ use fieldwork_store::{
     SurveyStatus,
 };
 use fieldwork_survey::{
-    answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
-    FieldError, Question, QuestionKind, SubmittedAnswers,
+    answer_from_stored, drop_hidden_answers, fix_invited_stratum, is_shown, validate_answers,
+    Answer, Completeness, FieldError, Question, QuestionKind, SubmittedAnswers,
 };
 use serde_json::Value;
 
@@ -116,15 +116,16 @@ async fn answerable_survey(state: &AppState, slug: &str) -> Result<Arc<StoredSur
     }
 }
 
-/// An invited response's stratum comes from its invitation: the stratum question's answer is
-/// filled in from it (and never asked), wherever the answers are read from storage.
+/// An invited response's stratum comes from its invitation (`fix_invited_stratum`), filled in
+/// wherever the answers are read from storage. The pages never ask the question, so any other
+/// answer to it can only be a forged field: it is overwritten, not argued with.
 fn fill_fixed_stratum(
     definition: &fieldwork_survey::SurveyDefinition,
     stratum: Option<&str>,
     answers: &mut SubmittedAnswers,
 ) {
-    if let (Some(s), Some(stratum)) = (&definition.stratification, stratum) {
-        answers.insert(s.question.clone(), Value::String(stratum.to_owned()));
+    if let Some(stratum) = stratum {
+        fix_invited_stratum(definition, stratum, answers);
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod answers;
 mod definition;
+mod invited;
 mod parse;
 mod safe_csv;
 mod synthetic;
@@ -15,6 +16,7 @@ pub use definition::{
     definition_json_schema, Choice, Condition, Frame, GridItem, NumberKind, Page, Question,
     QuestionKind, Stratification, SurveyDefinition, TextFormat,
 };
+pub use invited::fix_invited_stratum;
 pub use parse::{
     is_slug, parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
     MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,

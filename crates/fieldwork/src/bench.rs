@@ -49,29 +49,16 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
         .collect();
 
     // The server, in this process on its own runtime, on a free loopback port.
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let server_store = Arc::clone(&store);
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let config = fieldwork_server::ServerConfig {
-                rate_per_second: 0.0,
-                workers: std::env::var("FIELDWORK_BENCH_WORKERS")
-                    .ok()
-                    .and_then(|w| w.parse().ok()),
-                ..Default::default()
-            };
-            match fieldwork_server::serve(server_store, "127.0.0.1:0", config) {
-                Ok((server, addrs)) => {
-                    let _ = sender.send(Ok((addrs[0], server.handle())));
-                    let _ = server.await;
-                }
-                Err(e) => {
-                    let _ = sender.send(Err(e));
-                }
-            }
-        })
-    });
-    let (addr, handle) = receiver.recv().context("the server thread")??;
+    let config = fieldwork_server::ServerConfig {
+        rate_per_second: 0.0,
+        workers: std::env::var("FIELDWORK_BENCH_WORKERS")
+            .ok()
+            .and_then(|w| w.parse().ok()),
+        ..Default::default()
+    };
+    let server = fieldwork_server::spawn(Arc::clone(&store), "127.0.0.1:0", config)
+        .context("cannot start the server")?;
+    let addr = server.addr();
     let path = format!("/api/v1/surveys/{}/responses", definition.slug);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -80,7 +67,8 @@ pub fn ingest(database: &str, n: usize, concurrency: usize, seed: u64) -> Result
         .build()?;
     let (elapsed, mut latencies, acknowledged) =
         runtime.block_on(load(addr, &path, bodies, concurrency))?;
-    runtime.block_on(handle.stop(true));
+    drop(runtime);
+    server.stop()?;
     let stored: i64 = store
         .count_responses(&definition.slug)?
         .iter()

@@ -237,26 +237,15 @@ fn serve_until_stdin_closes(store: Store) -> Result<StepReport> {
             .and_then(|w| w.parse().ok()),
         ..Default::default()
     };
-    let server_store = Arc::clone(&store);
-    actix_web::rt::System::new().block_on(async move {
-        let (server, addrs) = fieldwork_server::serve(server_store, "127.0.0.1:0", config)
-            .context("cannot start the server")?;
-        print_report(&StepReport {
-            address: addrs.first().map(|a| a.to_string()),
-            ..StepReport::default()
-        })?;
-        let (closed, on_close) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let _ = std::io::stdin().read_to_end(&mut Vec::new());
-            let _ = closed.send(());
-        });
-        let handle = server.handle();
-        actix_web::rt::spawn(async move {
-            let _ = on_close.await;
-            handle.stop(true).await;
-        });
-        server.await.context("the server stopped with an error")
+    let server = fieldwork_server::spawn(Arc::clone(&store), "127.0.0.1:0", config)
+        .context("cannot start the server")?;
+    print_report(&StepReport {
+        address: Some(server.addr().to_string()),
+        ..StepReport::default()
     })?;
+    // The parent closes our stdin when its load is done.
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    server.stop().context("the server stopped with an error")?;
     let stored: i64 = store
         .count_responses(HTTP_SLUG)?
         .iter()

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use fieldwork_server::accounts::{generate_password, hash_password};
 use fieldwork_server::tokens;
 use fieldwork_store::{DatabaseUrl, PasswordChange, Role, Store, SurveyStatus, CLI_ACTOR};
@@ -466,7 +466,7 @@ fn submit(
     progress: &Progress,
     stop: &StopSignal,
 ) -> Result<()> {
-    let (addr, handle) = start_server(
+    let server = fieldwork_server::spawn(
         Arc::clone(store),
         "127.0.0.1:0",
         fieldwork_server::ServerConfig {
@@ -474,8 +474,9 @@ fn submit(
             stop_on_signals: false,
             ..Default::default()
         },
-    )?;
-    let base = format!("http://{addr}");
+    )
+    .context("cannot start the server")?;
+    let base = format!("http://{}", server.addr());
     let bar = progress.bar(respondents.len() as u64, "Submitting over HTTP");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -492,7 +493,8 @@ fn submit(
         &submitted,
     ));
     // Whatever happened, the requests in flight have finished: stop the server gracefully.
-    runtime.block_on(handle.stop(true));
+    drop(runtime);
+    server.stop()?;
     bar.finish_and_clear();
     let (complete, partial, withdrawn) = (
         submitted.complete.load(Ordering::Relaxed),
@@ -814,21 +816,15 @@ fn serve(store: Arc<Store>, bind: &str, links: &Links, mut stop: StopSignal) -> 
         stop_on_signals: false,
         ..Default::default()
     };
-    actix_web::rt::System::new().block_on(async move {
-        let (server, addrs) = fieldwork_server::serve(store, bind, config)
-            .with_context(|| format!("cannot listen on {bind} (give another with --bind)"))?;
-        let addr = addrs.first().context("the server bound no address")?;
-        println!("fieldwork is serving the demo ({display}) on http://{addr} (Ctrl-C to stop)");
-        links.print(&format!("http://{}", reachable(*addr)));
-        let handle = server.handle();
-        actix_web::rt::spawn(async move {
-            stop.wait().await;
-            handle.stop(true).await;
-        });
-        server.await.context("the server stopped with an error")?;
-        println!("stopped");
-        Ok(())
-    })
+    let server = fieldwork_server::spawn(store, bind, config)
+        .with_context(|| format!("cannot listen on {bind} (give another with --bind)"))?;
+    let addr = server.addr();
+    println!("fieldwork is serving the demo ({display}) on http://{addr} (Ctrl-C to stop)");
+    links.print(&format!("http://{}", reachable(addr)));
+    actix_web::rt::System::new().block_on(stop.wait());
+    server.stop().context("the server stopped with an error")?;
+    println!("stopped");
+    Ok(())
 }
 
 /// The address to print for a bound one: loopback instead of "any address".
@@ -842,34 +838,6 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
         }
         _ => addr,
     }
-}
-
-/// Start the real server on its own thread and runtime; its address and handle.
-fn start_server(
-    store: Arc<Store>,
-    bind: &str,
-    config: fieldwork_server::ServerConfig,
-) -> Result<(SocketAddr, actix_web::dev::ServerHandle)> {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let bind = bind.to_owned();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            match fieldwork_server::serve(store, &bind, config) {
-                Ok((server, addrs)) => {
-                    let _ = sender.send(Ok((addrs[0], server.handle())));
-                    let _ = server.await;
-                }
-                Err(e) => {
-                    let _ = sender.send(Err(e));
-                }
-            }
-        })
-    });
-    let (addr, handle) = receiver
-        .recv()
-        .map_err(|_| anyhow!("the server thread ended"))?
-        .context("cannot start the server")?;
-    Ok((addr, handle))
 }
 
 /// Ctrl-C (or SIGTERM) asks the demo to stop at the next safe point; a second one stops it

@@ -540,14 +540,12 @@ fn serve(database: &str, args: ServeArgs) -> Result<()> {
         ..Default::default()
     };
     let display = store.display_url();
-    actix_web::rt::System::new().block_on(async move {
-        let (server, addrs) = fieldwork_server::serve(store, &args.bind, config)
-            .with_context(|| format!("cannot listen on {}", args.bind))?;
-        for addr in &addrs {
-            println!("fieldwork is serving {display} on http://{addr} (Ctrl-C to stop)");
-        }
-        server.await.context("the server stopped with an error")
-    })
+    let server = fieldwork_server::spawn(store, &args.bind, config)
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    for addr in &server.addrs {
+        println!("fieldwork is serving {display} on http://{addr} (Ctrl-C to stop)");
+    }
+    server.wait().context("the server stopped with an error")
 }
 
 /// Largest batch of invitations made at once.

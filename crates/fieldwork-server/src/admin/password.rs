@@ -143,7 +143,8 @@ pub(super) async fn change_password(
             )?;
             return Ok(retry_after(response, wait_seconds));
         }
-        Attempt::Refused => {
+        Attempt::Refused { reason } => {
+            tracing::info!(reason, "password change refused");
             return render_password(
                 &state,
                 &req,

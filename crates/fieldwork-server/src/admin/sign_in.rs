@@ -123,7 +123,8 @@ pub(super) async fn sign_in(
             )?;
             return Ok(retry_after(response, wait_seconds));
         }
-        Attempt::Refused => {
+        Attempt::Refused { reason } => {
+            tracing::info!(reason, "sign-in failed");
             let too_long = password.chars().count() > MAX_PASSWORD_CHARS;
             return render_sign_in(
                 &state,

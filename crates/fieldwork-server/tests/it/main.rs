@@ -8,7 +8,7 @@ mod researchers;
 
 use std::sync::Arc;
 
-use fieldwork_server::{serve, tokens, ServerConfig};
+use fieldwork_server::{tokens, ServerConfig};
 use fieldwork_store::testing::TestDatabase;
 use fieldwork_store::{Store, SurveyStatus};
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
@@ -69,24 +69,16 @@ pub fn spawn_app_with(
             .create_invitations(&definition.slug, "police", &hashes)
             .unwrap();
     }
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let server_store = Arc::clone(&store);
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let (server, addrs) = serve(
-                server_store,
-                "127.0.0.1:0",
-                ServerConfig {
-                    workers: Some(2),
-                    ..config
-                },
-            )
-            .unwrap();
-            sender.send(addrs[0]).unwrap();
-            server.await.unwrap();
-        })
-    });
-    let addr = receiver.recv().unwrap();
+    let server = fieldwork_server::spawn(
+        Arc::clone(&store),
+        "127.0.0.1:0",
+        ServerConfig {
+            workers: Some(2),
+            ..config
+        },
+    )
+    .unwrap();
+    let addr = server.addr();
     TestApp {
         base: format!("http://{addr}"),
         store,
