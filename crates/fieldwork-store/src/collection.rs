@@ -436,13 +436,13 @@ impl Store {
 
     /// A shared value, if it was ever set (see [`Store::shared_setting`]).
     pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.with_connection(|conn| {
+        self.with_connection(|conn| {
             settings::table
                 .filter(settings::name.eq(name))
                 .select(settings::value)
                 .first::<String>(conn)
                 .optional()
-        })?)
+        })
     }
 
     /// A value shared by every server on this database, created at first use.

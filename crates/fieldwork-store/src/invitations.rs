@@ -80,13 +80,13 @@ impl Store {
     }
 
     pub fn find_invitation(&self, token_hash: &str) -> Result<Option<Invitation>, StoreError> {
-        Ok(self.with_connection(|conn| {
+        self.with_connection(|conn| {
             invitations::table
                 .filter(invitations::token_hash.eq(token_hash))
                 .select(Invitation::as_select())
                 .first(conn)
                 .optional()
-        })?)
+        })
     }
 
     /// Use an invitation for a response, exactly once however many callers race for it:

@@ -227,13 +227,13 @@ impl Store {
 
     /// The paths of the files of a survey's published report, sorted.
     pub fn report_paths(&self, slug: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.with_connection(|conn| {
+        self.with_connection(|conn| {
             report_files::table
                 .inner_join(published_reports::table.inner_join(surveys::table))
                 .filter(surveys::slug.eq(slug))
                 .order(report_files::path.asc())
                 .select(report_files::path)
                 .load(conn)
-        })?)
+        })
     }
 }

@@ -232,13 +232,13 @@ impl Store {
     /// A researcher and their password hash, by email (any case).
     pub fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>, StoreError> {
         let email = normal(email);
-        Ok(self.with_connection(|conn| {
+        self.with_connection(|conn| {
             users::table
                 .filter(users::email.eq(&email))
                 .select((User::as_select(), users::password_hash))
                 .first(conn)
                 .optional()
-        })?)
+        })
     }
 
     pub fn user_by_email(&self, email: &str) -> Result<User, StoreError> {
@@ -249,12 +249,12 @@ impl Store {
 
     /// Every researcher, by email.
     pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        Ok(self.with_connection(|conn| {
+        self.with_connection(|conn| {
             users::table
                 .order(users::email.asc())
                 .select(User::as_select())
                 .load(conn)
-        })?)
+        })
     }
 
     /// Set a researcher's password and end their other sessions, with its audit entry, in
