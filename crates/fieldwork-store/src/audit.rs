@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::connection::{with_connection, write_transaction};
+use crate::connection::DbConnection;
 use crate::schema::audit_log;
 use crate::{Store, StoreError};
 
@@ -41,7 +41,7 @@ pub struct AuditEntry {
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_log)]
-pub(crate) struct NewAuditRow<'a> {
+struct NewAuditRow<'a> {
     at: NaiveDateTime,
     actor: &'a str,
     action: &'a str,
@@ -50,7 +50,7 @@ pub(crate) struct NewAuditRow<'a> {
 }
 
 impl<'a> NewAuditRow<'a> {
-    pub(crate) fn from_event(event: &'a AuditEvent<'a>) -> Self {
+    fn from_event(event: &'a AuditEvent<'_>) -> Self {
         NewAuditRow {
             at: crate::now(),
             actor: event.actor,
@@ -63,19 +63,29 @@ impl<'a> NewAuditRow<'a> {
 
 /// Append an event inside a transaction the caller holds, so that what happened and its
 /// record commit together.
-macro_rules! insert_audit {
-    ($conn:expr, $event:expr) => {
-        diesel::insert_into($crate::schema::audit_log::table)
-            .values($crate::audit::NewAuditRow::from_event($event))
-            .execute($conn)
-    };
+pub(crate) fn insert_audit(conn: &mut DbConnection, event: &AuditEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(audit_log::table)
+        .values(NewAuditRow::from_event(event))
+        .execute(conn)
 }
-pub(crate) use insert_audit;
+
+/// An audit log row as read back.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AuditRow {
+    id: i64,
+    at: NaiveDateTime,
+    actor: String,
+    action: String,
+    survey_slug: Option<String>,
+    detail: String,
+}
 
 impl Store {
     /// Append one event to the audit log.
     pub fn record_audit(&self, event: &AuditEvent<'_>) -> Result<(), StoreError> {
-        write_transaction!(self, |conn| insert_audit!(conn, event))?;
+        self.write_transaction(|conn| insert_audit(conn, event))?;
         Ok(())
     }
 
@@ -85,17 +95,9 @@ impl Store {
         survey: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        type Row = (i64, NaiveDateTime, String, String, Option<String>, String);
-        let rows: Vec<Row> = with_connection!(self, |conn| {
+        let rows: Vec<AuditRow> = self.with_connection(|conn| {
             let mut query = audit_log::table
-                .select((
-                    audit_log::id,
-                    audit_log::at,
-                    audit_log::actor,
-                    audit_log::action,
-                    audit_log::survey_slug,
-                    audit_log::detail,
-                ))
+                .select(AuditRow::as_select())
                 .order(audit_log::id.desc())
                 .limit(limit.max(0))
                 .into_boxed();
@@ -106,13 +108,13 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, at, actor, action, survey, detail)| AuditEntry {
-                id,
-                at,
-                actor,
-                action,
-                survey,
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            .map(|row| AuditEntry {
+                id: row.id,
+                at: row.at,
+                actor: row.actor,
+                action: row.action,
+                survey: row.survey_slug,
+                detail: serde_json::from_str(&row.detail).unwrap_or(serde_json::Value::Null),
             })
             .collect())
     }

@@ -6,12 +6,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use fieldwork_survey::{Completeness, ValidatedResponse};
+use fieldwork_survey::ValidatedResponse;
 
 use crate::audit::{insert_audit, AuditEvent, RESPONDENT_ACTOR};
-use crate::connection::{with_connection, write_transaction};
+use crate::connection::DbConnection;
 use crate::responses::{
-    from_tuple, InsertOutcome, ResponseTuple, StoredResponse, RESPONSE_COLUMNS,
+    insert_unless_stored, InsertOutcome, NewResponseRow, ResponseRow, StoredResponse,
 };
 use crate::schema::{invitations, responses, settings, surveys};
 use crate::surveys::{StoredSurvey, SurveyStatus};
@@ -58,67 +58,56 @@ pub enum StartOutcome {
     Refused(SubmissionRefused),
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = responses)]
-struct NewRow<'a> {
-    public_id: String,
-    survey_id: i64,
-    submission_key: &'a str,
-    stratum: Option<&'a str>,
-    complete: bool,
-    answers: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    submitted_at: Option<NaiveDateTime>,
-    request_hash: Option<&'a str>,
-    resume_expires_at: Option<NaiveDateTime>,
+/// Use invitation `token_hash` of survey `slug` for response `response_id` if nobody has:
+/// true if this call used it. The conditional UPDATE lets exactly one of any number of
+/// racing callers see `used_at IS NULL`.
+fn claim_for_response(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    slug: &str,
+    response_id: i64,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        invitations::table
+            .filter(invitations::token_hash.eq(token_hash))
+            .filter(invitations::survey_slug.eq(slug))
+            .filter(invitations::used_at.is_null()),
+    )
+    .set((
+        invitations::used_at.eq(now()),
+        invitations::response_id.eq(response_id),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
-/// Use an invitation for a response if nobody has: true if this call used it. The
-/// conditional UPDATE lets exactly one of any number of racing callers see `used_at IS NULL`.
-macro_rules! claim {
-    ($conn:expr, $hash:expr, $slug:expr, $response_id:expr) => {
-        diesel::update(
-            invitations::table
-                .filter(invitations::token_hash.eq($hash))
-                .filter(invitations::survey_slug.eq($slug))
-                .filter(invitations::used_at.is_null()),
-        )
-        .set((
-            invitations::used_at.eq(now()),
-            invitations::response_id.eq($response_id),
-        ))
-        .execute($conn)
-        .map(|updated| updated == 1)
-    };
+/// Why invitation `token_hash` could not be used for a response to survey `slug`.
+fn refusal_for_invitation(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    slug: &str,
+) -> QueryResult<SubmissionRefused> {
+    let found: Option<String> = invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(invitations::survey_slug)
+        .first(conn)
+        .optional()?;
+    Ok(match found {
+        None => SubmissionRefused::InvitationNotFound,
+        Some(other) if other != slug => SubmissionRefused::InvitationForAnotherSurvey,
+        Some(_) => SubmissionRefused::InvitationUsed,
+    })
 }
 
-macro_rules! refusal_for_invitation {
-    ($conn:expr, $hash:expr, $slug:expr) => {{
-        let found: Option<String> = invitations::table
-            .filter(invitations::token_hash.eq($hash))
-            .select(invitations::survey_slug)
-            .first($conn)
-            .optional()?;
-        match found {
-            None => SubmissionRefused::InvitationNotFound,
-            Some(slug) if slug != $slug => SubmissionRefused::InvitationForAnotherSurvey,
-            Some(_) => SubmissionRefused::InvitationUsed,
-        }
-    }};
-}
-
-/// Whether survey `$slug` takes responses (one of its versions is open), read on `$conn`
-/// inside the caller's transaction.
-macro_rules! takes_responses {
-    ($conn:expr, $slug:expr) => {
-        diesel::select(diesel::dsl::exists(
-            surveys::table
-                .filter(surveys::slug.eq($slug))
-                .filter(surveys::status.eq(SurveyStatus::Open.as_str())),
-        ))
-        .get_result::<bool>($conn)
-    };
+/// Whether survey `slug` takes responses (one of its versions is open), read inside the
+/// caller's transaction.
+fn takes_responses(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        surveys::table
+            .filter(surveys::slug.eq(slug))
+            .filter(surveys::status.eq(SurveyStatus::Open.as_str())),
+    ))
+    .get_result(conn)
 }
 
 impl Store {
@@ -146,7 +135,7 @@ impl Store {
         let mut order: Vec<usize> = (0..batch.len()).collect();
         order.sort_by_key(|&i| (batch[i].survey.id, batch[i].key_hash));
         let in_order: Vec<Result<Submitted, SubmissionRefused>> =
-            write_transaction!(self, |conn| {
+            self.write_transaction(|conn| {
                 let mut results = Vec::with_capacity(batch.len());
                 // A survey the caller saw open (a server's cached copy) is confirmed open
                 // inside this transaction: once `close` has committed, nothing more is stored.
@@ -156,7 +145,7 @@ impl Store {
                     if survey.status == SurveyStatus::Open
                         && !checked.iter().any(|(slug, _)| *slug == survey.slug())
                     {
-                        checked.push((survey.slug(), takes_responses!(conn, survey.slug())?));
+                        checked.push((survey.slug(), takes_responses(conn, survey.slug())?));
                     }
                 }
                 let closed = |slug: &str| checked.iter().any(|(s, open)| *s == slug && !open);
@@ -165,28 +154,11 @@ impl Store {
                         results.push(Err(SubmissionRefused::SurveyClosed));
                         continue;
                     }
-                    let complete = s.response.completeness() == Completeness::Complete;
-                    let row = NewRow {
-                        public_id: crate::new_public_id(),
-                        survey_id: s.survey.id,
-                        submission_key: s.key_hash,
-                        stratum: s.response.stratum(),
-                        complete,
-                        answers: s.response.answers_json(),
-                        created_at: timestamp,
-                        updated_at: timestamp,
-                        submitted_at: complete.then_some(timestamp),
+                    let row = NewResponseRow {
                         request_hash: s.request_hash,
-                        resume_expires_at: None,
+                        ..NewResponseRow::submitted(s.survey.id, s.key_hash, s.response, timestamp)
                     };
-                    let inserted: Option<(i64, String)> = diesel::insert_into(responses::table)
-                        .values(&row)
-                        .on_conflict_do_nothing()
-                        .returning((responses::id, responses::public_id))
-                        .get_results(conn)?
-                        .into_iter()
-                        .next();
-                    let Some((id, public_id)) = inserted else {
+                    let Some((id, public_id)) = insert_unless_stored(conn, &row)? else {
                         let (id, public_id, stored_request_hash) = responses::table
                             .filter(responses::survey_id.eq(s.survey.id))
                             .filter(responses::submission_key.eq(s.key_hash))
@@ -199,14 +171,14 @@ impl Store {
                         continue;
                     };
                     if let Some(token_hash) = s.invitation_hash {
-                        if !claim!(conn, token_hash, s.survey.slug(), id)? {
+                        if !claim_for_response(conn, token_hash, s.survey.slug(), id)? {
                             // Undo this one insert; the rest of the batch stands.
                             diesel::delete(responses::table.find(id)).execute(conn)?;
-                            results.push(Err(refusal_for_invitation!(
+                            results.push(Err(refusal_for_invitation(
                                 conn,
                                 token_hash,
-                                s.survey.slug()
-                            )));
+                                s.survey.slug(),
+                            )?));
                             continue;
                         }
                     }
@@ -237,21 +209,21 @@ impl Store {
         resume_expires_at: NaiveDateTime,
     ) -> Result<StartOutcome, StoreError> {
         let timestamp = now();
-        let outcome: Result<StartOutcome, StoreError> = write_transaction!(self, |conn| {
-            let existing: Option<ResponseTuple> = responses::table
+        let outcome: Result<StartOutcome, StoreError> = self.write_transaction(|conn| {
+            let existing: Option<(ResponseRow, i32)> = responses::table
                 .inner_join(surveys::table)
                 .filter(surveys::slug.eq(survey.slug()))
                 .filter(responses::submission_key.eq(key_hash))
-                .select(RESPONSE_COLUMNS)
+                .select((ResponseRow::as_select(), surveys::version))
                 .first(conn)
                 .optional()?;
-            if let Some(existing) = existing {
-                return Ok(StartOutcome::Existing(from_tuple(existing)));
+            if let Some((existing, version)) = existing {
+                return Ok(StartOutcome::Existing(existing.into_stored(version)));
             }
-            if survey.status == SurveyStatus::Open && !takes_responses!(conn, survey.slug())? {
+            if survey.status == SurveyStatus::Open && !takes_responses(conn, survey.slug())? {
                 return Ok(StartOutcome::Refused(SubmissionRefused::SurveyClosed));
             }
-            let row = NewRow {
+            let row = NewResponseRow {
                 public_id: crate::new_public_id(),
                 survey_id: survey.id,
                 submission_key: key_hash,
@@ -269,18 +241,19 @@ impl Store {
                 .returning(responses::id)
                 .get_result(conn)?;
             if let Some(token_hash) = invitation_hash {
-                if !claim!(conn, token_hash, survey.slug(), id)? {
-                    let refusal = refusal_for_invitation!(conn, token_hash, survey.slug());
+                if !claim_for_response(conn, token_hash, survey.slug(), id)? {
+                    let refusal = refusal_for_invitation(conn, token_hash, survey.slug())?;
                     // Returning Err rolls the insert back with the transaction.
                     return Err(StoreError::Refused(refusal));
                 }
             }
-            let started: ResponseTuple = responses::table
-                .inner_join(surveys::table)
-                .filter(responses::id.eq(id))
-                .select(RESPONSE_COLUMNS)
+            let started: ResponseRow = responses::table
+                .find(id)
+                .select(ResponseRow::as_select())
                 .first(conn)?;
-            Ok(StartOutcome::Started(from_tuple(started)))
+            Ok(StartOutcome::Started(
+                started.into_stored(survey.version() as i32),
+            ))
         });
         match outcome {
             Err(StoreError::Refused(refusal)) => Ok(StartOutcome::Refused(refusal)),
@@ -305,17 +278,22 @@ impl Store {
         slug: &str,
         key_hash: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        let row: Option<(ResponseTuple, Option<NaiveDateTime>)> = with_connection!(self, |conn| {
+        type Row = (ResponseRow, i32, Option<NaiveDateTime>);
+        let row: Option<Row> = self.with_connection(|conn| {
             responses::table
                 .inner_join(surveys::table)
                 .filter(surveys::slug.eq(slug))
                 .filter(responses::submission_key.eq(key_hash))
-                .select((RESPONSE_COLUMNS, responses::resume_expires_at))
+                .select((
+                    ResponseRow::as_select(),
+                    surveys::version,
+                    responses::resume_expires_at,
+                ))
                 .first(conn)
                 .optional()
         })?;
-        Ok(row.and_then(|(tuple, expires)| {
-            let response = from_tuple(tuple);
+        Ok(row.and_then(|(row, version, expires)| {
+            let response = row.into_stored(version);
             let expired = !response.complete && expires.is_some_and(|e| e < now());
             (!expired).then_some(response)
         }))
@@ -334,12 +312,14 @@ impl Store {
     ) -> Result<Option<ValidatedResponse>, StoreError> {
         const ATTEMPTS: usize = 20;
         for _ in 0..ATTEMPTS {
-            let stored: Option<String> = with_connection!(self, |conn| responses::table
-                .filter(responses::id.eq(response_id))
-                .filter(responses::complete.eq(false))
-                .select(responses::answers)
-                .first(conn)
-                .optional())?;
+            let stored: Option<String> = self.with_connection(|conn| {
+                responses::table
+                    .filter(responses::id.eq(response_id))
+                    .filter(responses::complete.eq(false))
+                    .select(responses::answers)
+                    .first(conn)
+                    .optional()
+            })?;
             let Some(stored) = stored else {
                 return Ok(None);
             };
@@ -348,8 +328,8 @@ impl Store {
                     "the saved answers could not be merged".into(),
                 ));
             };
-            let updated = write_transaction!(self, |conn| {
-                if !takes_responses!(conn, merged.survey_slug())? {
+            let updated = self.write_transaction(|conn| {
+                if !takes_responses(conn, merged.survey_slug())? {
                     return Err(StoreError::SurveyClosed(merged.survey_slug().to_owned()));
                 }
                 let updated = diesel::update(
@@ -385,8 +365,8 @@ impl Store {
         receipt_hash: &str,
     ) -> Result<bool, StoreError> {
         let timestamp = now();
-        let updated = write_transaction!(self, |conn| {
-            if !takes_responses!(conn, response.survey_slug())? {
+        let updated = self.write_transaction(|conn| {
+            if !takes_responses(conn, response.survey_slug())? {
                 return Err(StoreError::SurveyClosed(response.survey_slug().to_owned()));
             }
             let updated = diesel::update(
@@ -411,18 +391,18 @@ impl Store {
 
     /// Set the receipt hash of a response stored through the API.
     pub fn set_receipt(&self, response_id: i64, receipt_hash: &str) -> Result<(), StoreError> {
-        write_transaction!(self, |conn| diesel::update(
-            responses::table.find(response_id)
-        )
-        .set(responses::receipt_hash.eq(receipt_hash))
-        .execute(conn))?;
+        self.write_transaction(|conn| {
+            diesel::update(responses::table.find(response_id))
+                .set(responses::receipt_hash.eq(receipt_hash))
+                .execute(conn)
+        })?;
         Ok(())
     }
 
     /// Delete the response of survey `slug` with this receipt. Returns whether one was deleted.
     /// Its invitation stays used, so the link cannot be used to answer again.
     pub fn withdraw_response(&self, slug: &str, receipt_hash: &str) -> Result<bool, StoreError> {
-        let deleted = write_transaction!(self, |conn| {
+        let deleted = self.write_transaction(|conn| {
             let id: Option<i64> = responses::table
                 .inner_join(surveys::table)
                 .filter(surveys::slug.eq(slug))
@@ -437,14 +417,14 @@ impl Store {
                         .execute(conn)?;
                     let deleted = diesel::delete(responses::table.find(id)).execute(conn)?;
                     // Who withdrew is not recorded (respondents are anonymous to the log).
-                    insert_audit!(
+                    insert_audit(
                         conn,
                         &AuditEvent {
                             actor: RESPONDENT_ACTOR,
                             action: "response.withdrawn",
                             survey: Some(slug),
                             detail: serde_json::json!({"responses": deleted}),
-                        }
+                        },
                     )?;
                     Ok::<_, diesel::result::Error>(deleted)
                 }
@@ -456,11 +436,13 @@ impl Store {
 
     /// A shared value, if it was ever set (see [`Store::shared_setting`]).
     pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(with_connection!(self, |conn| settings::table
-            .filter(settings::name.eq(name))
-            .select(settings::value)
-            .first::<String>(conn)
-            .optional())?)
+        self.with_connection(|conn| {
+            settings::table
+                .filter(settings::name.eq(name))
+                .select(settings::value)
+                .first::<String>(conn)
+                .optional()
+        })
     }
 
     /// A value shared by every server on this database, created at first use.
@@ -471,25 +453,31 @@ impl Store {
     ) -> Result<String, StoreError> {
         // Read first: once made, the value needs no write, so a server can start on a
         // database it cannot write (and answer its writes with 503).
-        let existing: Option<String> = with_connection!(self, |conn| settings::table
-            .filter(settings::name.eq(name))
-            .select(settings::value)
-            .first::<String>(conn)
-            .optional())?;
+        let existing: Option<String> = self.with_connection(|conn| {
+            settings::table
+                .filter(settings::name.eq(name))
+                .select(settings::value)
+                .first::<String>(conn)
+                .optional()
+        })?;
         if let Some(value) = existing {
             return Ok(value);
         }
         let candidate = make();
-        write_transaction!(self, |conn| {
-            diesel::insert_into(settings::table)
+        self.write_transaction(|conn| {
+            // Another server may have made it meanwhile: the first value stored stands.
+            let insert = diesel::insert_into(settings::table)
                 .values((settings::name.eq(name), settings::value.eq(&candidate)))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
+                .on_conflict_do_nothing();
+            // diesel's MultiConnection backend has no ON CONFLICT; each backend has.
+            match conn {
+                DbConnection::Sqlite(conn) => insert.execute(conn),
+                DbConnection::Postgres(conn) => insert.execute(conn),
+            }?;
             settings::table
                 .filter(settings::name.eq(name))
                 .select(settings::value)
                 .first::<String>(conn)
         })
-        .map_err(StoreError::from)
     }
 }

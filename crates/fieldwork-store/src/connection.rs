@@ -1,18 +1,27 @@
 //! Opening a database from its URL: a pool of SQLite or PostgreSQL connections.
 //!
-//! Both backends share one `schema.rs` and one repository API. Each repository function is
-//! written once and compiled for both backends by the [`with_connection!`] and
-//! [`write_transaction!`] macros (the approach vaultwarden takes with its `db_run!`), so a
-//! query that one backend cannot run fails to compile rather than at run time.
+//! Both backends share one `schema.rs` and one repository API. A repository function takes
+//! a [`DbConnection`], diesel's `MultiConnection` over both backends (as vaultwarden's
+//! `src/db/mod.rs` does), so it is written once as a plain function and a query that one
+//! backend cannot run fails to compile rather than at run time. [`Store::with_connection`]
+//! lends a pooled connection; [`Store::write_transaction`] runs work in a write transaction
+//! with what each backend needs: `BEGIN IMMEDIATE` on SQLite, the storage faults SQLite's
+//! own rollback hides put back (`error.rs`), and a read-only SQLite connection replaced.
+//!
+//! One r2d2 pool of [`DbConnection`]s serves both backends, rather than a pool per backend
+//! converted at each use: a `MultiConnection` owns its inner connection, so a pooled
+//! `SqliteConnection` could not be lent as one. The pool's settings still differ by backend
+//! ([`open_pool`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 
-use crate::StoreError;
+use crate::error::{fault_message, is_read_only, with_fault_restored, FaultCause};
+use crate::{Store, StoreError};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,55 +133,75 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-pub(crate) enum ConnectionPool {
-    Sqlite(Pool<SqliteManager>),
-    Postgres(Pool<ConnectionManager<PgConnection>>),
+/// A connection to either backend. diesel's `MultiConnection` derive makes it a
+/// `diesel::Connection` whose queries compile for both: a repository function takes
+/// `&mut DbConnection` and is written once. Where a backend needs what the derived one
+/// lacks (row locks, `ON CONFLICT`, multi-row `INSERT`, PostgreSQL's row-by-row loading),
+/// the code matches on the variant and runs that statement on the concrete connection.
+#[derive(diesel::MultiConnection)]
+pub(crate) enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
 }
+
+/// The pool: r2d2 over [`DbConnection`], with a manager of our own rather than diesel's
+/// `ConnectionManager`, for two reasons. The backend is chosen from the parsed URL, not by
+/// trying each in turn (an SQLite path would accept almost anything). And a connection can
+/// be marked to be closed on return ([`PooledDb::discard`]).
+pub(crate) type ConnectionPool = Pool<DbManager>;
 
 /// How long a writer waits for SQLite's lock before giving up with "database is locked".
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
-/// A pooled SQLite connection, and whether the pool should close it rather than keep it.
-pub(crate) struct SqlitePooled {
-    conn: SqliteConnection,
+/// A pooled connection, and whether the pool should close it rather than keep it.
+pub(crate) struct PooledDb {
+    conn: DbConnection,
     /// Set after a write found the connection read-only: SQLite opens a file it cannot write
     /// read-only, and such a connection stays so after the file is writable again.
-    pub(crate) discard: bool,
+    discard: bool,
 }
 
-impl std::ops::Deref for SqlitePooled {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+impl std::ops::Deref for PooledDb {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
         &self.conn
     }
 }
 
-impl std::ops::DerefMut for SqlitePooled {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+impl std::ops::DerefMut for PooledDb {
+    fn deref_mut(&mut self) -> &mut DbConnection {
         &mut self.conn
     }
 }
 
-/// diesel's r2d2 manager, plus closing connections marked [`SqlitePooled::discard`].
-pub(crate) struct SqliteManager(ConnectionManager<SqliteConnection>);
+/// Opens connections of the backend the URL names.
+pub(crate) struct DbManager(DatabaseUrl);
 
-impl diesel::r2d2::ManageConnection for SqliteManager {
-    type Connection = SqlitePooled;
+impl ManageConnection for DbManager {
+    type Connection = PooledDb;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<SqlitePooled, Self::Error> {
-        self.0.connect().map(|conn| SqlitePooled {
+    fn connect(&self) -> Result<PooledDb, Self::Error> {
+        let conn = match &self.0 {
+            DatabaseUrl::Sqlite { path, .. } => {
+                SqliteConnection::establish(&path.to_string_lossy()).map(DbConnection::Sqlite)
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+        };
+        conn.map(|conn| PooledDb {
             conn,
             discard: false,
         })
+        .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
-    fn is_valid(&self, conn: &mut SqlitePooled) -> Result<(), Self::Error> {
-        self.0.is_valid(&mut conn.conn)
+    fn is_valid(&self, pooled: &mut PooledDb) -> Result<(), Self::Error> {
+        pooled.conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut SqlitePooled) -> bool {
-        conn.discard || self.0.has_broken(&mut conn.conn)
+    fn has_broken(&self, pooled: &mut PooledDb) -> bool {
+        // As diesel's own manager: a connection dropped while panicking may be mid-transaction.
+        pooled.discard || std::thread::panicking() || pooled.conn.is_broken()
     }
 }
 
@@ -200,10 +229,8 @@ impl SqlitePragmas {
                 #[diesel(sql_type = diesel::sql_types::BigInt)]
                 page_size: i64,
             }
-            let page: PageSize = diesel::RunQueryDsl::get_result(
-                diesel::sql_query("SELECT page_size FROM pragma_page_size()"),
-                conn,
-            )?;
+            let page: PageSize =
+                diesel::sql_query("SELECT page_size FROM pragma_page_size()").get_result(conn)?;
             let pages = (max_size / page.page_size.max(512) as u64).max(1);
             conn.batch_execute(&format!("PRAGMA max_page_count = {pages};"))?;
         }
@@ -211,65 +238,139 @@ impl SqlitePragmas {
     }
 }
 
-impl CustomizeConnection<SqlitePooled, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqlitePooled) -> Result<(), diesel::r2d2::Error> {
-        self.apply(&mut conn.conn)
-            .map_err(diesel::r2d2::Error::QueryError)
+impl CustomizeConnection<PooledDb, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, pooled: &mut PooledDb) -> Result<(), diesel::r2d2::Error> {
+        match &mut pooled.conn {
+            DbConnection::Sqlite(conn) => self.apply(conn).map_err(diesel::r2d2::Error::QueryError),
+            DbConnection::Postgres(_) => Ok(()),
+        }
     }
 }
 
 pub(crate) fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<ConnectionPool, StoreError> {
     let target = url.display();
-    match url {
+    let cannot_open = |reason: String| StoreError::Connect {
+        target: target.clone(),
+        reason,
+    };
+    let builder = Pool::builder().max_size(max_size);
+    let builder = match url {
         DatabaseUrl::Sqlite {
             path,
             max_size: max_bytes,
         } => {
-            let path_text = path.to_string_lossy().into_owned();
             let pragmas = SqlitePragmas {
                 max_size: *max_bytes,
             };
             // Establish once directly: r2d2 would retry until its timeout and hide the reason.
-            let mut probe =
-                SqliteConnection::establish(&path_text).map_err(|e| StoreError::Connect {
-                    target: target.clone(),
-                    reason: e.to_string(),
-                })?;
-            pragmas.apply(&mut probe).map_err(|e| StoreError::Connect {
-                target: target.clone(),
-                reason: e.to_string(),
-            })?;
-            let pool = Pool::builder()
-                .max_size(max_size)
+            let mut probe = SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| cannot_open(e.to_string()))?;
+            pragmas
+                .apply(&mut probe)
+                .map_err(|e| cannot_open(e.to_string()))?;
+            builder
                 .connection_timeout(Duration::from_secs(30))
                 .connection_customizer(Box::new(pragmas))
-                .build(SqliteManager(ConnectionManager::new(path_text)))
-                .map_err(|e| StoreError::Connect {
-                    target,
-                    reason: e.to_string(),
-                })?;
-            Ok(ConnectionPool::Sqlite(pool))
         }
         DatabaseUrl::Postgres(url) => {
-            PgConnection::establish(url).map_err(|e| StoreError::Connect {
-                target: target.clone(),
-                reason: first_line(&e.to_string()),
-            })?;
-            let pool = Pool::builder()
-                .max_size(max_size)
+            PgConnection::establish(url).map_err(|e| cannot_open(first_line(&e.to_string())))?;
+            builder
                 // Connections are made lazily, so a server can start while PostgreSQL is down
                 // and recover when it comes back.
                 .min_idle(Some(0))
                 .connection_timeout(Duration::from_secs(5))
                 .test_on_check_out(true)
-                .build(ConnectionManager::<PgConnection>::new(url.clone()))
-                .map_err(|e| StoreError::Connect {
-                    target,
-                    reason: e.to_string(),
-                })?;
-            Ok(ConnectionPool::Postgres(pool))
+        }
+    };
+    builder
+        .build(DbManager(url.clone()))
+        .map_err(|e| cannot_open(e.to_string()))
+}
+
+impl Store {
+    /// Run `body` on a pooled connection, outside any transaction of ours.
+    pub(crate) fn with_connection<T, E>(
+        &self,
+        body: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, StoreError>
+    where
+        StoreError: From<E>,
+    {
+        let mut pooled = self.pool.get()?;
+        Ok(body(&mut pooled)?)
+    }
+
+    /// Run `body` in a write transaction: it commits if `body` returns `Ok`, and rolls back
+    /// otherwise. On SQLite the transaction is IMMEDIATE (see [`immediate_transaction`]), and
+    /// a connection that turns out to be read-only is closed and the transaction run again
+    /// on another, at most once per pooled connection: SQLite keeps a connection opened while
+    /// the file could not be written read-only after it can be. So `body` may run more than
+    /// once, each time in a fresh transaction.
+    ///
+    /// PostgreSQL's serialization failures and deadlocks are returned, not retried here:
+    /// [`StoreError::is_conflict`] names them for the caller that knows whether running the
+    /// work again is safe (the server's batch writer).
+    pub(crate) fn write_transaction<T, E>(
+        &self,
+        mut body: impl FnMut(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, StoreError>
+    where
+        E: From<diesel::result::Error> + FaultCause,
+        StoreError: From<E>,
+    {
+        let mut attempts = 0;
+        loop {
+            let mut pooled = self.pool.get()?;
+            let result = match &mut pooled.conn {
+                conn @ DbConnection::Sqlite(_) => immediate_transaction(conn, &mut body),
+                conn @ DbConnection::Postgres(_) => conn.transaction(&mut body),
+            };
+            if is_read_only(&result) && matches!(pooled.conn, DbConnection::Sqlite(_)) {
+                pooled.discard = true;
+                attempts += 1;
+                if attempts <= self.pool.max_size() {
+                    continue;
+                }
+            }
+            return Ok(result?);
         }
     }
+}
+
+/// Run `body` in an SQLite transaction begun with `BEGIN IMMEDIATE`, which takes the write
+/// lock at once: two writers then queue on the busy timeout, where with a plain BEGIN one
+/// would fail with SQLITE_BUSY when it tried to upgrade its read lock. diesel offers this
+/// only on `SqliteConnection`; here the transaction is begun on the inner connection and
+/// `body` gets the [`DbConnection`] (both share one transaction state).
+///
+/// A storage fault of `body` that SQLite's own rollback hid is put back
+/// ([`with_fault_restored`]). Given a PostgreSQL connection, it begins a plain transaction.
+fn immediate_transaction<T, E>(
+    conn: &mut DbConnection,
+    body: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error> + FaultCause,
+{
+    type Transactions = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => Transactions::begin_transaction(conn)?,
+    }
+    let result = body(conn);
+    let cause = fault_message(&result);
+    let outcome = match result {
+        Ok(value) => Transactions::commit_transaction(conn)
+            .map(|()| value)
+            .map_err(E::from),
+        Err(error) => match Transactions::rollback_transaction(conn) {
+            Ok(()) => Err(error),
+            Err(rollback) => Err(E::from(rollback)),
+        },
+    };
+    with_fault_restored(outcome, cause)
 }
 
 /// Replace the database name in a PostgreSQL URL.
@@ -290,63 +391,27 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or(text).trim().to_owned()
 }
 
-/// Run `$body` with `$conn` bound to a pooled connection of whichever backend the store uses.
-macro_rules! with_connection {
-    ($store:expr, |$conn:ident| $body:expr) => {{
-        match &$store.pool {
-            $crate::connection::ConnectionPool::Sqlite(pool) => {
-                let mut pooled = pool.get()?;
-                let $conn: &mut diesel::SqliteConnection = &mut pooled;
-                $body
-            }
-            $crate::connection::ConnectionPool::Postgres(pool) => {
-                let mut pooled = pool.get()?;
-                let $conn: &mut diesel::PgConnection = &mut pooled;
-                $body
-            }
-        }
-    }};
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Like [`with_connection!`], inside a write transaction. On SQLite the transaction is
-/// IMMEDIATE: it takes the write lock at BEGIN, so two writers queue on the busy timeout
-/// instead of one failing with SQLITE_BUSY when it tries to upgrade a read lock.
-macro_rules! write_transaction {
-    ($store:expr, |$conn:ident| $body:expr) => {{
-        match &$store.pool {
-            $crate::connection::ConnectionPool::Sqlite(pool) => {
-                // A connection SQLite opened read-only (the file could not be written then)
-                // stays read-only after the file is writable again: it is closed, and the
-                // transaction runs again on another, at most once per pooled connection.
-                let mut attempts = 0;
-                loop {
-                    let mut pooled = pool.get()?;
-                    let mut cause = None;
-                    let result = pooled.immediate_transaction(|$conn| {
-                        // A closure of its own, so that a `?` in the body comes back here.
-                        #[allow(clippy::redundant_closure_call)]
-                        let result = (|| $body)();
-                        cause = $crate::error::fault_message(&result);
-                        result
-                    });
-                    let result = $crate::error::with_fault_restored(result, cause);
-                    if $crate::error::is_read_only(&result) {
-                        pooled.discard = true;
-                        attempts += 1;
-                        if attempts <= pool.max_size() {
-                            continue;
-                        }
-                    }
-                    break result;
-                }
-            }
-            $crate::connection::ConnectionPool::Postgres(pool) => {
-                let mut pooled = pool.get()?;
-                let conn: &mut diesel::PgConnection = &mut pooled;
-                diesel::Connection::transaction(conn, |$conn| $body)
-            }
-        }
-    }};
+    /// The write lock is taken at BEGIN: while a write transaction's body runs, another
+    /// connection cannot begin a write, even before the body has written anything.
+    #[test]
+    fn sqlite_write_transactions_take_the_write_lock_at_begin() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.db");
+        let store = Store::open(&format!("sqlite://{}", path.display())).unwrap();
+        let mut other = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        other.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+        let seen = store
+            .write_transaction(|_conn| {
+                let refused = other.batch_execute("BEGIN IMMEDIATE").unwrap_err();
+                Ok::<_, StoreError>(refused.to_string())
+            })
+            .unwrap();
+        assert!(seen.contains("database is locked"), "{seen}");
+        // Once it has committed, the lock is free again.
+        other.batch_execute("BEGIN IMMEDIATE; COMMIT").unwrap();
+    }
 }
-
-pub(crate) use {with_connection, write_transaction};

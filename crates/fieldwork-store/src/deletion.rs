@@ -8,13 +8,13 @@
 //! Roles, tokens and invitations name the survey by slug, not by a foreign key, so nothing in
 //! the schema would stop them outliving it; left behind, a role would grant access to the next
 //! survey given the same slug. That is why they are deleted here, and why granting a role or a
-//! token locks the survey's rows (see [`lock_survey!`]) so it cannot race a deletion.
+//! token locks the survey's rows (see [`lock_survey`]) so it cannot race a deletion.
 
 use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::{insert_audit, AuditEvent};
-use crate::connection::{with_connection, write_transaction};
+use crate::connection::DbConnection;
 use crate::reports::remove_reports;
 use crate::schema::{
     api_tokens, invitations, published_reports, report_files, responses, survey_roles, surveys,
@@ -42,88 +42,98 @@ impl SurveyContents {
     }
 }
 
-/// On PostgreSQL, lock survey `$slug`'s rows for the rest of the transaction: `update` for
-/// deleting it, `share` for anything that adds a row naming it by slug (a role, a token,
-/// invitations), so the two wait for each other instead of leaving orphans behind. SQLite
-/// needs nothing: its write transactions take the database's one write lock at BEGIN.
-macro_rules! lock_survey {
-    ($store:expr, $conn:expr, $slug:expr, $mode:literal) => {{
-        if $store.backend() == $crate::Backend::Postgres {
-            diesel::sql_query(concat!(
-                "SELECT id FROM surveys WHERE slug = $1 FOR ",
-                $mode
-            ))
-            .bind::<diesel::sql_types::Text, _>($slug)
-            .execute($conn)?;
-        }
-        // The survey may have gone while we waited for the lock; check under it.
-        let exists: i64 = $crate::schema::surveys::table
-            .filter($crate::schema::surveys::slug.eq($slug))
-            .count()
-            .get_result($conn)?;
-        if exists == 0 {
-            return Err($crate::StoreError::SurveyNotFound($slug.to_owned()));
-        }
-    }};
+/// The row lock [`lock_survey`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SurveyLock {
+    /// For anything that adds a row naming the survey by slug (a role, a token, invitations).
+    Share,
+    /// For deleting the survey.
+    Update,
 }
-pub(crate) use lock_survey;
 
-/// Count what survey `$slug` holds, on a connection (inside the caller's transaction when
-/// deleting, so the counts are what is deleted).
-macro_rules! count_contents {
-    ($conn:expr, $slug:expr) => {{
-        let ids: Vec<i64> = surveys::table
-            .filter(surveys::slug.eq($slug))
-            .select(surveys::id)
-            .load($conn)?;
-        let by_completeness: Vec<(bool, i64)> = responses::table
-            .filter(responses::survey_id.eq_any(&ids))
-            .group_by(responses::complete)
-            .select((responses::complete, diesel::dsl::count_star()))
-            .load($conn)?;
-        let responses_where = |complete: bool| {
-            by_completeness
-                .iter()
-                .filter(|(c, _)| *c == complete)
-                .map(|(_, n)| *n)
-                .sum::<i64>()
+/// Lock survey `slug`'s rows for the rest of the caller's transaction, and fail with
+/// `SurveyNotFound` if it has gone. On PostgreSQL a deletion (`Update`) and anything adding
+/// a row that names the survey (`Share`) then wait for each other instead of leaving orphans
+/// behind. SQLite needs no lock: its write transactions take the database's one write lock
+/// at BEGIN.
+pub(crate) fn lock_survey(
+    conn: &mut DbConnection,
+    slug: &str,
+    lock: SurveyLock,
+) -> Result<(), StoreError> {
+    if let DbConnection::Postgres(conn) = conn {
+        // Row locks are PostgreSQL's alone, so this runs on its connection.
+        let rows = surveys::table
+            .filter(surveys::slug.eq(slug))
+            .select(surveys::id);
+        match lock {
+            SurveyLock::Share => rows.for_share().load::<i64>(conn)?,
+            SurveyLock::Update => rows.for_update().load::<i64>(conn)?,
         };
-        let report_ids: Vec<i64> = published_reports::table
-            .filter(published_reports::survey_id.eq_any(&ids))
-            .select(published_reports::id)
-            .load($conn)?;
-        Ok::<_, StoreError>((
-            ids.clone(),
-            SurveyContents {
-                versions: ids.len() as i64,
-                complete_responses: responses_where(true),
-                partial_responses: responses_where(false),
-                invitations: invitations::table
-                    .filter(invitations::survey_slug.eq($slug))
-                    .count()
-                    .get_result($conn)?,
-                roles: survey_roles::table
-                    .filter(survey_roles::survey_slug.eq($slug))
-                    .count()
-                    .get_result($conn)?,
-                api_tokens: api_tokens::table
-                    .filter(api_tokens::survey_slug.eq($slug))
-                    .count()
-                    .get_result($conn)?,
-                reports: report_ids.len() as i64,
-                report_files: report_files::table
-                    .filter(report_files::report_id.eq_any(&report_ids))
-                    .count()
-                    .get_result($conn)?,
-            },
-        ))
-    }};
+    }
+    // The survey may have gone while we waited for the lock; check under it.
+    let exists: i64 = surveys::table
+        .filter(surveys::slug.eq(slug))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        return Err(StoreError::SurveyNotFound(slug.to_owned()));
+    }
+    Ok(())
+}
+
+/// Count what survey `slug` holds (inside the caller's transaction when deleting, so the
+/// counts are what is deleted), with the row ids of its versions.
+fn count_contents(conn: &mut DbConnection, slug: &str) -> QueryResult<(Vec<i64>, SurveyContents)> {
+    let ids: Vec<i64> = surveys::table
+        .filter(surveys::slug.eq(slug))
+        .select(surveys::id)
+        .load(conn)?;
+    let by_completeness: Vec<(bool, i64)> = responses::table
+        .filter(responses::survey_id.eq_any(&ids))
+        .group_by(responses::complete)
+        .select((responses::complete, diesel::dsl::count_star()))
+        .load(conn)?;
+    let responses_where = |complete: bool| {
+        by_completeness
+            .iter()
+            .filter(|(c, _)| *c == complete)
+            .map(|(_, n)| *n)
+            .sum::<i64>()
+    };
+    let report_ids: Vec<i64> = published_reports::table
+        .filter(published_reports::survey_id.eq_any(&ids))
+        .select(published_reports::id)
+        .load(conn)?;
+    let contents = SurveyContents {
+        versions: ids.len() as i64,
+        complete_responses: responses_where(true),
+        partial_responses: responses_where(false),
+        invitations: invitations::table
+            .filter(invitations::survey_slug.eq(slug))
+            .count()
+            .get_result(conn)?,
+        roles: survey_roles::table
+            .filter(survey_roles::survey_slug.eq(slug))
+            .count()
+            .get_result(conn)?,
+        api_tokens: api_tokens::table
+            .filter(api_tokens::survey_slug.eq(slug))
+            .count()
+            .get_result(conn)?,
+        reports: report_ids.len() as i64,
+        report_files: report_files::table
+            .filter(report_files::report_id.eq_any(&report_ids))
+            .count()
+            .get_result(conn)?,
+    };
+    Ok((ids, contents))
 }
 
 impl Store {
     /// What deleting survey `slug` would remove.
     pub fn survey_contents(&self, slug: &str) -> Result<SurveyContents, StoreError> {
-        let (_, contents) = with_connection!(self, |conn| count_contents!(conn, slug))?;
+        let (_, contents) = self.with_connection(|conn| count_contents(conn, slug))?;
         if contents.versions == 0 {
             return Err(StoreError::SurveyNotFound(slug.to_owned()));
         }
@@ -134,10 +144,10 @@ impl Store {
     /// transaction with a `survey.deleted` audit entry by `actor`; returns what was deleted.
     /// The audit log keeps every entry about the survey.
     pub fn delete_survey(&self, slug: &str, actor: &str) -> Result<SurveyContents, StoreError> {
-        write_transaction!(self, |conn| {
-            lock_survey!(self, conn, slug, "UPDATE");
-            let (ids, contents) = count_contents!(conn, slug)?;
-            remove_reports!(conn, slug)?;
+        self.write_transaction(|conn| {
+            lock_survey(conn, slug, SurveyLock::Update)?;
+            let (ids, contents) = count_contents(conn, slug)?;
+            remove_reports(conn, slug)?;
             diesel::delete(invitations::table.filter(invitations::survey_slug.eq(slug)))
                 .execute(conn)?;
             diesel::delete(responses::table.filter(responses::survey_id.eq_any(&ids)))
@@ -147,7 +157,7 @@ impl Store {
             diesel::delete(survey_roles::table.filter(survey_roles::survey_slug.eq(slug)))
                 .execute(conn)?;
             diesel::delete(surveys::table.filter(surveys::id.eq_any(&ids))).execute(conn)?;
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor,
@@ -162,9 +172,9 @@ impl Store {
                         "api_tokens": contents.api_tokens,
                         "reports": contents.reports,
                     }),
-                }
+                },
             )?;
-            Ok(contents)
+            Ok::<_, StoreError>(contents)
         })
     }
 }

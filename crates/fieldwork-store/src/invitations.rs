@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::connection::{with_connection, write_transaction};
-use crate::deletion::lock_survey;
+use crate::connection::DbConnection;
+use crate::deletion::{lock_survey, SurveyLock};
 use crate::schema::invitations;
 use crate::{now, Store, StoreError};
 
@@ -54,8 +54,8 @@ impl Store {
         // The survey must exist; its stratum list is checked by the caller's domain logic.
         self.latest_survey(slug)?;
         let created_at = now();
-        write_transaction!(self, |conn| {
-            lock_survey!(self, conn, slug, "SHARE");
+        self.write_transaction(|conn| {
+            lock_survey(conn, slug, SurveyLock::Share)?;
             let mut created = 0;
             for chunk in token_hashes.chunks(INSERT_CHUNK) {
                 let rows: Vec<NewInvitationRow<'_>> = chunk
@@ -67,20 +67,26 @@ impl Store {
                         created_at,
                     })
                     .collect();
-                created += diesel::insert_into(invitations::table)
-                    .values(&rows)
-                    .execute(conn)?;
+                let insert = diesel::insert_into(invitations::table).values(&rows);
+                // diesel's MultiConnection backend cannot write a multi-row INSERT; each
+                // backend can.
+                created += match conn {
+                    DbConnection::Sqlite(conn) => insert.execute(conn),
+                    DbConnection::Postgres(conn) => insert.execute(conn),
+                }?;
             }
-            Ok(created)
+            Ok::<_, StoreError>(created)
         })
     }
 
     pub fn find_invitation(&self, token_hash: &str) -> Result<Option<Invitation>, StoreError> {
-        Ok(with_connection!(self, |conn| invitations::table
-            .filter(invitations::token_hash.eq(token_hash))
-            .select(Invitation::as_select())
-            .first(conn)
-            .optional())?)
+        self.with_connection(|conn| {
+            invitations::table
+                .filter(invitations::token_hash.eq(token_hash))
+                .select(Invitation::as_select())
+                .first(conn)
+                .optional()
+        })
     }
 
     /// Use an invitation for a response, exactly once however many callers race for it:
@@ -90,7 +96,7 @@ impl Store {
         token_hash: &str,
         response_id: i64,
     ) -> Result<InvitationClaim, StoreError> {
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             let updated = diesel::update(
                 invitations::table
                     .filter(invitations::token_hash.eq(token_hash))
@@ -109,7 +115,7 @@ impl Store {
                 .select(invitations::response_id)
                 .first(conn)
                 .optional()?;
-            Ok(match existing {
+            Ok::<_, diesel::result::Error>(match existing {
                 Some(response_id) => InvitationClaim::AlreadyUsed { response_id },
                 None => InvitationClaim::NotFound,
             })
@@ -118,25 +124,29 @@ impl Store {
 
     /// Whether a response began from an invitation (its stratum is then the invitation's).
     pub fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
-        let count: i64 = with_connection!(self, |conn| invitations::table
-            .filter(invitations::response_id.eq(response_id))
-            .count()
-            .get_result(conn))?;
+        let count: i64 = self.with_connection(|conn| {
+            invitations::table
+                .filter(invitations::response_id.eq(response_id))
+                .count()
+                .get_result(conn)
+        })?;
         Ok(count > 0)
     }
 
     /// Invitations sent and used per stratum.
     pub fn count_invitations(&self, slug: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
-        let rows: Vec<(String, i64, i64)> = with_connection!(self, |conn| invitations::table
-            .filter(invitations::survey_slug.eq(slug))
-            .group_by(invitations::stratum)
-            .select((
-                invitations::stratum,
-                diesel::dsl::count_star(),
-                diesel::dsl::count(invitations::used_at),
-            ))
-            .order(invitations::stratum.asc())
-            .load(conn))?;
+        let rows: Vec<(String, i64, i64)> = self.with_connection(|conn| {
+            invitations::table
+                .filter(invitations::survey_slug.eq(slug))
+                .group_by(invitations::stratum)
+                .select((
+                    invitations::stratum,
+                    diesel::dsl::count_star(),
+                    diesel::dsl::count(invitations::used_at),
+                ))
+                .order(invitations::stratum.asc())
+                .load(conn)
+        })?;
         Ok(rows)
     }
 }

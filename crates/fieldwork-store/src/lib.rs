@@ -31,7 +31,7 @@ pub use users::{
     ApiToken, NewSession, PasswordChange, Role, Session, SignInFailures, TokenScope, User,
 };
 
-use connection::{open_pool, with_connection, ConnectionPool};
+use connection::{open_pool, ConnectionPool, DbConnection};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -73,9 +73,9 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        match self.pool {
-            ConnectionPool::Sqlite(_) => Backend::Sqlite,
-            ConnectionPool::Postgres(_) => Backend::Postgres,
+        match self.url {
+            DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
         }
     }
 
@@ -86,12 +86,13 @@ impl Store {
 
     /// Apply any migrations not yet applied; returns the names of those it applied.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let applied = with_connection!(self, |conn| {
-            let migrations = match self.backend() {
-                Backend::Sqlite => SQLITE_MIGRATIONS,
-                Backend::Postgres => POSTGRES_MIGRATIONS,
+        let applied = self.with_connection(|conn| {
+            // Each backend has its own migrations, run on its own connection type.
+            let applied = match conn {
+                DbConnection::Sqlite(conn) => conn.run_pending_migrations(SQLITE_MIGRATIONS),
+                DbConnection::Postgres(conn) => conn.run_pending_migrations(POSTGRES_MIGRATIONS),
             };
-            conn.run_pending_migrations(migrations)
+            applied
                 .map(|versions| versions.iter().map(|v| v.to_string()).collect::<Vec<_>>())
                 .map_err(|e| StoreError::Migration(e.to_string()))
         })?;
@@ -104,7 +105,7 @@ impl Store {
     /// Whether a connection can be had and answers a trivial query.
     pub fn check_health(&self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
-        with_connection!(self, |conn| conn.batch_execute("SELECT 1"))?;
+        self.with_connection(|conn| conn.batch_execute("SELECT 1"))?;
         Ok(())
     }
 }
@@ -154,20 +155,15 @@ impl Store {
             #[diesel(sql_type = Text)]
             version: String,
         }
-        let version: Version = match &self.pool {
-            ConnectionPool::Sqlite(pool) => {
-                let mut pooled = pool.get()?;
-                let conn: &mut diesel::SqliteConnection = &mut pooled;
-                diesel::sql_query("SELECT sqlite_version() AS version").get_result(conn)?
-            }
-            ConnectionPool::Postgres(pool) => {
+        self.with_connection(|conn| match conn {
+            DbConnection::Sqlite(conn) => diesel::sql_query("SELECT sqlite_version() AS version")
+                .get_result(conn)
+                .map(|v: Version| format!("SQLite {}", v.version)),
+            DbConnection::Postgres(conn) => {
                 diesel::sql_query("SELECT current_setting('server_version') AS version")
-                    .get_result(&mut *pool.get()?)?
+                    .get_result(conn)
+                    .map(|v: Version| format!("PostgreSQL {}", v.version))
             }
-        };
-        Ok(match self.backend() {
-            Backend::Sqlite => format!("SQLite {}", version.version),
-            Backend::Postgres => format!("PostgreSQL {}", version.version),
         })
     }
 }
@@ -250,19 +246,19 @@ impl Store {
             #[diesel(sql_type = Integer)]
             timeout: i32,
         }
-        let ConnectionPool::Sqlite(pool) = &self.pool else {
-            return Ok(None);
-        };
-        let mut pooled = pool.get()?;
-        let conn: &mut diesel::SqliteConnection = &mut pooled;
-        let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(conn)?;
-        let sync: Sync = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
-        let busy: Busy = diesel::sql_query("PRAGMA busy_timeout").get_result(conn)?;
-        Ok(Some(SqlitePragmas {
-            journal_mode: mode.journal_mode,
-            synchronous: sync.synchronous,
-            busy_timeout_ms: busy.timeout,
-        }))
+        self.with_connection(|conn| {
+            let DbConnection::Sqlite(conn) = conn else {
+                return Ok(None);
+            };
+            let mode: Mode = diesel::sql_query("PRAGMA journal_mode").get_result(conn)?;
+            let sync: Sync = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
+            let busy: Busy = diesel::sql_query("PRAGMA busy_timeout").get_result(conn)?;
+            Ok::<_, diesel::result::Error>(Some(SqlitePragmas {
+                journal_mode: mode.journal_mode,
+                synchronous: sync.synchronous,
+                busy_timeout_ms: busy.timeout,
+            }))
+        })
     }
 
     /// SQLite's `PRAGMA integrity_check`: `ok`, or the problems it found, one per line
@@ -274,17 +270,17 @@ impl Store {
             #[diesel(sql_type = diesel::sql_types::Text)]
             integrity_check: String,
         }
-        let ConnectionPool::Sqlite(pool) = &self.pool else {
-            return Ok(None);
-        };
-        let mut pooled = pool.get()?;
-        let conn: &mut diesel::SqliteConnection = &mut pooled;
-        let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| r.integrity_check)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ))
+        self.with_connection(|conn| {
+            let DbConnection::Sqlite(conn) = conn else {
+                return Ok(None);
+            };
+            let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
+            Ok::<_, diesel::result::Error>(Some(
+                rows.into_iter()
+                    .map(|r| r.integrity_check)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ))
+        })
     }
 }

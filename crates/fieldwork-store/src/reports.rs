@@ -8,28 +8,23 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::connection::{with_connection, write_transaction};
+use crate::connection::DbConnection;
 use crate::schema::{published_reports, report_files, surveys};
 use crate::{now, Store, StoreError};
 
-/// Delete every report of every version of survey `slug` on connection `conn` (inside a
-/// transaction); evaluates to how many reports there were. A macro so that one text serves
-/// both backends, like the store's other queries.
-macro_rules! remove_reports {
-    ($conn:expr, $slug:expr) => {{
-        let ids: Vec<i64> = published_reports::table
-            .inner_join(surveys::table)
-            .filter(surveys::slug.eq($slug))
-            .select(published_reports::id)
-            .load($conn)?;
-        diesel::delete(report_files::table.filter(report_files::report_id.eq_any(&ids)))
-            .execute($conn)?;
-        diesel::delete(published_reports::table.filter(published_reports::id.eq_any(&ids)))
-            .execute($conn)
-            .map_err(StoreError::from)
-    }};
+/// Delete every report of every version of survey `slug`, inside the caller's transaction;
+/// returns how many reports there were.
+pub(crate) fn remove_reports(conn: &mut DbConnection, slug: &str) -> QueryResult<usize> {
+    let ids: Vec<i64> = published_reports::table
+        .inner_join(surveys::table)
+        .filter(surveys::slug.eq(slug))
+        .select(published_reports::id)
+        .load(conn)?;
+    diesel::delete(report_files::table.filter(report_files::report_id.eq_any(&ids)))
+        .execute(conn)?;
+    diesel::delete(published_reports::table.filter(published_reports::id.eq_any(&ids)))
+        .execute(conn)
 }
-pub(crate) use remove_reports;
 
 /// A file of a report to publish.
 #[derive(Debug, Clone, Copy)]
@@ -129,8 +124,8 @@ impl Store {
         }
         let survey = self.survey_version(slug, version)?;
         let published_at = now();
-        let id = write_transaction!(self, |conn| {
-            remove_reports!(conn, slug)?;
+        let id = self.write_transaction(|conn| {
+            remove_reports(conn, slug)?;
             let id: i64 = diesel::insert_into(published_reports::table)
                 .values(NewReportRow {
                     survey_id: survey.id,
@@ -164,31 +159,35 @@ impl Store {
     /// Take down the published report of a survey. Returns whether there was one.
     pub fn unpublish_report(&self, slug: &str) -> Result<bool, StoreError> {
         self.latest_survey(slug)?;
-        write_transaction!(self, |conn| remove_reports!(conn, slug).map(|n| n > 0))
+        self.write_transaction(|conn| remove_reports(conn, slug).map(|n| n > 0))
     }
 
     /// The published report of a survey, if it has one.
     pub fn published_report(&self, slug: &str) -> Result<Option<PublishedReport>, StoreError> {
         let row: Option<(i64, i32, NaiveDateTime, Option<String>)> =
-            with_connection!(self, |conn| published_reports::table
-                .inner_join(surveys::table)
-                .filter(surveys::slug.eq(slug))
-                .order(published_reports::id.desc())
-                .select((
-                    published_reports::id,
-                    surveys::version,
-                    published_reports::published_at,
-                    published_reports::plan_hash,
-                ))
-                .first(conn)
-                .optional())?;
+            self.with_connection(|conn| {
+                published_reports::table
+                    .inner_join(surveys::table)
+                    .filter(surveys::slug.eq(slug))
+                    .order(published_reports::id.desc())
+                    .select((
+                        published_reports::id,
+                        surveys::version,
+                        published_reports::published_at,
+                        published_reports::plan_hash,
+                    ))
+                    .first(conn)
+                    .optional()
+            })?;
         let Some((id, version, published_at, plan_hash)) = row else {
             return Ok(None);
         };
-        let files: i64 = with_connection!(self, |conn| report_files::table
-            .filter(report_files::report_id.eq(id))
-            .count()
-            .get_result(conn))?;
+        let files: i64 = self.with_connection(|conn| {
+            report_files::table
+                .filter(report_files::report_id.eq(id))
+                .count()
+                .get_result(conn)
+        })?;
         Ok(Some(PublishedReport {
             id,
             slug: slug.to_owned(),
@@ -205,7 +204,7 @@ impl Store {
         if !is_valid_report_path(path) {
             return Ok(None);
         }
-        let row: Option<(String, String, Vec<u8>)> = with_connection!(self, |conn| {
+        let row: Option<(String, String, Vec<u8>)> = self.with_connection(|conn| {
             report_files::table
                 .inner_join(published_reports::table.inner_join(surveys::table))
                 .filter(surveys::slug.eq(slug))
@@ -228,11 +227,13 @@ impl Store {
 
     /// The paths of the files of a survey's published report, sorted.
     pub fn report_paths(&self, slug: &str) -> Result<Vec<String>, StoreError> {
-        Ok(with_connection!(self, |conn| report_files::table
-            .inner_join(published_reports::table.inner_join(surveys::table))
-            .filter(surveys::slug.eq(slug))
-            .order(report_files::path.asc())
-            .select(report_files::path)
-            .load(conn))?)
+        self.with_connection(|conn| {
+            report_files::table
+                .inner_join(published_reports::table.inner_join(surveys::table))
+                .filter(surveys::slug.eq(slug))
+                .order(report_files::path.asc())
+                .select(report_files::path)
+                .load(conn)
+        })
     }
 }

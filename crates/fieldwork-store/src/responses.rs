@@ -3,10 +3,17 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::connection::DefaultLoadingMode;
+use diesel::dsl;
+use diesel::pg::{Pg, PgRowByRowLoadingMode};
 use diesel::prelude::*;
+use diesel::query_dsl::methods::{self, BoxedDsl};
+use diesel::query_dsl::LoadQuery;
+use diesel::sqlite::Sqlite;
 use fieldwork_survey::{Completeness, ValidatedResponse};
 
-use crate::connection::{with_connection, write_transaction, ConnectionPool};
+use crate::connection::DbConnection;
 use crate::schema::{responses, surveys};
 use crate::surveys::StoredSurvey;
 use crate::{now, Store, StoreError};
@@ -47,91 +54,6 @@ impl InsertOutcome {
     }
 }
 
-/// The row ids of the survey versions `$filter` lets through, oldest first.
-macro_rules! version_ids {
-    ($conn:expr, $slug:expr, $filter:expr) => {{
-        let filter: &ResponseFilter = $filter;
-        let mut versions = surveys::table
-            .filter(surveys::slug.eq($slug))
-            .select(surveys::id)
-            .order(surveys::version.asc())
-            .into_boxed();
-        if let Some(version) = filter.version {
-            versions = versions.filter(surveys::version.eq(version as i32));
-        }
-        versions.load::<i64>($conn)
-    }};
-}
-
-/// A boxed query of responses narrowed to those `$filter` lets through: complete only unless
-/// it asks for partial ones too, one stratum, submitted or saved since a time.
-macro_rules! narrowed {
-    ($query:expr, $filter:expr) => {{
-        let filter: &ResponseFilter = $filter;
-        let mut query = $query;
-        if !filter.include_partial {
-            query = query.filter(responses::complete.eq(true));
-        }
-        if let Some(stratum) = &filter.stratum {
-            query = query.filter(responses::stratum.eq(stratum.clone()));
-        }
-        if let Some(since) = filter.since {
-            query = query.filter(responses::updated_at.ge(since));
-        }
-        query
-    }};
-}
-
-/// Stream the rows of `$columns` for the responses of survey `$slug` that `$filter` lets
-/// through into `$each`: version by version, oldest first, and within a version in the order
-/// stored. The same queries on both backends, each with its streaming loading mode. Evaluates
-/// to `Result<Result<(), E>, StoreError>`.
-///
-/// One query per version rather than one for the slug: with a single `survey_id` the
-/// `(survey_id, complete)` index yields rows already in id order, where a join on the slug
-/// made SQLite sort the whole result in a temporary B-tree first (three times slower at
-/// 200,000 responses).
-macro_rules! stream_responses {
-    ($store:expr, $slug:expr, $filter:expr, $columns:expr, $row:ty, $each:expr) => {{
-        macro_rules! stream {
-            ($conn:expr, $mode:ty) => {{
-                let filter: &ResponseFilter = $filter;
-                let survey_ids = version_ids!($conn, $slug, filter)?;
-                let mut each = $each;
-                for survey_id in survey_ids {
-                    let query = narrowed!(
-                        responses::table
-                            .inner_join(surveys::table)
-                            .filter(responses::survey_id.eq(survey_id))
-                            .select($columns)
-                            .order(responses::id.asc())
-                            .into_boxed(),
-                        filter
-                    );
-                    for row in query.load_iter::<$row, $mode>($conn)? {
-                        if let Err(e) = each(row?) {
-                            return Ok(Err(e));
-                        }
-                    }
-                }
-                Ok(Ok(()))
-            }};
-        }
-        match &$store.pool {
-            ConnectionPool::Sqlite(pool) => {
-                let mut pooled = pool.get()?;
-                let conn: &mut diesel::SqliteConnection = &mut pooled;
-                stream!(conn, diesel::connection::DefaultLoadingMode)
-            }
-            ConnectionPool::Postgres(pool) => {
-                let mut pooled = pool.get()?;
-                let conn: &mut diesel::PgConnection = &mut pooled;
-                stream!(conn, diesel::pg::PgRowByRowLoadingMode)
-            }
-        }
-    }};
-}
-
 /// A response as read back: answers are the compact JSON object written at insert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResponse {
@@ -167,68 +89,220 @@ pub struct StratumCount {
     pub count: i64,
 }
 
+/// A response row to insert: what the API and the web form store alike.
 #[derive(Insertable)]
 #[diesel(table_name = responses)]
-struct NewResponseRow<'a> {
-    public_id: String,
-    survey_id: i64,
-    submission_key: &'a str,
-    stratum: Option<&'a str>,
-    complete: bool,
-    answers: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    submitted_at: Option<NaiveDateTime>,
+pub(crate) struct NewResponseRow<'a> {
+    pub(crate) public_id: String,
+    pub(crate) survey_id: i64,
+    pub(crate) submission_key: &'a str,
+    pub(crate) stratum: Option<&'a str>,
+    pub(crate) complete: bool,
+    pub(crate) answers: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+    pub(crate) submitted_at: Option<NaiveDateTime>,
+    pub(crate) request_hash: Option<&'a str>,
+    pub(crate) resume_expires_at: Option<NaiveDateTime>,
 }
 
-pub(crate) type ResponseColumns = (
-    responses::id,
-    responses::public_id,
-    responses::survey_id,
-    surveys::version,
-    responses::stratum,
-    responses::complete,
-    responses::created_at,
-    responses::submitted_at,
-    responses::answers,
-);
-
-pub(crate) const RESPONSE_COLUMNS: ResponseColumns = (
-    responses::id,
-    responses::public_id,
-    responses::survey_id,
-    surveys::version,
-    responses::stratum,
-    responses::complete,
-    responses::created_at,
-    responses::submitted_at,
-    responses::answers,
-);
-
-pub(crate) type ResponseTuple = (
-    i64,
-    String,
-    i64,
-    i32,
-    Option<String>,
-    bool,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    String,
-);
-
-pub(crate) fn from_tuple(row: ResponseTuple) -> StoredResponse {
-    StoredResponse {
-        id: row.0,
-        public_id: row.1,
-        survey_id: row.2,
-        survey_version: row.3 as u32,
-        stratum: row.4,
-        complete: row.5,
-        created_at: row.6,
-        submitted_at: row.7,
-        answers: row.8,
+impl<'a> NewResponseRow<'a> {
+    /// A validated response submitted whole at `at`, under idempotency key `submission_key`.
+    pub(crate) fn submitted(
+        survey_id: i64,
+        submission_key: &'a str,
+        response: &'a ValidatedResponse,
+        at: NaiveDateTime,
+    ) -> Self {
+        let complete = response.completeness() == Completeness::Complete;
+        NewResponseRow {
+            public_id: crate::new_public_id(),
+            survey_id,
+            submission_key,
+            stratum: response.stratum(),
+            complete,
+            answers: response.answers_json(),
+            created_at: at,
+            updated_at: at,
+            submitted_at: complete.then_some(at),
+            request_hash: None,
+            resume_expires_at: None,
+        }
     }
+}
+
+/// Insert `row` unless a response with its submission key is stored for its survey version:
+/// the new row's id and public id, or `None` if it was already there.
+pub(crate) fn insert_unless_stored(
+    conn: &mut DbConnection,
+    row: &NewResponseRow<'_>,
+) -> QueryResult<Option<(i64, String)>> {
+    let insert = diesel::insert_into(responses::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .returning((responses::id, responses::public_id));
+    // Both backends spell `ON CONFLICT DO NOTHING` alike, but diesel's MultiConnection
+    // backend leaves it out, so the statement runs on the concrete connection.
+    match conn {
+        DbConnection::Sqlite(conn) => insert.get_result(conn).optional(),
+        DbConnection::Postgres(conn) => insert.get_result(conn).optional(),
+    }
+}
+
+/// A response row as read back; with its survey's version number (`surveys::version`),
+/// a [`StoredResponse`].
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = responses)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub(crate) struct ResponseRow {
+    id: i64,
+    public_id: String,
+    survey_id: i64,
+    stratum: Option<String>,
+    complete: bool,
+    created_at: NaiveDateTime,
+    submitted_at: Option<NaiveDateTime>,
+    answers: String,
+}
+
+impl ResponseRow {
+    pub(crate) fn into_stored(self, survey_version: i32) -> StoredResponse {
+        let row = self;
+        StoredResponse {
+            id: row.id,
+            public_id: row.public_id,
+            survey_id: row.survey_id,
+            survey_version: survey_version as u32,
+            stratum: row.stratum,
+            complete: row.complete,
+            created_at: row.created_at,
+            submitted_at: row.submitted_at,
+            answers: row.answers,
+        }
+    }
+}
+
+/// What analysis reads of a response: its stratum and its answers (JSON text).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = responses)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AnswersRow {
+    stratum: Option<String>,
+    answers: String,
+}
+
+/// The row ids and numbers of the survey versions `filter` lets through, oldest first.
+fn version_ids(
+    conn: &mut DbConnection,
+    slug: &str,
+    filter: &ResponseFilter,
+) -> QueryResult<Vec<(i64, i32)>> {
+    let mut versions = surveys::table
+        .filter(surveys::slug.eq(slug))
+        .select((surveys::id, surveys::version))
+        .order(surveys::version.asc())
+        .into_boxed();
+    if let Some(version) = filter.version {
+        versions = versions.filter(surveys::version.eq(version as i32));
+    }
+    versions.load(conn)
+}
+
+/// A boxed query of responses that [`narrowed`] can filter.
+trait NarrowableResponses:
+    methods::FilterDsl<dsl::Eq<responses::complete, bool>, Output = Self>
+    + methods::FilterDsl<dsl::Eq<responses::stratum, String>, Output = Self>
+    + methods::FilterDsl<dsl::GtEq<responses::updated_at, NaiveDateTime>, Output = Self>
+    + Sized
+{
+}
+
+impl<Query> NarrowableResponses for Query where
+    Query: methods::FilterDsl<dsl::Eq<responses::complete, bool>, Output = Query>
+        + methods::FilterDsl<dsl::Eq<responses::stratum, String>, Output = Query>
+        + methods::FilterDsl<dsl::GtEq<responses::updated_at, NaiveDateTime>, Output = Query>
+{
+}
+
+/// `query` narrowed to the responses `filter` lets through: complete only unless it asks
+/// for partial ones too, one stratum, submitted or saved since a time.
+fn narrowed<Query: NarrowableResponses>(mut query: Query, filter: &ResponseFilter) -> Query {
+    if !filter.include_partial {
+        query = methods::FilterDsl::filter(query, responses::complete.eq(true));
+    }
+    if let Some(stratum) = &filter.stratum {
+        query = methods::FilterDsl::filter(query, responses::stratum.eq(stratum.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = methods::FilterDsl::filter(query, responses::updated_at.ge(since));
+    }
+    query
+}
+
+type OneVersionInOrder = dsl::Order<
+    dsl::Filter<responses::table, dsl::Eq<responses::survey_id, i64>>,
+    dsl::Asc<responses::id>,
+>;
+
+/// The responses of survey version `survey_id` that `filter` lets through, in the order
+/// stored, boxed for backend `DB`: generic so that streaming can run it on each concrete
+/// connection, with that backend's loading mode.
+fn version_responses<'a, DB>(
+    survey_id: i64,
+    filter: &ResponseFilter,
+) -> responses::BoxedQuery<'a, DB>
+where
+    DB: Backend,
+    OneVersionInOrder: BoxedDsl<'a, DB, Output = responses::BoxedQuery<'a, DB>>,
+    responses::BoxedQuery<'a, DB>: NarrowableResponses,
+{
+    let query = responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .order(responses::id.asc())
+        .into_boxed();
+    narrowed(query, filter)
+}
+
+/// Call `each` for every row `query` loads on `conn`, in loading mode `Mode`, until it
+/// returns an error, which is handed back.
+fn for_each_row<'conn, 'query: 'conn, Conn, Mode, Query, Row, E>(
+    conn: &'conn mut Conn,
+    query: Query,
+    each: &mut impl FnMut(Row) -> Result<(), E>,
+) -> QueryResult<Result<(), E>>
+where
+    Query: RunQueryDsl<Conn> + LoadQuery<'query, Conn, Row, Mode> + 'conn,
+    Row: 'conn,
+{
+    for row in query.load_iter::<Row, Mode>(conn)? {
+        if let Err(e) = each(row?) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Run `stream` for each survey version of `slug` that `filter` lets through (its row id and
+/// number), oldest first,
+/// until it hands back an error of `each`.
+///
+/// One query per version rather than one for the slug: with a single `survey_id` the
+/// `(survey_id, complete)` index yields rows already in id order, where a join on the slug
+/// made SQLite sort the whole result in a temporary B-tree first (three times slower at
+/// 200,000 responses).
+fn for_each_version<E>(
+    conn: &mut DbConnection,
+    slug: &str,
+    filter: &ResponseFilter,
+    mut stream: impl FnMut(&mut DbConnection, i64, i32) -> QueryResult<Result<(), E>>,
+) -> QueryResult<Result<(), E>> {
+    for (survey_id, version) in version_ids(conn, slug, filter)? {
+        let streamed = stream(conn, survey_id, version)?;
+        if streamed.is_err() {
+            return Ok(streamed);
+        }
+    }
+    Ok(Ok(()))
 }
 
 impl Store {
@@ -250,27 +324,16 @@ impl Store {
             }
         }
         let timestamp = now();
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             let mut outcomes = Vec::with_capacity(batch.len());
             for new in batch {
-                let complete = new.response.completeness() == Completeness::Complete;
-                let row = NewResponseRow {
-                    public_id: crate::new_public_id(),
-                    survey_id: survey.id,
-                    submission_key: new.submission_key,
-                    stratum: new.response.stratum(),
-                    complete,
-                    answers: new.response.answers_json(),
-                    created_at: timestamp,
-                    updated_at: timestamp,
-                    submitted_at: complete.then_some(timestamp),
-                };
-                let inserted: Vec<(i64, String)> = diesel::insert_into(responses::table)
-                    .values(&row)
-                    .on_conflict_do_nothing()
-                    .returning((responses::id, responses::public_id))
-                    .get_results(conn)?;
-                let outcome = match inserted.into_iter().next() {
+                let row = NewResponseRow::submitted(
+                    survey.id,
+                    new.submission_key,
+                    new.response,
+                    timestamp,
+                );
+                let outcome = match insert_unless_stored(conn, &row)? {
                     Some((id, public_id)) => InsertOutcome::Inserted { id, public_id },
                     None => {
                         let (id, public_id) = responses::table
@@ -283,7 +346,7 @@ impl Store {
                 };
                 outcomes.push(outcome);
             }
-            Ok(outcomes)
+            Ok::<_, StoreError>(outcomes)
         })
     }
 
@@ -293,14 +356,16 @@ impl Store {
         slug: &str,
         public_id: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        let row: Option<ResponseTuple> = with_connection!(self, |conn| responses::table
-            .inner_join(surveys::table)
-            .filter(surveys::slug.eq(slug))
-            .filter(responses::public_id.eq(public_id))
-            .select(RESPONSE_COLUMNS)
-            .first(conn)
-            .optional())?;
-        Ok(row.map(from_tuple))
+        let row: Option<(ResponseRow, i32)> = self.with_connection(|conn| {
+            responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .filter(responses::public_id.eq(public_id))
+                .select((ResponseRow::as_select(), surveys::version))
+                .first(conn)
+                .optional()
+        })?;
+        Ok(row.map(|(row, version)| row.into_stored(version)))
     }
 
     /// Call `each` for every response of a survey that `filter` lets through, version by
@@ -312,8 +377,28 @@ impl Store {
         filter: &ResponseFilter,
         mut each: impl FnMut(StoredResponse) -> Result<(), E>,
     ) -> Result<Result<(), E>, StoreError> {
-        stream_responses!(self, slug, filter, RESPONSE_COLUMNS, ResponseTuple, |row| {
-            each(from_tuple(row))
+        // PostgreSQL sends rows one by one only in its row-by-row loading mode, which diesel
+        // offers on `PgConnection` alone: hence the match, the same query on each side.
+        self.with_connection(|conn| {
+            for_each_version(conn, slug, filter, |conn, survey_id, version| {
+                let mut each = |row: ResponseRow| each(row.into_stored(version));
+                match conn {
+                    DbConnection::Sqlite(conn) => for_each_row::<_, DefaultLoadingMode, _, _, _>(
+                        conn,
+                        version_responses::<Sqlite>(survey_id, filter)
+                            .select(ResponseRow::as_select()),
+                        &mut each,
+                    ),
+                    DbConnection::Postgres(conn) => {
+                        for_each_row::<_, PgRowByRowLoadingMode, _, _, _>(
+                            conn,
+                            version_responses::<Pg>(survey_id, filter)
+                                .select(ResponseRow::as_select()),
+                            &mut each,
+                        )
+                    }
+                }
+            })
         })
     }
 
@@ -325,14 +410,21 @@ impl Store {
         filter: &ResponseFilter,
         mut each: impl FnMut(Option<String>, String) -> Result<(), E>,
     ) -> Result<Result<(), E>, StoreError> {
-        stream_responses!(
-            self,
-            slug,
-            filter,
-            (responses::stratum, responses::answers),
-            (Option<String>, String),
-            |(stratum, answers)| each(stratum, answers)
-        )
+        let mut each = |row: AnswersRow| each(row.stratum, row.answers);
+        self.with_connection(|conn| {
+            for_each_version(conn, slug, filter, |conn, survey_id, _| match conn {
+                DbConnection::Sqlite(conn) => for_each_row::<_, DefaultLoadingMode, _, _, _>(
+                    conn,
+                    version_responses::<Sqlite>(survey_id, filter).select(AnswersRow::as_select()),
+                    &mut each,
+                ),
+                DbConnection::Postgres(conn) => for_each_row::<_, PgRowByRowLoadingMode, _, _, _>(
+                    conn,
+                    version_responses::<Pg>(survey_id, filter).select(AnswersRow::as_select()),
+                    &mut each,
+                ),
+            })
+        })
     }
 
     /// Every response of a survey that `filter` lets through.
@@ -358,23 +450,20 @@ impl Store {
         filter: &ResponseFilter,
     ) -> Result<Vec<StratumCount>, StoreError> {
         let mut counts: BTreeMap<(Option<String>, bool), i64> = BTreeMap::new();
-        with_connection!(self, |conn| {
+        self.with_connection(|conn| {
             // One version at a time: grouped within one survey_id, the count is a walk along
             // responses_by_survey_stratum in its own order, with no sort.
-            for survey_id in version_ids!(conn, slug, filter)? {
-                let query = narrowed!(
-                    responses::table
-                        .filter(responses::survey_id.eq(survey_id))
-                        .group_by((responses::stratum, responses::complete))
-                        .select((
-                            responses::stratum,
-                            responses::complete,
-                            diesel::dsl::count_star(),
-                        ))
-                        .into_boxed(),
-                    filter
-                );
-                let rows: Vec<(Option<String>, bool, i64)> = query.load(conn)?;
+            for (survey_id, _) in version_ids(conn, slug, filter)? {
+                let query = responses::table
+                    .filter(responses::survey_id.eq(survey_id))
+                    .group_by((responses::stratum, responses::complete))
+                    .select((
+                        responses::stratum,
+                        responses::complete,
+                        diesel::dsl::count_star(),
+                    ))
+                    .into_boxed();
+                let rows: Vec<(Option<String>, bool, i64)> = narrowed(query, filter).load(conn)?;
                 for (stratum, complete, count) in rows {
                     *counts.entry((stratum, complete)).or_default() += count;
                 }
@@ -410,12 +499,14 @@ impl Store {
     ) -> Result<Option<(NaiveDateTime, NaiveDateTime)>, StoreError> {
         use diesel::dsl::{max, min};
         let (first, last): (Option<NaiveDateTime>, Option<NaiveDateTime>) =
-            with_connection!(self, |conn| responses::table
-                .inner_join(surveys::table)
-                .filter(surveys::slug.eq(slug))
-                .filter(responses::complete.eq(true))
-                .select((min(responses::submitted_at), max(responses::submitted_at)))
-                .first(conn))?;
+            self.with_connection(|conn| {
+                responses::table
+                    .inner_join(surveys::table)
+                    .filter(surveys::slug.eq(slug))
+                    .filter(responses::complete.eq(true))
+                    .select((min(responses::submitted_at), max(responses::submitted_at)))
+                    .first(conn)
+            })?;
         Ok(first.zip(last))
     }
 }

@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::{insert_audit, AuditEvent};
-use crate::connection::{with_connection, write_transaction};
 use crate::schema::{invitations, responses, surveys};
 use crate::{Store, StoreError};
 
@@ -32,18 +31,18 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         self.latest_survey(slug)?;
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             diesel::update(surveys::table.filter(surveys::slug.eq(slug)))
                 .set(surveys::retain_until.eq(until))
                 .execute(conn)?;
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor,
                     action: "retention.set",
                     survey: Some(slug),
                     detail: json!({"retain_until": until.map(|d| d.to_string())}),
-                }
+                },
             )?;
             Ok::<_, StoreError>(())
         })
@@ -52,10 +51,12 @@ impl Store {
     /// A survey's retention date, if it has one.
     pub fn retention(&self, slug: &str) -> Result<Option<NaiveDate>, StoreError> {
         self.latest_survey(slug)?;
-        let date: Option<NaiveDate> = with_connection!(self, |conn| surveys::table
-            .filter(surveys::slug.eq(slug))
-            .select(diesel::dsl::max(surveys::retain_until))
-            .first(conn))?;
+        let date: Option<NaiveDate> = self.with_connection(|conn| {
+            surveys::table
+                .filter(surveys::slug.eq(slug))
+                .select(diesel::dsl::max(surveys::retain_until))
+                .first(conn)
+        })?;
         Ok(date)
     }
 
@@ -67,18 +68,20 @@ impl Store {
         today: NaiveDate,
         actor: &str,
     ) -> Result<Vec<RetentionApplied>, StoreError> {
-        let due: Vec<(String, Option<NaiveDate>)> = with_connection!(self, |conn| surveys::table
-            .filter(surveys::retain_until.lt(today))
-            .group_by(surveys::slug)
-            .select((surveys::slug, diesel::dsl::max(surveys::retain_until)))
-            .order(surveys::slug.asc())
-            .load(conn))?;
+        let due: Vec<(String, Option<NaiveDate>)> = self.with_connection(|conn| {
+            surveys::table
+                .filter(surveys::retain_until.lt(today))
+                .group_by(surveys::slug)
+                .select((surveys::slug, diesel::dsl::max(surveys::retain_until)))
+                .order(surveys::slug.asc())
+                .load(conn)
+        })?;
         let mut applied = Vec::new();
         for (slug, retain_until) in due {
             let Some(retain_until) = retain_until else {
                 continue;
             };
-            let done: Option<RetentionApplied> = write_transaction!(self, |conn| {
+            let done: Option<RetentionApplied> = self.write_transaction(|conn| {
                 let ids: Vec<i64> = surveys::table
                     .filter(surveys::slug.eq(&slug))
                     .select(surveys::id)
@@ -111,7 +114,7 @@ impl Store {
                 .execute(conn)?;
                 diesel::delete(responses::table.filter(responses::survey_id.eq_any(&ids)))
                     .execute(conn)?;
-                insert_audit!(
+                insert_audit(
                     conn,
                     &AuditEvent {
                         actor,
@@ -122,7 +125,7 @@ impl Store {
                             "complete_deleted": complete,
                             "partial_deleted": partial,
                         }),
-                    }
+                    },
                 )?;
                 Ok(Some(RetentionApplied {
                     slug: slug.clone(),

@@ -1,5 +1,9 @@
-// The tables as the migrations under `migrations/` create them, on both backends.
-// Checked against the migrated databases by the store test `schema_matches_migrations`.
+// The tables as the migrations under `migrations/` create them, on both backends. Kept by
+// hand (diesel_cli is not needed to build or test) and checked by the store test
+// `schema::{sqlite,postgres}::schema_rs_matches_the_migrations` (tests/it/schema.rs), which
+// migrates a fresh database of each backend and compares every table's columns, types and
+// nullability with the `table!` blocks below. Keep one column to a line, as below: the test
+// reads this file.
 
 diesel::table! {
     surveys (id) {

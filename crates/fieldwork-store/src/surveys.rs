@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use fieldwork_survey::{parse_definition, SurveyDefinition};
 
 use crate::audit::{insert_audit, AuditEvent};
-use crate::connection::{with_connection, write_transaction};
+use crate::connection::MultiBackend;
 use crate::schema::{responses, surveys};
 use crate::{now, Store, StoreError};
 
@@ -138,7 +138,7 @@ impl Store {
         let canonical = definition.to_canonical_json();
         let slug = definition.slug.as_str();
         let version = definition.version as i32;
-        let row: Result<(bool, SurveyRow), StoreError> = write_transaction!(self, |conn| {
+        let row: Result<(bool, SurveyRow), StoreError> = self.write_transaction(|conn| {
             let existing: Option<SurveyRow> = surveys::table
                 .filter(surveys::slug.eq(slug))
                 .filter(surveys::version.eq(version))
@@ -174,7 +174,9 @@ impl Store {
                     status: SurveyStatus::Draft.as_str(),
                     created_at: now(),
                 })
-                .returning(SurveyRow::as_returning())
+                // `as_returning()` does not compile for a MultiConnection (diesel 2.3); the
+                // row's columns, which are the same on every backend, do.
+                .returning(<SurveyRow as Selectable<MultiBackend>>::construct_selection())
                 .get_result(conn)?;
             Ok((true, row))
         });
@@ -189,25 +191,29 @@ impl Store {
 
     /// The latest version of a survey.
     pub fn latest_survey(&self, slug: &str) -> Result<StoredSurvey, StoreError> {
-        let row: Option<SurveyRow> = with_connection!(self, |conn| surveys::table
-            .filter(surveys::slug.eq(slug))
-            .order(surveys::version.desc())
-            .select(SurveyRow::as_select())
-            .first(conn)
-            .optional())?;
+        let row: Option<SurveyRow> = self.with_connection(|conn| {
+            surveys::table
+                .filter(surveys::slug.eq(slug))
+                .order(surveys::version.desc())
+                .select(SurveyRow::as_select())
+                .first(conn)
+                .optional()
+        })?;
         row.ok_or_else(|| StoreError::SurveyNotFound(slug.to_owned()))?
             .into_stored()
     }
 
     /// The version respondents answer: the open one if any, else the latest.
     pub fn current_survey(&self, slug: &str) -> Result<StoredSurvey, StoreError> {
-        let open: Option<SurveyRow> = with_connection!(self, |conn| surveys::table
-            .filter(surveys::slug.eq(slug))
-            .filter(surveys::status.eq(SurveyStatus::Open.as_str()))
-            .order(surveys::version.desc())
-            .select(SurveyRow::as_select())
-            .first(conn)
-            .optional())?;
+        let open: Option<SurveyRow> = self.with_connection(|conn| {
+            surveys::table
+                .filter(surveys::slug.eq(slug))
+                .filter(surveys::status.eq(SurveyStatus::Open.as_str()))
+                .order(surveys::version.desc())
+                .select(SurveyRow::as_select())
+                .first(conn)
+                .optional()
+        })?;
         match open {
             Some(row) => row.into_stored(),
             None => self.latest_survey(slug),
@@ -216,12 +222,14 @@ impl Store {
 
     /// One version of a survey.
     pub fn survey_version(&self, slug: &str, version: u32) -> Result<StoredSurvey, StoreError> {
-        let row: Option<SurveyRow> = with_connection!(self, |conn| surveys::table
-            .filter(surveys::slug.eq(slug))
-            .filter(surveys::version.eq(version as i32))
-            .select(SurveyRow::as_select())
-            .first(conn)
-            .optional())?;
+        let row: Option<SurveyRow> = self.with_connection(|conn| {
+            surveys::table
+                .filter(surveys::slug.eq(slug))
+                .filter(surveys::version.eq(version as i32))
+                .select(SurveyRow::as_select())
+                .first(conn)
+                .optional()
+        })?;
         row.ok_or_else(|| StoreError::SurveyVersionNotFound {
             slug: slug.to_owned(),
             version,
@@ -231,11 +239,13 @@ impl Store {
 
     /// Every version of a survey, oldest first.
     pub fn survey_versions(&self, slug: &str) -> Result<Vec<StoredSurvey>, StoreError> {
-        let rows: Vec<SurveyRow> = with_connection!(self, |conn| surveys::table
-            .filter(surveys::slug.eq(slug))
-            .order(surveys::version.asc())
-            .select(SurveyRow::as_select())
-            .load(conn))?;
+        let rows: Vec<SurveyRow> = self.with_connection(|conn| {
+            surveys::table
+                .filter(surveys::slug.eq(slug))
+                .order(surveys::version.asc())
+                .select(SurveyRow::as_select())
+                .load(conn)
+        })?;
         if rows.is_empty() {
             return Err(StoreError::SurveyNotFound(slug.to_owned()));
         }
@@ -269,9 +279,9 @@ impl Store {
         actor: Option<&str>,
     ) -> Result<StoredSurvey, StoreError> {
         let latest = self.latest_survey(slug)?;
-        let result: Result<(), StoreError> = write_transaction!(self, |conn| {
+        let result: Result<(), StoreError> = self.write_transaction(|conn| {
             if let Some(actor) = actor {
-                insert_audit!(
+                insert_audit(
                     conn,
                     &AuditEvent {
                         actor,
@@ -282,7 +292,7 @@ impl Store {
                             "from": latest.status.as_str(),
                             "to": status.as_str(),
                         }),
-                    }
+                    },
                 )?;
             }
             if status == SurveyStatus::Open {
@@ -297,7 +307,7 @@ impl Store {
             diesel::update(surveys::table.find(latest.id))
                 .set(surveys::status.eq(status.as_str()))
                 .execute(conn)?;
-            Ok(())
+            Ok::<_, StoreError>(())
         });
         result?;
         self.latest_survey(slug)
@@ -307,7 +317,7 @@ impl Store {
     pub fn list_surveys(&self) -> Result<Vec<SurveySummary>, StoreError> {
         type Counted = (String, bool, i64);
         type Listed = (String, i32, String, String);
-        let (rows, counts): (Vec<Listed>, Vec<Counted>) = with_connection!(self, |conn| {
+        let (rows, counts): (Vec<Listed>, Vec<Counted>) = self.with_connection(|conn| {
             let rows = surveys::table
                 .order((surveys::slug.asc(), surveys::version.desc()))
                 .select((

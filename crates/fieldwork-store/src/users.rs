@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::{insert_audit, AuditEvent};
-use crate::connection::{with_connection, write_transaction};
-use crate::deletion::lock_survey;
+use crate::connection::MultiBackend;
+use crate::deletion::{lock_survey, SurveyLock};
 use crate::schema::{api_tokens, sessions, sign_in_failures, survey_roles, users};
 use crate::{now, Store, StoreError};
 
@@ -74,6 +74,7 @@ impl TokenScope {
 /// A researcher's account, without its password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -151,42 +152,34 @@ const FAILURES_KEPT: TimeDelta = TimeDelta::minutes(30);
 /// A session's last use is written at most this often.
 const LAST_SEEN_RESOLUTION: TimeDelta = TimeDelta::seconds(60);
 
-type TokenRow = (
-    i64,
-    String,
-    String,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    User,
-);
-
-fn token_from_row(row: TokenRow) -> ApiToken {
-    let (id, survey_slug, scope, created_at, expires_at, revoked_at, user) = row;
-    ApiToken {
-        id,
-        user,
-        survey_slug,
-        // The column's CHECK constraint allows only these two.
-        scope: TokenScope::parse(&scope).unwrap_or(TokenScope::Read),
-        created_at,
-        expires_at,
-        revoked_at,
-    }
+/// An API token row joined with its researcher.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ApiTokenRow {
+    id: i64,
+    survey_slug: String,
+    scope: String,
+    created_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+    #[diesel(embed)]
+    user: User,
 }
 
-macro_rules! token_columns {
-    () => {
-        (
-            api_tokens::id,
-            api_tokens::survey_slug,
-            api_tokens::scope,
-            api_tokens::created_at,
-            api_tokens::expires_at,
-            api_tokens::revoked_at,
-            User::as_select(),
-        )
-    };
+impl From<ApiTokenRow> for ApiToken {
+    fn from(row: ApiTokenRow) -> Self {
+        ApiToken {
+            id: row.id,
+            user: row.user,
+            survey_slug: row.survey_slug,
+            // The column's CHECK constraint allows only these two.
+            scope: TokenScope::parse(&row.scope).unwrap_or(TokenScope::Read),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+        }
+    }
 }
 
 /// Emails are compared case-insensitively: the store keeps them lowercased.
@@ -204,7 +197,7 @@ impl Store {
         actor: &str,
     ) -> Result<User, StoreError> {
         let email = normal(email);
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             let exists: i64 = users::table
                 .filter(users::email.eq(&email))
                 .count()
@@ -219,16 +212,18 @@ impl Store {
                     users::is_admin.eq(is_admin),
                     users::created_at.eq(now()),
                 ))
-                .returning(User::as_returning())
+                // `as_returning()` does not compile for a MultiConnection (diesel 2.3); the
+                // row's columns, which are the same on every backend, do.
+                .returning(<User as Selectable<MultiBackend>>::construct_selection())
                 .get_result(conn)?;
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor,
                     action: "user.created",
                     survey: None,
                     detail: json!({"user": email, "admin": is_admin}),
-                }
+                },
             )?;
             Ok(user)
         })
@@ -237,11 +232,13 @@ impl Store {
     /// A researcher and their password hash, by email (any case).
     pub fn user_credentials(&self, email: &str) -> Result<Option<(User, String)>, StoreError> {
         let email = normal(email);
-        Ok(with_connection!(self, |conn| users::table
-            .filter(users::email.eq(&email))
-            .select((User::as_select(), users::password_hash))
-            .first(conn)
-            .optional())?)
+        self.with_connection(|conn| {
+            users::table
+                .filter(users::email.eq(&email))
+                .select((User::as_select(), users::password_hash))
+                .first(conn)
+                .optional()
+        })
     }
 
     pub fn user_by_email(&self, email: &str) -> Result<User, StoreError> {
@@ -252,17 +249,19 @@ impl Store {
 
     /// Every researcher, by email.
     pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        Ok(with_connection!(self, |conn| users::table
-            .order(users::email.asc())
-            .select(User::as_select())
-            .load(conn))?)
+        self.with_connection(|conn| {
+            users::table
+                .order(users::email.asc())
+                .select(User::as_select())
+                .load(conn)
+        })
     }
 
     /// Set a researcher's password and end their other sessions, with its audit entry, in
     /// one transaction; returns how many sessions ended (not counting one rotated).
     pub fn change_password(&self, change: PasswordChange<'_>) -> Result<i64, StoreError> {
         let user = self.user_by_email(change.email)?;
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             diesel::update(users::table.find(user.id))
                 .set(users::password_hash.eq(change.password_hash))
                 .execute(conn)?;
@@ -290,16 +289,16 @@ impl Store {
                     .execute(conn)?;
             }
             let ended = deleted - i64::from(kept.is_some());
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor: change.actor,
                     action: "user.password_changed",
                     survey: None,
                     detail: json!({"user": user.email, "via": change.via, "sessions_ended": ended}),
-                }
+                },
             )?;
-            Ok(ended)
+            Ok::<_, StoreError>(ended)
         })
     }
 
@@ -308,7 +307,7 @@ impl Store {
     /// Start a session at sign-in, ending the one it replaces, and record the sign-in.
     pub fn create_session(&self, new: NewSession<'_>) -> Result<(), StoreError> {
         let at = now();
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             if let Some(old) = new.replaces {
                 diesel::delete(sessions::table.find(old)).execute(conn)?;
             }
@@ -328,16 +327,16 @@ impl Store {
             // A good sign-in forgives the account's earlier failures.
             diesel::delete(sign_in_failures::table.filter(sign_in_failures::email.eq(&email)))
                 .execute(conn)?;
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor: &email,
                     action: "sign_in",
                     survey: None,
                     detail: json!({"address": new.address}),
-                }
+                },
             )?;
-            Ok(())
+            Ok::<_, StoreError>(())
         })
     }
 
@@ -346,17 +345,19 @@ impl Store {
     pub fn session(&self, id_hash: &str, idle: TimeDelta) -> Result<Option<Session>, StoreError> {
         let at = now();
         type Row = (NaiveDateTime, NaiveDateTime, NaiveDateTime, User);
-        let row: Option<Row> = with_connection!(self, |conn| sessions::table
-            .inner_join(users::table)
-            .filter(sessions::id_hash.eq(id_hash))
-            .select((
-                sessions::created_at,
-                sessions::last_seen_at,
-                sessions::expires_at,
-                User::as_select(),
-            ))
-            .first(conn)
-            .optional())?;
+        let row: Option<Row> = self.with_connection(|conn| {
+            sessions::table
+                .inner_join(users::table)
+                .filter(sessions::id_hash.eq(id_hash))
+                .select((
+                    sessions::created_at,
+                    sessions::last_seen_at,
+                    sessions::expires_at,
+                    User::as_select(),
+                ))
+                .first(conn)
+                .optional()
+        })?;
         let Some((created_at, last_seen_at, expires_at, user)) = row else {
             return Ok(None);
         };
@@ -366,9 +367,11 @@ impl Store {
         }
         let mut last_seen = last_seen_at;
         if at - last_seen_at >= LAST_SEEN_RESOLUTION {
-            with_connection!(self, |conn| diesel::update(sessions::table.find(id_hash))
-                .set(sessions::last_seen_at.eq(at))
-                .execute(conn))?;
+            self.with_connection(|conn| {
+                diesel::update(sessions::table.find(id_hash))
+                    .set(sessions::last_seen_at.eq(at))
+                    .execute(conn)
+            })?;
             last_seen = at;
         }
         Ok(Some(Session {
@@ -381,8 +384,8 @@ impl Store {
 
     /// End a session (sign-out); true if there was one.
     pub fn delete_session(&self, id_hash: &str) -> Result<bool, StoreError> {
-        let deleted = with_connection!(self, |conn| diesel::delete(sessions::table.find(id_hash))
-            .execute(conn))?;
+        let deleted = self
+            .with_connection(|conn| diesel::delete(sessions::table.find(id_hash)).execute(conn))?;
         Ok(deleted == 1)
     }
 
@@ -394,12 +397,14 @@ impl Store {
         created_at: NaiveDateTime,
         last_seen_at: NaiveDateTime,
     ) -> Result<(), StoreError> {
-        with_connection!(self, |conn| diesel::update(sessions::table.find(id_hash))
-            .set((
-                sessions::created_at.eq(created_at),
-                sessions::last_seen_at.eq(last_seen_at),
-            ))
-            .execute(conn))?;
+        self.with_connection(|conn| {
+            diesel::update(sessions::table.find(id_hash))
+                .set((
+                    sessions::created_at.eq(created_at),
+                    sessions::last_seen_at.eq(last_seen_at),
+                ))
+                .execute(conn)
+        })?;
         Ok(())
     }
 
@@ -416,7 +421,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let email = normal(email);
         let at = now();
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             diesel::delete(
                 sign_in_failures::table.filter(sign_in_failures::at.lt(at - FAILURES_KEPT)),
             )
@@ -430,16 +435,16 @@ impl Store {
                     ))
                     .execute(conn)?;
             }
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor: &email,
                     action: "sign_in.failed",
                     survey: None,
                     detail: json!({"address": address, "reason": reason}),
-                }
+                },
             )?;
-            Ok(())
+            Ok::<_, StoreError>(())
         })
     }
 
@@ -451,7 +456,7 @@ impl Store {
         since: NaiveDateTime,
     ) -> Result<SignInFailures, StoreError> {
         let email = normal(email);
-        with_connection!(self, |conn| {
+        self.with_connection(|conn| {
             let (account, account_latest): (i64, Option<NaiveDateTime>) = sign_in_failures::table
                 .filter(sign_in_failures::email.eq(&email))
                 .filter(sign_in_failures::at.ge(since))
@@ -469,7 +474,7 @@ impl Store {
                         diesel::dsl::max(sign_in_failures::at),
                     ))
                     .first(conn)?;
-            Ok(SignInFailures {
+            Ok::<_, StoreError>(SignInFailures {
                 account,
                 account_latest,
                 address: by_address,
@@ -500,8 +505,8 @@ impl Store {
                 slug: slug.to_owned(),
             });
         }
-        let id: i64 = write_transaction!(self, |conn| {
-            lock_survey!(self, conn, slug, "SHARE");
+        let id: i64 = self.write_transaction(|conn| {
+            lock_survey(conn, slug, SurveyLock::Share)?;
             let id = diesel::insert_into(api_tokens::table)
                 .values((
                     api_tokens::token_hash.eq(token_hash),
@@ -513,7 +518,7 @@ impl Store {
                 ))
                 .returning(api_tokens::id)
                 .get_result(conn)?;
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor,
@@ -525,7 +530,7 @@ impl Store {
                         "scope": scope.as_str(),
                         "expires_at": expires_at.map(|e| e.to_string()),
                     }),
-                }
+                },
             )?;
             Ok::<_, StoreError>(id)
         })?;
@@ -534,34 +539,38 @@ impl Store {
 
     /// A token by its id.
     pub fn api_token(&self, id: i64) -> Result<ApiToken, StoreError> {
-        let row: Option<TokenRow> = with_connection!(self, |conn| api_tokens::table
-            .inner_join(users::table)
-            .filter(api_tokens::id.eq(id))
-            .select(token_columns!())
-            .first(conn)
-            .optional())?;
-        row.map(token_from_row).ok_or(StoreError::TokenNotFound(id))
+        let row: Option<ApiTokenRow> = self.with_connection(|conn| {
+            api_tokens::table
+                .inner_join(users::table)
+                .filter(api_tokens::id.eq(id))
+                .select(ApiTokenRow::as_select())
+                .first(conn)
+                .optional()
+        })?;
+        row.map(ApiToken::from).ok_or(StoreError::TokenNotFound(id))
     }
 
     /// The token with this hash, whatever its state (the caller checks
     /// [`ApiToken::is_usable_at`]).
     pub fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        let row: Option<TokenRow> = with_connection!(self, |conn| api_tokens::table
-            .inner_join(users::table)
-            .filter(api_tokens::token_hash.eq(token_hash))
-            .select(token_columns!())
-            .first(conn)
-            .optional())?;
-        Ok(row.map(token_from_row))
+        let row: Option<ApiTokenRow> = self.with_connection(|conn| {
+            api_tokens::table
+                .inner_join(users::table)
+                .filter(api_tokens::token_hash.eq(token_hash))
+                .select(ApiTokenRow::as_select())
+                .first(conn)
+                .optional()
+        })?;
+        Ok(row.map(ApiToken::from))
     }
 
     /// Every token, or those of one researcher; newest first.
     pub fn list_api_tokens(&self, email: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
         let email = email.map(normal);
-        let rows: Vec<TokenRow> = with_connection!(self, |conn| {
+        let rows: Vec<ApiTokenRow> = self.with_connection(|conn| {
             let mut query = api_tokens::table
                 .inner_join(users::table)
-                .select(token_columns!())
+                .select(ApiTokenRow::as_select())
                 .order(api_tokens::id.desc())
                 .into_boxed();
             if let Some(email) = email {
@@ -569,7 +578,7 @@ impl Store {
             }
             query.load(conn)
         })?;
-        Ok(rows.into_iter().map(token_from_row).collect())
+        Ok(rows.into_iter().map(ApiToken::from).collect())
     }
 
     /// Revoke a token; revoking it again changes nothing. Returns it as it now is.
@@ -578,7 +587,7 @@ impl Store {
         if token.revoked_at.is_some() {
             return Ok(token);
         }
-        write_transaction!(self, |conn| {
+        self.write_transaction(|conn| {
             diesel::update(
                 api_tokens::table
                     .find(id)
@@ -586,14 +595,14 @@ impl Store {
             )
             .set(api_tokens::revoked_at.eq(now()))
             .execute(conn)?;
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor,
                     action: "token.revoked",
                     survey: Some(&token.survey_slug),
                     detail: json!({"token_id": id, "user": token.user.email}),
-                }
+                },
             )?;
             Ok::<_, StoreError>(())
         })?;
@@ -604,12 +613,14 @@ impl Store {
 
     /// A researcher's role on a survey, if any.
     pub fn survey_role(&self, slug: &str, user_id: i64) -> Result<Option<Role>, StoreError> {
-        let role: Option<String> = with_connection!(self, |conn| survey_roles::table
-            .filter(survey_roles::survey_slug.eq(slug))
-            .filter(survey_roles::user_id.eq(user_id))
-            .select(survey_roles::role)
-            .first(conn)
-            .optional())?;
+        let role: Option<String> = self.with_connection(|conn| {
+            survey_roles::table
+                .filter(survey_roles::survey_slug.eq(slug))
+                .filter(survey_roles::user_id.eq(user_id))
+                .select(survey_roles::role)
+                .first(conn)
+                .optional()
+        })?;
         Ok(role.as_deref().and_then(Role::parse))
     }
 
@@ -624,8 +635,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.latest_survey(slug)?;
         let user = self.user_by_email(email)?;
-        write_transaction!(self, |conn| {
-            lock_survey!(self, conn, slug, "SHARE");
+        self.write_transaction(|conn| {
+            lock_survey(conn, slug, SurveyLock::Share)?;
             let current: Option<String> = survey_roles::table
                 .filter(survey_roles::survey_slug.eq(slug))
                 .filter(survey_roles::user_id.eq(user.id))
@@ -682,7 +693,7 @@ impl Store {
             if role.is_none() {
                 detail["api_tokens_revoked"] = json!(tokens_revoked);
             }
-            insert_audit!(
+            insert_audit(
                 conn,
                 &AuditEvent {
                     actor,
@@ -693,7 +704,7 @@ impl Store {
                     },
                     survey: Some(slug),
                     detail,
-                }
+                },
             )?;
             Ok(())
         })
@@ -701,12 +712,14 @@ impl Store {
 
     /// Who a survey is shared with, owners first.
     pub fn survey_members(&self, slug: &str) -> Result<Vec<(String, Role)>, StoreError> {
-        let rows: Vec<(String, String)> = with_connection!(self, |conn| survey_roles::table
-            .inner_join(users::table)
-            .filter(survey_roles::survey_slug.eq(slug))
-            .select((users::email, survey_roles::role))
-            .order(users::email.asc())
-            .load(conn))?;
+        let rows: Vec<(String, String)> = self.with_connection(|conn| {
+            survey_roles::table
+                .inner_join(users::table)
+                .filter(survey_roles::survey_slug.eq(slug))
+                .select((users::email, survey_roles::role))
+                .order(users::email.asc())
+                .load(conn)
+        })?;
         let mut members: Vec<(String, Role)> = rows
             .into_iter()
             .filter_map(|(email, role)| Role::parse(&role).map(|r| (email, r)))
@@ -717,11 +730,13 @@ impl Store {
 
     /// The slugs of the surveys a researcher has a role on, with the role.
     pub fn roles_of_user(&self, user_id: i64) -> Result<Vec<(String, Role)>, StoreError> {
-        let rows: Vec<(String, String)> = with_connection!(self, |conn| survey_roles::table
-            .filter(survey_roles::user_id.eq(user_id))
-            .select((survey_roles::survey_slug, survey_roles::role))
-            .order(survey_roles::survey_slug.asc())
-            .load(conn))?;
+        let rows: Vec<(String, String)> = self.with_connection(|conn| {
+            survey_roles::table
+                .filter(survey_roles::user_id.eq(user_id))
+                .select((survey_roles::survey_slug, survey_roles::role))
+                .order(survey_roles::survey_slug.asc())
+                .load(conn)
+        })?;
         Ok(rows
             .into_iter()
             .filter_map(|(slug, role)| Role::parse(&role).map(|r| (slug, r)))

@@ -5,6 +5,7 @@ mod deletion;
 mod invitations;
 mod reports;
 mod responses;
+mod schema;
 mod storage_faults;
 mod surveys;
 
