@@ -187,7 +187,9 @@ pub fn write_wide(
                 MetaColumn::Stratum => {
                     record.push_field(&escape_cell(response.stratum().unwrap_or("")))
                 }
-                MetaColumn::SubmittedAt | MetaColumn::Weight => record.push_field(""),
+                MetaColumn::SubmittedAt | MetaColumn::Weight | MetaColumn::Population => {
+                    record.push_field("")
+                }
                 MetaColumn::Complete => {
                     record.push_field(if response.completeness() == Completeness::Complete {
                         "1"

@@ -9,9 +9,23 @@
 //! 5. F = X² / tr(Δ) on d₀ = tr(Δ)² / tr(Δ²) and d₀·ν degrees of freedom, ν = n - strata.
 
 use nalgebra::DMatrix;
-use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+use statrs::function::beta::checked_beta_reg;
 
 use crate::design::{domain_estimate, CellSums, Design};
+
+/// P(F_{d1, d2} > x), straight from the upper tail: 1 - cdf would round a p of 1e-77 to 0.
+/// With u = d2/(d2 + d1 x), the tail is the regularised incomplete beta I_u(d2/2, d1/2)
+/// (Abramowitz & Stegun 26.6.2), and u is computed directly, never as 1 - (something near 1).
+/// None where the degrees of freedom do not make a distribution.
+fn f_upper_tail(x: f64, d1: f64, d2: f64) -> Option<f64> {
+    if !(d1 > 0.0 && d2 > 0.0 && x.is_finite()) {
+        return None;
+    }
+    if x <= 0.0 {
+        return Some(1.0);
+    }
+    checked_beta_reg(d2 / 2.0, d1 / 2.0, d2 / (d2 + d1 * x)).ok()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RaoScott {
@@ -137,9 +151,7 @@ pub fn rao_scott(design: &Design, counts: &[Vec<f64>]) -> Option<RaoScott> {
     let ndf = trace * trace / trace_sq;
     let ddf = ndf * nu;
     let statistic = pearson / trace;
-    let p_value = FisherSnedecor::new(ndf, ddf)
-        .map(|f| 1.0 - f.cdf(statistic))
-        .ok()?;
+    let p_value = f_upper_tail(statistic, ndf, ddf)?;
     Some(RaoScott {
         pearson,
         statistic,
@@ -147,4 +159,51 @@ pub fn rao_scott(design: &Design, counts: &[Vec<f64>]) -> Option<RaoScott> {
         ddf,
         p_value,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::DesignStratum;
+
+    /// A strong association has a p-value far below 1e-16, which 1 - cdf rounded to 0.
+    /// R 4.2.2, survey 4.1-1:
+    /// `dat <- data.frame(stratum = rep(c("a", "b"), each = 300), q = c(rep("yes", 290),
+    /// rep("no", 10), rep("yes", 10), rep("no", 290)), N = 10000);
+    /// svychisq(~stratum + q, svydesign(id = ~1, strata = ~stratum, fpc = ~N, data = dat))`
+    /// gives F = 537.03550973653842 on 1 and 598 df, p-value = 2.8902651083179533e-85.
+    #[test]
+    fn tiny_p_values_come_from_the_upper_tail() {
+        let design = Design::stratified(vec![
+            DesignStratum {
+                population: 10_000.0,
+                sampled: 300.0,
+            };
+            2
+        ]);
+        let test = rao_scott(&design, &[vec![290.0, 10.0], vec![10.0, 290.0]]).unwrap();
+        assert!(
+            (test.statistic - 537.035_509_736_538_4).abs() < 1e-9,
+            "{test:?}"
+        );
+        assert!((test.ndf - 1.0).abs() < 1e-9 && (test.ddf - 598.0).abs() < 1e-9);
+        let r = 2.890_265_108_317_953e-85;
+        assert!(((test.p_value - r) / r).abs() < 1e-9, "{test:?}");
+    }
+
+    /// `pf(x, d1, d2, lower.tail = FALSE)` in R 4.2.2, printed with digits = 17.
+    #[test]
+    fn the_f_upper_tail_agrees_with_r() {
+        for (x, d1, d2, r) in [
+            (2.5, 3.0, 40.0, 0.073_254_352_017_949_94),
+            (0.0, 2.0, 10.0, 1.0),
+        ] {
+            let ours = f_upper_tail(x, d1, d2).unwrap();
+            assert!(
+                (ours - r).abs() < 1e-12,
+                "F({x}; {d1}, {d2}): {ours} vs {r}"
+            );
+        }
+        assert_eq!(f_upper_tail(1.0, 1.0, 0.0), None);
+    }
 }

@@ -19,6 +19,8 @@
 //! count, the domain count m_c, and the domain sums Σy and cross-products Σyyᵀ.
 //! Formulas and sources: docs/analysis-methods.md.
 
+use std::collections::BTreeMap;
+
 /// A stratum of the design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesignStratum {
@@ -134,11 +136,25 @@ pub struct DomainEstimate {
     /// Weighted population variance of each variable over the domain, as `svyvar` gives it
     /// (for the design effect).
     pub population_var: Vec<f64>,
+    /// Per variable: the estimate is a share of totals the weights are calibrated to, so the
+    /// design knows it without sampling error ([`calibrated_share`]).
+    pub fixed: Vec<bool>,
 }
 
 impl DomainEstimate {
+    /// The standard error: exactly zero where the design fixes the estimate, whatever
+    /// rounding left in the computed variance.
     pub fn se(&self, variable: usize) -> f64 {
+        if self.fixed[variable] {
+            return 0.0;
+        }
         self.cov[variable][variable].max(0.0).sqrt()
+    }
+
+    /// No sampling error at all: every stratum of the domain is a census, or the estimate is
+    /// fixed by the weighting.
+    pub fn exact(&self, variable: usize) -> bool {
+        self.census || self.fixed[variable]
     }
 
     /// Kish's effective sample size from weighting, (Σw)² / Σw².
@@ -151,11 +167,18 @@ impl DomainEstimate {
     }
 
     /// The design effect: the design variance over the variance of simple random sampling
-    /// without replacement of the same size (survey's `deff = TRUE`).
+    /// without replacement of the same size (survey's `deff = TRUE`). Never negative: an
+    /// estimate the design fixes (a census, a calibrated margin) has a design variance of
+    /// exactly 0, so its deff is 0, where R prints rounding noise of either sign.
     pub fn deff(&self, variable: usize) -> Option<f64> {
         let (n, big_n) = (self.n, self.weighted_n);
         let srs = self.population_var[variable] * (big_n - n) / (big_n * n);
-        (srs > 0.0 && n > 1.0).then(|| self.cov[variable][variable] / srs)
+        let variance = if self.exact(variable) {
+            0.0
+        } else {
+            self.cov[variable][variable].max(0.0)
+        };
+        (srs > 0.0 && n > 1.0).then(|| variance / srs)
     }
 }
 
@@ -279,6 +302,7 @@ pub fn domain_estimate(design: &Design, cells: &[CellSums]) -> Option<DomainEsti
                 .any(|(c, s)| design.cells[c].stratum == *h && s.domain > 0.0)
         })
         .count() as f64;
+    let fixed = (0..k).map(|v| calibrated_share(design, cells, v)).collect();
     Some(DomainEstimate {
         mean,
         cov,
@@ -288,7 +312,48 @@ pub fn domain_estimate(design: &Design, cells: &[CellSums]) -> Option<DomainEsti
         df: n - strata_present,
         census,
         population_var,
+        fixed,
     })
+}
+
+/// Whether variable `v` is a proportion the weights fix: a share 0 < p < 1 whose numerator
+/// (those who have the attribute) and denominator (the domain) are each whole categories of
+/// a margin the weights are calibrated to (the strata, always: N̂_h = N_h; each raking
+/// margin). Both totals then equal their population counts, so the estimate is known and its
+/// linearisation variance is zero in exact arithmetic; computed, it is rounding noise of
+/// either sign. Decided from the counts alone, so the same data always get the same answer.
+///
+/// A share of 0 or 1 is left out: "nobody (or everybody) in the sample" says nothing certain
+/// about the population, and gets the edge rule of [`proportion_interval`] instead.
+fn calibrated_share(design: &Design, cells: &[CellSums], v: usize) -> bool {
+    let mut attribute = Vec::with_capacity(cells.len());
+    let mut domain = Vec::with_capacity(cells.len());
+    for (sums, cell) in cells.iter().zip(&design.cells) {
+        let (members, having) = (sums.domain, sums.sum[v]);
+        // Every response of a cell must be wholly in or out of each set, and y must be 0/1.
+        let whole = |count: f64| count == 0.0 || count == cell.sampled;
+        if !whole(members) || !(having == 0.0 || having == members) || sums.cross[v][v] != having {
+            return false;
+        }
+        domain.push(members > 0.0);
+        attribute.push(having > 0.0);
+    }
+    let share_strictly_between = attribute.iter().any(|&a| a) && attribute != domain;
+    let strata: Vec<usize> = design.cells.iter().map(|c| c.stratum).collect();
+    let margins: Vec<&[usize]> = std::iter::once(strata.as_slice())
+        .chain(design.raking.iter().map(|step| step.category.as_slice()))
+        .collect();
+    let calibrated = |set: &[bool]| {
+        margins.iter().any(|category| {
+            // A union of whole categories: cells of one category are all in or all out.
+            let mut membership: BTreeMap<usize, bool> = BTreeMap::new();
+            category
+                .iter()
+                .zip(set)
+                .all(|(g, &inside)| *membership.entry(*g).or_insert(inside) == inside)
+        })
+    };
+    share_strictly_between && calibrated(&domain) && calibrated(&attribute)
 }
 
 /// The constant each cell's z values move by under survey's raking residuals, per variable;
@@ -352,35 +417,55 @@ fn t_quantile(level: f64, df: f64) -> f64 {
 
 /// The interval for a proportion `p` with standard error `se`.
 ///
-/// Rules at the edges (documented): a census domain has no sampling error, so the interval is
-/// the point; where p is 0 or 1 (the logit is undefined) the Wilson interval is used with the
-/// domain's Kish effective sample size.
+/// Rules at the edges (docs/analysis-methods.md), decided from the design and the counts,
+/// never from how small the computed SE happens to be:
+/// - `exact` (a census domain, or a share the weights fix): no sampling error, the point;
+/// - p is 0 or 1 in the data (the logit is undefined): Wilson's interval with the domain's
+///   Kish effective sample size;
+/// - otherwise the plan's method with the SE as computed (an SE of 0 gives the point).
+///
+/// Whatever rounding does, the interval lies in [0, 1] and contains p.
 pub fn proportion_interval(
     p: f64,
     se: f64,
     df: f64,
     effective_n: f64,
-    census: bool,
+    exact: bool,
     method: IntervalMethod,
     level: f64,
 ) -> Interval {
-    if census {
-        return Interval { low: p, high: p };
-    }
-    let q = t_quantile(level, df);
-    let edge = p <= 0.0 || p >= 1.0 || se <= 0.0;
-    match (method, edge) {
-        (IntervalMethod::Logit, false) => {
-            let logit = (p / (1.0 - p)).ln();
-            let half = q * se / (p * (1.0 - p));
-            let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
-            Interval {
-                low: expit(logit - half),
-                high: expit(logit + half),
+    let interval = if exact {
+        Interval { low: p, high: p }
+    } else {
+        let q = t_quantile(level, df);
+        if p <= 0.0 || p >= 1.0 {
+            wilson(p, effective_n, q)
+        } else {
+            match method {
+                IntervalMethod::Logit => {
+                    let logit = (p / (1.0 - p)).ln();
+                    let half = q * se / (p * (1.0 - p));
+                    let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
+                    Interval {
+                        low: expit(logit - half),
+                        high: expit(logit + half),
+                    }
+                }
+                IntervalMethod::Wilson if se > 0.0 => wilson(p, p * (1.0 - p) / (se * se), q),
+                // n* = p(1 - p)/0 is infinite: Wilson's interval shrinks to the point.
+                IntervalMethod::Wilson => Interval { low: p, high: p },
             }
         }
-        (IntervalMethod::Wilson, false) => wilson(p, p * (1.0 - p) / (se * se), q),
-        (_, true) => wilson(p, effective_n, q),
+    };
+    containing(interval, p)
+}
+
+/// `interval` widened by the rounding that could leave `p` just outside it (Wilson's lower
+/// bound at p = 0 computes as about 1e-17), and kept within [0, 1].
+fn containing(interval: Interval, p: f64) -> Interval {
+    Interval {
+        low: interval.low.min(p).max(0.0),
+        high: interval.high.max(p).min(1.0),
     }
 }
 
@@ -494,6 +579,104 @@ mod tests {
                 let ci = proportion_interval(p, 0.05, 20.0, 25.0, false, method, 0.95);
                 assert!(ci.low <= p && p <= ci.high, "{p} {method:?} {ci:?}");
                 assert!((0.0..=1.0).contains(&ci.low) && (0.0..=1.0).contains(&ci.high));
+            }
+        }
+    }
+
+    /// Wilson's lower bound at p = 0 is (centre - half) of two equal numbers, which rounding
+    /// left at 1.4e-17 for n = 3: above the estimate.
+    #[test]
+    fn wilson_at_zero_starts_at_zero() {
+        let ci = proportion_interval(0.0, 0.0, 2.0, 3.0, false, IntervalMethod::Logit, 0.95);
+        assert_eq!(ci.low, 0.0);
+        assert!(ci.high > 0.3, "{ci:?}");
+        let ci = proportion_interval(1.0, 0.0, 2.0, 3.0, false, IntervalMethod::Wilson, 0.95);
+        assert_eq!(ci.high, 1.0);
+    }
+
+    /// An SE of exactly 0 and one of rounding noise give the same interval: the edge rule
+    /// looks at p and the design, not at the SE.
+    #[test]
+    fn a_zero_se_is_not_mistaken_for_an_edge() {
+        for method in [IntervalMethod::Logit, IntervalMethod::Wilson] {
+            let zero = proportion_interval(0.3, 0.0, 50.0, 60.0, false, method, 0.95);
+            let noise = proportion_interval(0.3, 1e-11, 50.0, 60.0, false, method, 0.95);
+            assert!(
+                (zero.low - noise.low).abs() < 1e-9,
+                "{method:?} {zero:?} {noise:?}"
+            );
+            assert!(
+                (zero.high - noise.high).abs() < 1e-9,
+                "{method:?} {zero:?} {noise:?}"
+            );
+            assert!(zero.high - zero.low < 1e-9, "{method:?} {zero:?}");
+        }
+    }
+
+    /// A proportion fixed by the weights (here the stratum shares, calibrated to the frame)
+    /// has SE 0, deff 0 and the point as its interval, whatever rounding left in V; the same
+    /// design's share of an ordinary answer keeps its sampling error.
+    #[test]
+    fn a_share_of_a_calibrated_margin_is_fixed() {
+        let design = Design::stratified(vec![
+            DesignStratum {
+                population: 1000.0,
+                sampled: 30.0,
+            },
+            DesignStratum {
+                population: 3000.0,
+                sampled: 70.0,
+            },
+        ]);
+        // y = "in the first stratum", over everyone.
+        let stratum_share = [
+            CellSums::single(30.0, 30.0, 30.0),
+            CellSums::single(70.0, 0.0, 0.0),
+        ];
+        let est = domain_estimate(&design, &stratum_share).unwrap();
+        assert!((est.mean[0] - 0.25).abs() < 1e-15);
+        assert!(est.fixed[0] && est.exact(0));
+        assert_eq!((est.se(0), est.deff(0)), (0.0, Some(0.0)));
+        // An answer given by some of each stratum is sampled.
+        let answer = [
+            CellSums::single(30.0, 10.0, 10.0),
+            CellSums::single(70.0, 20.0, 20.0),
+        ];
+        let est = domain_estimate(&design, &answer).unwrap();
+        assert!(!est.fixed[0] && est.se(0) > 0.01 && est.deff(0).unwrap() > 0.0);
+        // Everyone in the domain answered yes: p = 1 in the data, not known for the population.
+        let unanimous = [
+            CellSums::single(30.0, 30.0, 30.0),
+            CellSums::single(0.0, 0.0, 0.0),
+        ];
+        let est = domain_estimate(&design, &unanimous).unwrap();
+        assert!(!est.fixed[0]);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Every interval lies in [0, 1] and contains its estimate exactly, for any count
+            /// x of n (including 0 and n), any SE and either method.
+            #[test]
+            fn every_interval_contains_its_estimate(
+                n in 1u32..20_000,
+                share in 0.0f64..=1.0,
+                se in prop_oneof![Just(0.0), 1e-15f64..1e-9, 1e-6f64..0.5],
+                df in prop_oneof![Just(f64::INFINITY), 1.0f64..1000.0],
+                effective in 0.5f64..20_000.0,
+                exact in any::<bool>(),
+                wilson in any::<bool>(),
+                level in prop_oneof![Just(0.95), 0.5f64..0.999],
+            ) {
+                let x = (share * f64::from(n)).round();
+                let p = x / f64::from(n);
+                let method = if wilson { IntervalMethod::Wilson } else { IntervalMethod::Logit };
+                let ci = proportion_interval(p, se, df, effective, exact, method, level);
+                prop_assert!(0.0 <= ci.low && ci.low <= p && p <= ci.high && ci.high <= 1.0,
+                    "p = {} of {}: {:?}", x, n, ci);
             }
         }
     }

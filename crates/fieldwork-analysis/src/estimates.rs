@@ -139,7 +139,7 @@ fn proportion_row(
         se,
         est.df,
         est.effective_n(),
-        est.census,
+        est.exact(variable),
         strata.method,
         strata.level,
     );
@@ -163,7 +163,7 @@ fn mean_row(
 ) -> EstimateRow {
     let mean = est.mean[0];
     let se = est.se(0);
-    let ci = mean_interval(mean, se, est.census, strata.level);
+    let ci = mean_interval(mean, se, est.exact(0), strata.level);
     EstimateRow {
         estimate: Some(mean),
         se: Some(se),

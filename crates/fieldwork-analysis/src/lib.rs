@@ -304,7 +304,7 @@ pub fn estimate(
                                     se,
                                     est.df,
                                     est.effective_n(),
-                                    est.census,
+                                    est.exact(0),
                                     strata.method,
                                     strata.level,
                                 );

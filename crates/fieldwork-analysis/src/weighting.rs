@@ -212,3 +212,141 @@ pub fn weigh(
         report,
     ))
 }
+
+impl WeightingReport {
+    /// One line for whoever ran the analysis, e.g. "raked to stratum, role: converged after
+    /// 4 rounds (the largest change of a cell's weighted count in the last round, 0.00163,
+    /// is below epsilon, 0.0017)". Both numbers are in weighted respondents and printed to
+    /// the same significant figures, enough to tell them apart, so the comparison the words
+    /// make is the one the reader sees. None when the weights were not raked.
+    pub fn summary(&self) -> Option<String> {
+        if self.method != "raking" {
+            return None;
+        }
+        let (change, epsilon) = distinct_figures(self.max_change, self.epsilon);
+        let (verdict, comparison) = if self.converged {
+            ("converged", "below")
+        } else {
+            ("NOT converged", "not below")
+        };
+        Some(format!(
+            "raked to {}: {verdict} after {} round{} (the largest change of a cell's weighted count in the last round, {change}, is {comparison} epsilon, {epsilon})",
+            self.margins.join(", "),
+            self.iterations,
+            if self.iterations == 1 { "" } else { "s" },
+        ))
+    }
+}
+
+/// `change` and `epsilon` to the same number of significant figures: at least three, all of
+/// epsilon's (to six), and more where unequal numbers would otherwise print alike.
+fn distinct_figures(change: f64, epsilon: f64) -> (String, String) {
+    let written = significant(epsilon, 6)
+        .split('e')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches(['-', '0', '.'])
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    let mut digits = written.max(3);
+    loop {
+        let (x, y) = (significant(change, digits), significant(epsilon, digits));
+        if change == epsilon || x != y || digits >= 17 {
+            return (x, y);
+        }
+        digits += 1;
+    }
+}
+
+/// `x` to `digits` significant figures without trailing zeros: plain decimals from 1e-4 to
+/// 1e6, scientific notation beyond (0.0000030134000000000002 → 3.0134e-6).
+pub fn significant(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let digits = digits.max(1);
+    let scientific = format!("{:.*e}", digits - 1, x);
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("`{:e}` always writes an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` writes an integer exponent");
+    let trim = |s: &str| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    if (-4..6).contains(&exponent) {
+        let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
+        trim(&format!("{x:.decimals$}"))
+    } else {
+        format!("{}e{exponent}", trim(mantissa))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raked(converged: bool, max_change: f64, epsilon: f64) -> WeightingReport {
+        WeightingReport {
+            method: "raking".to_owned(),
+            margins: vec!["stratum".to_owned(), "role".to_owned()],
+            iterations: 4,
+            converged,
+            max_change,
+            epsilon,
+            cells: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn numbers_print_to_significant_figures() {
+        for (x, digits, printed) in [
+            (0.0000030134000000000002, 6, "3.0134e-6"),
+            (0.0016349, 3, "0.00163"),
+            (0.0017, 3, "0.0017"),
+            (1.0, 3, "1"),
+            (1234.5678, 3, "1235"),
+            (123.45678, 3, "123"),
+            (2.5e7, 3, "2.5e7"),
+            (-0.000123456, 2, "-0.00012"),
+            (0.0, 3, "0"),
+        ] {
+            assert_eq!(significant(x, digits), printed, "{x} to {digits}");
+        }
+    }
+
+    #[test]
+    fn the_raking_summary_compares_like_with_like() {
+        // Before: "largest change in the last 0.002, epsilon 0.0017" for a converged run.
+        let converged = raked(true, 0.0016349, 0.0017).summary().unwrap();
+        assert_eq!(
+            converged,
+            "raked to stratum, role: converged after 4 rounds (the largest change of a cell's \
+             weighted count in the last round, 0.00163, is below epsilon, 0.0017)"
+        );
+        // Numbers that agree to three figures get as many more as tell them apart.
+        let close = raked(true, 0.0016999, 0.0017).summary().unwrap();
+        assert!(
+            close.contains("0.0016999, is below epsilon, 0.0017)"),
+            "{close}"
+        );
+        // An epsilon carrying float noise prints as written.
+        let noisy = raked(false, 0.25, 0.0000030134000000000002)
+            .summary()
+            .unwrap();
+        assert!(
+            noisy.contains("NOT converged after 4 rounds")
+                && noisy.contains("0.25, is not below epsilon, 3.0134e-6)"),
+            "{noisy}"
+        );
+        let plain = WeightingReport {
+            method: "post-stratification".to_owned(),
+            ..raked(true, 0.0, 1.0)
+        };
+        assert_eq!(plain.summary(), None);
+    }
+}

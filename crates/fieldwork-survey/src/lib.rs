@@ -26,5 +26,5 @@ pub use synthetic::SyntheticRespondents;
 pub use wide::{
     escape_cell, read_wide_csv, unescape_cell, ImportErrors, ImportProblem, ImportedResponse,
     Labels, MetaColumn, StoredAnswersError, Variable, VariableKind, WideLayout, MAX_CELL_BYTES,
-    MAX_LISTED_PROBLEMS, NOT_SHOWN,
+    MAX_LISTED_PROBLEMS, NOT_AVAILABLE, NOT_SHOWN,
 };

@@ -4,8 +4,8 @@
 //! export writes rows with it and [`read_wide_csv`] reads them back, so the two cannot drift
 //! apart. `docs/exports.md` is the reference for the format; in short:
 //!
-//! - metadata first (`response_id`, `survey_version`, `stratum`, `submitted_at`, `weight`, and
-//!   `complete` when partial responses are included), then one column per question in form
+//! - metadata first (`response_id`, `survey_version`, `stratum`, `submitted_at`, `weight`,
+//!   `stratum_population`, and `complete` when partial responses are included), then one column per question in form
 //!   order: a multi-choice question has one `question__option` column per option (1 chosen,
 //!   0 not), a Likert grid one `question__item` column per item;
 //! - an empty cell is a question that was shown but not answered (skipped, or not reached in
@@ -28,6 +28,10 @@ use crate::definition::{Choice, GridItem, Question, QuestionKind, SurveyDefiniti
 
 /// The cell of a question that was not shown to the respondent (its `show_if` was false).
 pub const NOT_SHOWN: &str = ".n";
+
+/// A cell an import reads as not answered in number and coded columns: R writes its missing
+/// value so (`write.csv` without `na = ""`).
+pub const NOT_AVAILABLE: &str = "NA";
 
 /// The longest cell an import reads, in bytes (a text answer is at most 100,000 characters).
 pub const MAX_CELL_BYTES: usize = 1 << 20;
@@ -53,6 +57,9 @@ pub enum MetaColumn {
     Stratum,
     SubmittedAt,
     Weight,
+    /// N_h, the population of the response's stratum in the frame: the finite population
+    /// correction a design needs beside the weight.
+    Population,
     Complete,
 }
 
@@ -65,6 +72,7 @@ impl MetaColumn {
             MetaColumn::Stratum => "stratum",
             MetaColumn::SubmittedAt => "submitted_at",
             MetaColumn::Weight => "weight",
+            MetaColumn::Population => "stratum_population",
             MetaColumn::Complete => "complete",
         }
     }
@@ -77,6 +85,9 @@ impl MetaColumn {
             MetaColumn::Stratum => "Stratum (code of the answer to the stratum question)",
             MetaColumn::SubmittedAt => "When the response was submitted (UTC)",
             MetaColumn::Weight => "Design weight N_h / n_h of the response's stratum",
+            MetaColumn::Population => {
+                "Population N_h of the response's stratum in the frame (the finite population correction)"
+            }
             MetaColumn::Complete => "1 complete response, 0 partial (unfinished)",
         }
     }
@@ -131,6 +142,13 @@ impl<'a> Variable<'a> {
             } => scale.iter().chain(non_substantive).collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Whether a coded cell of exactly `text` names one of the variable's choices.
+    fn has_code_or_label(&self, text: &str) -> bool {
+        self.codes()
+            .iter()
+            .any(|c| c.code == text || c.label.trim() == text)
     }
 
     /// The variable's label: the question text, with the option or item for one of several
@@ -216,6 +234,7 @@ impl<'a> WideLayout<'a> {
             MetaColumn::Stratum,
             MetaColumn::SubmittedAt,
             MetaColumn::Weight,
+            MetaColumn::Population,
         ];
         if complete_column {
             columns.push(MetaColumn::Complete);
@@ -501,7 +520,8 @@ impl Problems {
 /// multi-choice question has all its option columns or none. Metadata columns are optional:
 /// `response_id` must not repeat, `stratum` must agree with the stratum question's answer,
 /// `complete` (1 or 0, default 1) says whether the row is a partial response;
-/// `survey_version`, `submitted_at` and `weight` are not read (they are the target's).
+/// `survey_version`, `submitted_at`, `weight` and `stratum_population` are not read (they
+/// are the target's).
 /// Coded cells take a code or a label.
 pub fn read_wide_csv(
     definition: &SurveyDefinition,
@@ -909,7 +929,7 @@ fn read_row(
                 match variable.kind {
                     VariableKind::Option(option) => {
                         let tick = match cell {
-                            "" => Tick::Empty,
+                            "" | NOT_AVAILABLE => Tick::Empty,
                             "1" => Tick::Chosen,
                             "0" => Tick::NotChosen,
                             other => {
@@ -930,6 +950,10 @@ fn read_row(
                             .push((tick, option, name));
                     }
                     _ if cell.is_empty() => {}
+                    // R's missing value, unless the question has a code or label `NA`. Text
+                    // keeps it: a respondent may have written it.
+                    VariableKind::Choice | VariableKind::GridItem(_) | VariableKind::Number
+                        if cell == NOT_AVAILABLE && !variable.has_code_or_label(cell) => {}
                     VariableKind::Choice => {
                         let Some(code) = read_code(variable, cell, row, name, problems) else {
                             continue;
@@ -1022,7 +1046,8 @@ fn read_row(
         Err(errors) => {
             for error in errors {
                 let column = error_column(layout, &error, &answered_columns);
-                problems.add(row, Some(&column), error_message(&error));
+                let found = submitted.get(&error.question).and_then(Value::as_str);
+                problems.add(row, Some(&column), error_message(&error, found));
             }
             return None;
         }
@@ -1108,20 +1133,53 @@ fn error_column(
         .map_or_else(|| error.question.clone(), |v| v.name.clone())
 }
 
-/// A validation error in the words of someone fixing a file, not answering a form.
-fn error_message(error: &FieldError) -> String {
+/// A validation error in the words of someone fixing a file, not answering a form: what the
+/// cell holds (`found`, for a question of one cell) and what was expected.
+fn error_message(error: &FieldError, found: Option<&str>) -> String {
     use crate::answers::FieldErrorKind as Kind;
+    let question = &error.question;
+    let quoted = || found.map_or_else(|| "the value".to_owned(), |v| format!("`{}`", shorten(v)));
     match error.kind {
         Kind::Required => format!(
-            "question `{}` is required in a complete response, but the cell is empty",
-            error.question
+            "question `{question}` is required in a complete response, but the cell is empty or `{NOT_AVAILABLE}`"
         ),
         Kind::HiddenQuestion => format!(
-            "question `{}` is answered, but the answers to earlier questions hide it; leave it empty or `{NOT_SHOWN}`",
-            error.question
+            "question `{question}` is answered, but the answers to earlier questions hide it; leave it empty or `{NOT_SHOWN}`"
+        ),
+        Kind::NotANumber => match found.and_then(with_decimal_point) {
+            Some(pointed) => format!(
+                "{} has a decimal comma: write it with a point, `{pointed}` (a comma may only separate thousands, as in 1,200) (not_a_number)",
+                quoted()
+            ),
+            None => format!(
+                "{} is not a number: `{question}` takes numbers written like 12, -3.5 or 1,200; leave the cell empty (or `{NOT_AVAILABLE}`) if it was not answered (not_a_number)",
+                quoted()
+            ),
+        },
+        Kind::NotAWholeNumber => format!(
+            "{} is not a whole number, which `{question}` takes (not_a_whole_number)",
+            quoted()
+        ),
+        // "Enter a number between 0 and 50 years" becomes what was expected.
+        Kind::OutOfRange => format!(
+            "{} is out of range: `{question}` takes {} (out_of_range)",
+            quoted(),
+            error
+                .message
+                .strip_prefix("Enter ")
+                .unwrap_or(&error.message)
         ),
         _ => format!("{} ({})", error.message, kind_name(error)),
     }
+}
+
+/// `3,5` as `3.5`: a number whose one comma cannot be a thousands separator.
+fn with_decimal_point(text: &str) -> Option<String> {
+    let (whole, fraction) = text.trim().split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let sign_free = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    (digits(sign_free) && digits(fraction) && fraction.len() != 3)
+        .then(|| format!("{whole}.{fraction}"))
 }
 
 fn kind_name(error: &FieldError) -> String {

@@ -635,20 +635,8 @@ fn analyze(database: &str, args: AnalyzeArgs) -> Result<()> {
         analysis.tests.len(),
         args.out.display()
     );
-    let weighting = &analysis.weighting;
-    if weighting.method == "raking" {
-        println!(
-            "raked to {}: {} after {} rounds (largest change in the last {:.3}, epsilon {})",
-            weighting.margins.join(", "),
-            if weighting.converged {
-                "converged"
-            } else {
-                "NOT converged"
-            },
-            weighting.iterations,
-            weighting.max_change,
-            weighting.epsilon
-        );
+    if let Some(summary) = analysis.weighting.summary() {
+        println!("{summary}");
     }
     Ok(())
 }

@@ -99,6 +99,7 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
                 MetaColumn::Stratum => "stratum code",
                 MetaColumn::SubmittedAt => "date and time, ISO 8601, UTC (2024-05-01T09:30:00Z)",
                 MetaColumn::Weight => "number",
+                MetaColumn::Population => "whole number",
                 MetaColumn::Complete => "1 = complete, 0 = partial",
             }
             .to_owned(),
@@ -111,6 +112,9 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
                 MetaColumn::SubmittedAt => "empty: a partial response, not yet submitted",
                 MetaColumn::Weight => {
                     "empty: the survey has no population frame, or the response is partial or has no stratum"
+                }
+                MetaColumn::Population => {
+                    "empty: the survey has no population frame, or the response has no stratum"
                 }
                 _ => "",
             }

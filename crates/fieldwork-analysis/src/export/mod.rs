@@ -309,6 +309,16 @@ pub(crate) fn weights(
         .collect())
 }
 
+/// N_h of each stratum in the survey's frame: the fpc every response-level export carries
+/// beside the weight. Empty when the survey has no frame.
+pub(crate) fn populations(definition: &SurveyDefinition) -> BTreeMap<String, u64> {
+    definition
+        .stratification
+        .as_ref()
+        .map(|s| s.frame.population.clone().into_iter().collect())
+        .unwrap_or_default()
+}
+
 /// Call `each` with every response the options select and its answers, read by `layout`.
 pub(crate) fn for_each_response(
     store: &Store,

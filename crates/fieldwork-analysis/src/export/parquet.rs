@@ -17,7 +17,7 @@ use fieldwork_survey::{
 };
 use polars::prelude::*;
 
-use super::{for_each_response, layout, weights, ExportError, ExportOptions};
+use super::{for_each_response, layout, populations, weights, ExportError, ExportOptions};
 
 enum Builder {
     Text(Vec<Option<String>>),
@@ -39,6 +39,7 @@ pub(super) fn write(
 ) -> Result<u64, ExportError> {
     let layout = layout(definition, options);
     let weights = weights(store, definition, options)?;
+    let populations = populations(definition);
     let categories = |choices: Vec<&fieldwork_survey::Choice>, id: &str| {
         let names: Vec<String> = choices
             .iter()
@@ -63,6 +64,7 @@ pub(super) fn write(
             MetaColumn::Stratum => Builder::Text(Vec::new()),
             MetaColumn::SubmittedAt => Builder::Time(Vec::new()),
             MetaColumn::Weight => Builder::Float(Vec::new()),
+            MetaColumn::Population => Builder::Int(Vec::new()),
             MetaColumn::Complete => Builder::Bool(Vec::new()),
         };
         columns.push((name.clone(), builder));
@@ -119,6 +121,12 @@ pub(super) fn write(
                         .as_ref()
                         .filter(|_| response.complete)
                         .and_then(|s| weights.get(s).copied()),
+                ),
+                (MetaColumn::Population, Builder::Int(v)) => v.push(
+                    response
+                        .stratum
+                        .as_ref()
+                        .and_then(|s| populations.get(s).map(|n| *n as i64)),
                 ),
                 (MetaColumn::Complete, Builder::Bool(v)) => v.push(Some(response.complete)),
                 _ => {}

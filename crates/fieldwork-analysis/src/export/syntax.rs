@@ -87,6 +87,10 @@ fn columns<'a>(layout: &WideLayout<'a>, labels: Labels) -> Vec<Column<'a>> {
                 integer: false,
                 min: Some(0.0),
             },
+            MetaColumn::Population => Conversion::Number {
+                integer: true,
+                min: Some(1.0),
+            },
             MetaColumn::Complete => Conversion::Tick,
         };
         columns.push(Column {
@@ -129,6 +133,25 @@ fn conversion<'a>(variable: &Variable<'a>, cell: &dyn Fn(&Choice) -> String) -> 
         },
         (VariableKind::Text, _) => Conversion::Text { unescape: true },
     }
+}
+
+/// The names in the CSV header of the stratum, weight and population columns, when the
+/// survey has a frame to make a design of.
+fn design_columns<'l>(layout: &'l WideLayout<'_>) -> Option<[&'l str; 3]> {
+    layout.definition().stratification.as_ref()?;
+    let name = |column| layout.meta_name(column);
+    Some([
+        name(MetaColumn::Stratum)?,
+        name(MetaColumn::Weight)?,
+        name(MetaColumn::Population)?,
+    ])
+}
+
+/// The indexes of the stratum, weight and population columns among `columns`.
+fn design_indexes(layout: &WideLayout<'_>, columns: &[Column<'_>]) -> Option<[usize; 3]> {
+    let names = design_columns(layout)?;
+    let index = |name: &str| columns.iter().position(|c| c.name == name);
+    Some([index(names[0])?, index(names[1])?, index(names[2])?])
 }
 
 fn heading(definition: &SurveyDefinition, options: &ExportOptions) -> String {
@@ -343,6 +366,27 @@ fw_time <- function(name, label) {
         };
     }
     s.push_str("rm(path, fw_label, fw_check, fw_coded, fw_number, fw_text, fw_time)\n");
+    if let Some([stratum, weight, population]) = design_columns(&layout) {
+        let formula = |name: &str| format!("~`{}`", name.replace('`', "\\`"));
+        let _ = write!(
+            s,
+            "
+# The sampling design (docs/analysis-methods.md): stratified simple random sampling without
+# replacement, each complete response weighted N_h / n_h, with the stratum's population N_h as
+# the finite population correction. Partial responses have no weight and stay out of it.
+# fieldwork's estimates are means over those who answered: svymean(~x, subset(fw_design,
+# !is.na(x))), svyciprop(~I(x == \"code\"), subset(...), method = \"logit\").
+if (requireNamespace(\"survey\", quietly = TRUE)) {{
+  fw_design <- survey::svydesign(id = ~1, strata = {}, fpc = {},
+    weights = {}, data = fw[!is.na(fw[[{}]]), ])
+}} else message(\"install the survey package to get fw_design, the sampling design\")
+",
+            formula(stratum),
+            formula(population),
+            formula(weight),
+            r_string(weight),
+        );
+    }
     out.write_all(s.as_bytes())?;
     Ok(())
 }
@@ -477,6 +521,17 @@ clear
     }
     let _ = writeln!(s, "\norder {}", names.join(" "));
     s.push_str("compress\n");
+    if let Some([stratum, weight, population]) = design_indexes(&layout, &columns) {
+        let _ = writeln!(
+            s,
+            "
+* The sampling design (docs/analysis-methods.md): stratified simple random sampling without
+* replacement, each complete response weighted N_h / n_h, the stratum's population N_h as the
+* finite population correction. Estimate over those who answered, e.g. svy, subpop(if !missing(x)): mean x.
+svyset _n [pweight={}], strata({}) fpc({})",
+            names[weight], names[stratum], names[population]
+        );
+    }
     out.write_all(s.as_bytes())?;
     Ok(())
 }
@@ -537,7 +592,8 @@ pub(super) fn spss(
 * Missing: \".n\" (not shown) and an empty cell (not answered) become user-missing codes,
 * -1 and -2 unless a number question allows negative values (see MISSING VALUES below).
 * Free text not shown is empty. SPSS reads no line breaks inside a quoted value.
-SET UNICODE=ON.
+* Runs in SPSS and in GNU PSPP: GET DATA names the file's encoding, so no SET UNICODE (which
+* PSPP refuses), and SUBSTR cuts only ASCII here, so it agrees with SPSS's CHAR.SUBSTR.
 GET DATA
   /TYPE=TXT
 ",
@@ -594,7 +650,7 @@ GET DATA
                 if *unescape {
                     let _ = writeln!(
                         s,
-                        "IF (CHAR.SUBSTR({name}, 1, 1) = \"'\") {name} = CHAR.SUBSTR({name}, 2)."
+                        "IF (SUBSTR({name}, 1, 1) = \"'\") {name} = SUBSTR({name}, 2)."
                     );
                 }
             }
@@ -636,7 +692,12 @@ GET DATA
                     Conversion::Number { integer, .. } => (integer, false),
                     _ => (true, true),
                 };
-                let _ = writeln!(s, "COMPUTE {new} = NUMBER({name}, F40.0).");
+                // Only cells that hold a number: PSPP reports `.n` or an empty cell given to
+                // NUMBER as an error (SPSS as a warning); the markers are coded just below.
+                let _ = writeln!(
+                    s,
+                    "IF ({name} <> '{NOT_SHOWN}' AND {name} <> '') {new} = NUMBER({name}, F40.0)."
+                );
                 mark(&mut s);
                 let _ = writeln!(labels, "VALUE LABELS {new}\n{missing_labels}.");
                 let _ = writeln!(
@@ -658,7 +719,7 @@ GET DATA
             Conversion::Timestamp => {
                 let _ = writeln!(
                     s,
-                    "COMPUTE {new} = NUMBER(CHAR.SUBSTR({name}, 1, 10), SDATE10) + NUMBER(CHAR.SUBSTR({name}, 12, 8), TIME8)."
+                    "COMPUTE {new} = NUMBER(SUBSTR({name}, 1, 10), SDATE10) + NUMBER(SUBSTR({name}, 12, 8), TIME8)."
                 );
                 let _ = writeln!(formats, "FORMATS {new} (DATETIME20).");
                 converted.push((name.clone(), new));
@@ -693,6 +754,24 @@ GET DATA
     }
     let _ = writeln!(s, "ADD FILES /FILE=* /KEEP={}.", names.join(" "));
     s.push_str("EXECUTE.\n");
+    if let Some([stratum, weight, population]) = design_indexes(&layout, &columns) {
+        // A comment, not a command: CSPLAN needs SPSS's Complex Samples module, and PSPP
+        // (like SPSS without the module) would stop at it.
+        let _ = write!(
+            s,
+            "* The sampling design (docs/analysis-methods.md): stratified simple random sampling
+* without replacement, each complete response weighted N_h / n_h, the stratum's population N_h
+* as the finite population correction. With SPSS Complex Samples, make the plan with:
+*   CSPLAN ANALYSIS
+*     /PLAN FILE='fieldwork.csaplan'
+*     /PLANVARS ANALYSISWEIGHT={}
+*     /DESIGN STRATA={}
+*     /ESTIMATOR TYPE=EQUAL_WOR
+*     /POPSIZE VARIABLE={}.
+",
+            names[weight], names[stratum], names[population]
+        );
+    }
     out.write_all(s.as_bytes())?;
     Ok(())
 }

@@ -7,7 +7,9 @@ use fieldwork_survey::{
     escape_cell, Answer, Labels, MetaColumn, QuestionKind, SurveyDefinition, WideLayout,
 };
 
-use super::{for_each_response, layout, timestamp, weights, ExportError, ExportOptions};
+use super::{
+    for_each_response, layout, populations, timestamp, weights, ExportError, ExportOptions,
+};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -29,6 +31,7 @@ pub(super) fn wide(
 ) -> Result<u64, ExportError> {
     let layout = layout(definition, options);
     let weights = weights(store, definition, options)?;
+    let populations = populations(definition);
     if options.bom {
         out.write_all(BOM)?;
     }
@@ -69,6 +72,10 @@ pub(super) fn wide(
                         .filter(|_| response.complete)
                         .and_then(|s| weights.get(s));
                     record.push_field(weight.map_or("", String::as_str));
+                }
+                MetaColumn::Population => {
+                    let population = response.stratum.as_ref().and_then(|s| populations.get(s));
+                    record.push_field(&population.map_or_else(String::new, u64::to_string));
                 }
                 MetaColumn::Complete => {
                     record.push_field(if response.complete { "1" } else { "0" })

@@ -654,7 +654,7 @@ out("submitted_at class=", class(fw$submitted_at)[1])
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [
-            "rows=5 cols=17",
+            "rows=5 cols=18",
             "unit levels=Operations|Policy, strategy & \"reform\"",
             "unit=Operations|Policy, strategy & \"reform\"|Operations|Operations|Operations",
             "load=Très lourd|- don't know -|About right|Light|Light",
@@ -673,4 +673,87 @@ out("submitted_at class=", class(fw$submitted_at)[1])
         .flat_map(|l| l.split('\n'))
         .collect::<Vec<_>>()
     );
+}
+
+/// The design travels with the data: the R script's `fw_design`, built by the survey package
+/// from an exported csv-wide alone (stratum, weight, stratum_population), gives fieldwork's
+/// published estimates and standard errors, on the small dataset of the reference tests.
+#[test]
+fn the_exported_design_reproduces_the_published_estimates_in_r() {
+    let db = testing::sqlite();
+    let definition = crate::small_definition();
+    let mut plan = Plan::default_for(&definition);
+    plan.suppression_threshold = 1;
+    let analysis = crate::analysed(&db, &definition, &crate::small_answers(), &plan);
+    let dir = tempfile::tempdir().unwrap();
+    let options = ExportOptions {
+        data_file: "small.csv".to_owned(),
+        ..ExportOptions::default()
+    };
+    for (format, file) in [
+        (ExportFormat::CsvWide, "small.csv"),
+        (ExportFormat::R, "small.R"),
+    ] {
+        let bytes = exported(
+            &db,
+            "small",
+            &ExportOptions {
+                format,
+                ..options.clone()
+            },
+        );
+        std::fs::write(dir.path().join(file), bytes).unwrap();
+    }
+    // One line per estimate: question|option|stratum|estimate|se.
+    let check = r#"source("small.R")
+stopifnot(exists("fw_design"))
+library(survey)
+out <- function(question, option, stratum, m) cat(question, option, stratum,
+  sprintf("%.17g", coef(m)[[1]]), sprintf("%.17g", SE(m)[[1]]), sep = "|", fill = TRUE)
+for (stratum in c("all", levels(fw$stratum))) {
+  within <- function(answered) {
+    keep <- answered & (stratum == "all" | fw_design$variables$stratum == stratum)
+    subset(fw_design, keep)
+  }
+  v <- fw_design$variables
+  for (code in levels(v$q)) out("q", code, stratum, svymean(~as.numeric(q == code), within(!is.na(v$q))))
+  out("y", "_mean", stratum, svymean(~y, within(!is.na(v$y))))
+  out("m", "m1", stratum, svymean(~m__m1, within(!is.na(v$m__m1))))
+}
+"#;
+    std::fs::write(dir.path().join("check.R"), check).unwrap();
+    let output = std::process::Command::new("Rscript")
+        .arg("check.R")
+        .current_dir(dir.path())
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("Rscript runs (apt-get install r-base-core r-cran-survey)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut largest: f64 = 0.0;
+    let mut compared = 0;
+    for line in stdout.lines() {
+        let fields: Vec<&str> = line.trim().split('|').collect();
+        let [question, option, stratum, estimate, se] = fields[..] else {
+            panic!("unexpected line from R: {line}");
+        };
+        let row = analysis
+            .estimates
+            .iter()
+            .find(|r| r.question_id == question && r.option == option && r.stratum == stratum)
+            .unwrap_or_else(|| panic!("no published row {question} {option} {stratum}"));
+        for (ours, theirs) in [(row.estimate, estimate), (row.se, se)] {
+            let theirs: f64 = theirs.parse().unwrap();
+            let difference = (ours.unwrap() - theirs).abs();
+            assert!(difference < 1e-9, "{line}: ours {ours:?}");
+            largest = largest.max(difference);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 2 * 5 * 5, "{stdout}");
+    println!("{compared} values agree with R; the largest difference is {largest:e}");
 }

@@ -117,6 +117,46 @@ fn raked_estimates_agree_with_the_r_survey_package() {
     }
 }
 
+/// The role margin is what the weights are raked to, so its all-strata shares are the
+/// population's (fixtures/analysis/small-roles.csv: 4000, 20000, 1236 and 8000 of 33236)
+/// with no sampling error. R agrees only to rounding: on the same design
+/// `svymean(~role, d, deff = TRUE)` gives SEs of 1.9e-17 to 2.8e-16 and deffs of 3.6e-31 to
+/// 1.8e-28, and `svyciprop(~I(role == "head"), d, method = "logit")` the interval
+/// (0.12035142617662405, 0.12035142617662403), upside down. fieldwork publishes SE 0, deff 0 and
+/// the point, the same way every time (docs/analysis-methods.md, "Edges").
+#[test]
+fn a_raked_margin_is_known_exactly() {
+    let db = testing::sqlite();
+    let definition = small_definition();
+    let mut plan = raked_plan(&definition);
+    plan.questions = vec!["role".to_owned(), "q".to_owned()];
+    let analysis = analysed(&db, &definition, &small_answers(), &plan);
+    for (role, population) in [
+        ("head", 4000.0),
+        ("senior_leader", 20000.0),
+        ("elected", 1236.0),
+        ("other", 8000.0),
+    ] {
+        let row = find(&analysis.estimates, "role", role, "all");
+        let p = row.estimate.unwrap();
+        assert!((p - population / 33236.0).abs() < 1e-9, "{row:?}");
+        assert_eq!(row.se, Some(0.0), "{row:?}");
+        assert_eq!((row.ci_low, row.ci_high), (Some(p), Some(p)), "{row:?}");
+        assert_eq!(row.deff, Some(0.0), "{row:?}");
+    }
+    // Within a stratum the role margin (raked over all strata) is estimated, not fixed.
+    let within = find(&analysis.estimates, "role", "head", "schools");
+    assert!(within.se.unwrap() > 1e-3, "{within:?}");
+    // Nor is an ordinary question, raked or not.
+    let q = find(&analysis.estimates, "q", "yes", "all");
+    assert!(q.se.unwrap() > 1e-3 && q.ci_low < q.estimate, "{q:?}");
+    // No design effect is negative anywhere.
+    assert!(analysis
+        .estimates
+        .iter()
+        .all(|r| r.deff.is_none_or(|d| d >= 0.0)));
+}
+
 /// Compare every estimate and test with an R reference; how many values were compared.
 fn compare(analysis: &fieldwork_analysis::Analysis, reference: &[Value]) -> usize {
     let rows = &analysis.estimates;

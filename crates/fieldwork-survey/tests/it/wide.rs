@@ -33,7 +33,7 @@ fn the_layout_names_columns_by_question_option_and_item() {
     let definition = pulse();
     assert_eq!(
         WideLayout::full(&definition).header().join(","),
-        HEADER.replace("weight,", "weight,complete,")
+        HEADER.replace("weight,", "weight,stratum_population,complete,")
     );
     // Without permission, sensitive free text has no column at all.
     let layout = WideLayout::new(&definition, false, false);
@@ -63,6 +63,7 @@ fn metadata_columns_give_way_to_questions_of_the_same_name() {
             "fw_stratum",
             "submitted_at",
             "fw_fw_weight",
+            "stratum_population",
             "complete",
             "weight",
             "fw_weight",
@@ -169,12 +170,12 @@ fn every_problem_in_the_rows_is_reported_by_row_and_column() {
             "row 4, column tools__mail: `2` is not 1 (chosen) or 0 (not chosen); leave the cell empty if the question was not answered",
             "row 4, column grid__clear: `maybe` is not a code or label of `grid`; its codes are no, yes",
             "row 5, column tools__mail: the option columns of `tools` mix 0/1 with empty or `.n` cells: give 0 or 1 in every one, or leave them all empty",
-            "row 6, column chat_hours: question `chat_hours` is required in a complete response, but the cell is empty",
+            "row 6, column chat_hours: question `chat_hours` is required in a complete response, but the cell is empty or `NA`",
             "row 7, column tools__mail: Select ‘None of these’ on its own, or other options without it (exclusive_option_combined)",
             "row 8, column why: `.n` says the question was not shown, but the answers to earlier questions show it; leave the cell empty if it was not answered",
-            "row 9, column load: question `load` is required in a complete response, but the cell is empty",
-            "row 9, column years: Enter a number between 0 and 50 years (out_of_range)",
-            "row 10, column chat_hours: Enter a number between -1 and 80 (out_of_range)",
+            "row 9, column load: question `load` is required in a complete response, but the cell is empty or `NA`",
+            "row 9, column years: `-3` is out of range: `years` takes a number between 0 and 50 years (out_of_range)",
+            "row 10, column chat_hours: `81` is out of range: `chat_hours` takes a number between -1 and 80 (out_of_range)",
             "row 11: the row has 3 fields; the header row has 16",
         ]
     );
@@ -222,6 +223,61 @@ fn hostile_files_give_precise_problems() {
     assert_eq!(
         problems(b"stratum,unit,load\npolicy,ops,low\n"),
         ["row 2, column stratum: the stratum `policy` differs from the answer to the stratum question, `ops`"]
+    );
+}
+
+/// Number cells as other programs write them. A decimal comma is refused with the fix, not
+/// read as 35 or 3.5 (a comma separates thousands, so `3,500` would be 3500 to one reader and
+/// 3.5 to another); R's `NA` is a cell not answered; every problem quotes the cell.
+#[test]
+fn number_cells_say_what_was_found_and_what_was_expected() {
+    assert_eq!(
+        problems(
+            b"unit,load,tools__mail,tools__chat,tools__none,chat_hours,years\n\
+              ops,low,0,1,0,\"3,5\",\n\
+              ops,low,0,1,0,\"-12,75\",\n\
+              ops,low,0,1,0,lots,\n\
+              ops,low,,,,,2.5\n\
+              ops,low,0,1,0,\"1,000\",\n"
+        ),
+        [
+            "row 2, column chat_hours: `3,5` has a decimal comma: write it with a point, `3.5` (a comma may only separate thousands, as in 1,200) (not_a_number)",
+            "row 3, column chat_hours: `-12,75` has a decimal comma: write it with a point, `-12.75` (a comma may only separate thousands, as in 1,200) (not_a_number)",
+            "row 4, column chat_hours: `lots` is not a number: `chat_hours` takes numbers written like 12, -3.5 or 1,200; leave the cell empty (or `NA`) if it was not answered (not_a_number)",
+            "row 5, column years: `2.5` is not a whole number, which `years` takes (not_a_whole_number)",
+            // A thousands separator is read as one.
+            "row 6, column chat_hours: `1,000` is out of range: `chat_hours` takes a number between -1 and 80 (out_of_range)",
+        ]
+    );
+}
+
+/// A file written by R's `write.csv` has `NA` wherever a value is missing: in number and
+/// coded cells it is not answered; in a text cell it is the text a respondent wrote.
+#[test]
+fn r_missing_values_read_as_not_answered() {
+    let csv = b"unit,load,why,tools__mail,tools__chat,tools__none,chat_hours,grid__clear,years,note
+                ops,low,,NA,NA,NA,NA,NA,NA,NA
+                ops,high,fine,0,1,0,2.5,yes,NA,
+";
+    let rows = read_wide_csv(&pulse(), &csv[..]).map_err(|e| e.problems);
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(problems) => panic!("{problems:?}"),
+    };
+    let first = rows[0].response.answers();
+    for unanswered in ["tools", "chat_hours", "grid", "years"] {
+        assert!(!first.contains_key(unanswered), "{unanswered}: {first:?}");
+    }
+    assert_eq!(first.get("note"), Some(&Answer::Text("NA".to_owned())));
+    let second = rows[1].response.answers();
+    assert_eq!(second.get("chat_hours"), Some(&Answer::Decimal(2.5)));
+    assert!(!second.contains_key("years"), "{second:?}");
+    // A required number left NA is the same as left empty: one line, naming the question.
+    assert_eq!(
+        problems(b"unit,load,tools__mail,tools__chat,tools__none,chat_hours
+ops,low,0,1,0,NA
+"),
+        ["row 2, column chat_hours: question `chat_hours` is required in a complete response, but the cell is empty or `NA`"]
     );
 }
 
