@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cli::BenchCommand;
+use crate::{bench_all, bench_analyze, bench_export};
 use anyhow::{bail, Context, Result};
 use fieldwork_server::tokens;
+use fieldwork_store::DEFAULT_DATABASE_URL;
 use fieldwork_store::{Store, Submission, SurveyStatus};
 use fieldwork_survey::{validate_answers, Completeness, SurveyDefinition, SyntheticRespondents};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -276,4 +279,115 @@ pub fn ceiling(store: &Store, definition: &SurveyDefinition, n: usize, seed: u64
         bail!("the ceiling run stored {stored} of {n}");
     }
     Ok(n as f64 / inserting.as_secs_f64())
+}
+
+/// The database a benchmark uses: the one given, or a new SQLite file in `scratch`.
+fn bench_database(database: &str, scratch: &std::path::Path) -> String {
+    if std::env::var_os("FIELDWORK_DATABASE_URL").is_some() || database != DEFAULT_DATABASE_URL {
+        database.to_owned()
+    } else {
+        format!("sqlite://{}", scratch.join("bench.db").display())
+    }
+}
+
+fn bench_analyze(database: &str, responses: usize, seed: u64, python: &str) -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let database = bench_database(database, scratch.path());
+    let report = bench_analyze::run(&database, responses, seed, python, scratch.path())?;
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!("{:<34} {:>9} {:>10}", "PASS", "SECONDS", "PEAK MiB");
+    for read in [&report.rows_read, &report.answers_read] {
+        println!(
+            "{:<34} {:>9.2} {:>10.1}",
+            read.name,
+            read.seconds,
+            mib(read.peak_bytes)
+        );
+    }
+    println!(
+        "{:<34} {:>9.2} {:>10.1}",
+        "fieldwork analyze (end to end)",
+        report.analyze_seconds,
+        mib(report.analyze_peak_bytes)
+    );
+    println!(
+        "{:<34} {:>9.2} {:>10.1}",
+        "pandas baseline on the csv-wide",
+        report.pandas_seconds,
+        mib(report.pandas_peak_bytes)
+    );
+    println!(
+        "{} responses; analyze / read (stratum and answers) {:.2}; pandas / analyze {:.2}; export for pandas {:.2} s, {:.1} MB; {} estimates agree to {:.1e} (estimate) and {:.1e} (SE)",
+        report.responses,
+        report.analyze_seconds / report.answers_read.seconds,
+        report.pandas_seconds / report.analyze_seconds,
+        report.export_seconds,
+        report.export_bytes as f64 / 1e6,
+        report.compared,
+        report.max_estimate_difference,
+        report.max_se_difference
+    );
+    if report.max_estimate_difference > 1e-9 || report.max_se_difference > 1e-9 {
+        bail!("the pandas baseline and fieldwork disagree: the comparison is void");
+    }
+    Ok(())
+}
+
+fn bench_export(database: &str, responses: usize, seed: u64) -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let database = bench_database(database, scratch.path());
+    let passes = bench_export::run(&database, responses, seed, scratch.path())?;
+    println!(
+        "{:<22} {:>9} {:>12} {:>8} {:>10} {:>8} {:>10}",
+        "PASS", "ROWS", "BYTES", "SECONDS", "ROWS/S", "MB/S", "PEAK MiB"
+    );
+    for pass in passes {
+        println!(
+            "{:<22} {:>9} {:>12} {:>8.2} {:>10.0} {:>8.1} {:>10.1}",
+            pass.name,
+            pass.rows,
+            pass.bytes,
+            pass.seconds,
+            pass.rows_per_second(),
+            pass.megabytes_per_second(),
+            pass.peak_bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn run(database: &str, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Ingest {
+            responses,
+            concurrency,
+            seed,
+        } => {
+            // Without --database, a new SQLite file that is removed afterwards.
+            let scratch = tempfile::tempdir()?;
+            let database = bench_database(database, scratch.path());
+            let report = ingest(&database, responses, concurrency.max(1), seed)?;
+            println!(
+                "{} ingest of {} responses, {} in flight: HTTP {:.0}/s (p50 {:.1} ms, p99 {:.1} ms); raw insert ceiling {:.0}/s; HTTP/ceiling {:.2}; acknowledged {}, stored {}",
+                report.backend, report.responses, report.concurrency, report.http_per_second, report.p50_ms, report.p99_ms,
+                report.ceiling_per_second, report.ratio(), report.acknowledged, report.stored
+            );
+            if report.stored != report.acknowledged as i64 {
+                bail!(
+                    "{} responses acknowledged but {} stored",
+                    report.acknowledged,
+                    report.stored
+                );
+            }
+            Ok(())
+        }
+        BenchCommand::All(args) => bench_all::run(&args),
+        BenchCommand::Step(step) => bench_all::step(database, step),
+        BenchCommand::Export { responses, seed } => bench_export(database, responses, seed),
+        BenchCommand::Analyze {
+            responses,
+            seed,
+            python,
+        } => bench_analyze(database, responses, seed, &python),
+    }
 }

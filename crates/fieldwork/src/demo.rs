@@ -774,7 +774,7 @@ fn analyse_and_publish(
         fieldwork_analysis::report::report(store, slug, &plan, Some(fixtures::PLAN.as_bytes()))?;
     let report = out.join("report");
     site.write(&report)?;
-    let files = crate::publish_site(store, slug, &site)?;
+    let files = crate::analyze::publish_site(store, slug, &site)?;
     spinner.finish_and_clear();
     println!(
         "  wrote the report to {} ({} key findings) and published it ({files} files)",
