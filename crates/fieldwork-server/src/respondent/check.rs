@@ -1,0 +1,221 @@
+//! Checking answers before sending, sending, and the confirmation with its receipt.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{StorageFault, StoredResponse, StoredSurvey};
+use fieldwork_survey::{validate_answers, Completeness, FieldError, Question};
+
+use super::answerable_survey;
+use super::load_session;
+use super::RespondentForm;
+use super::Session;
+use super::RECEIPT_PURPOSE;
+use crate::csrf::csrf_token;
+use crate::pages::{answer_lines, html, storage_reason, PageError, SummaryError};
+use crate::problem::storage_refused;
+use crate::slug::Slug;
+use crate::tokens::{hash, receipt_code};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "check.html")]
+struct CheckPage {
+    service_name: String,
+    has_errors: bool,
+    errors: Vec<SummaryError>,
+    slug: String,
+    sections: Vec<CheckSection>,
+    csrf_token: String,
+    back_href: String,
+}
+
+struct CheckSection {
+    title: String,
+    rows: Vec<CheckRow>,
+}
+
+struct CheckRow {
+    id: String,
+    question: String,
+    answer: Vec<String>,
+}
+
+/// The check page; with `unsaved`, shown again after the storage refused to store the
+/// response (the answers saved page by page are still there).
+fn render_check(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+    errors: &[FieldError],
+    unsaved: Option<StorageFault>,
+) -> Result<HttpResponse, PageError> {
+    let slug = &session.survey.definition.slug;
+    // Unanswered required questions send the respondent back to them first.
+    if errors.is_empty() && unsaved.is_none() {
+        if let Some(first) = session
+            .asked()
+            .into_iter()
+            .find(|q| q.required && !session.answers.contains_key(&q.id))
+        {
+            return Err(PageError::Redirect(format!("/s/{slug}/q/{}", first.id)));
+        }
+    }
+    let checked = session.checked();
+    let asked: Vec<&Question> = session.asked();
+    let sections = session
+        .definition()
+        .pages
+        .iter()
+        .map(|page| CheckSection {
+            title: page.title.clone(),
+            rows: page
+                .questions
+                .iter()
+                .filter(|q| asked.iter().any(|a| a.id == q.id))
+                .map(|q| CheckRow {
+                    id: q.id.clone(),
+                    question: q.text.clone(),
+                    answer: answer_lines(q, checked.get(&q.id)),
+                })
+                .collect(),
+        })
+        .filter(|s| !s.rows.is_empty())
+        .collect();
+    let (csrf, cookie) = csrf_token(state, req);
+    let summary: Vec<SummaryError> = unsaved
+        .map(|fault| SummaryError {
+            href: "#send".into(),
+            message: format!(
+                "Your answers have not been sent because {}. Nothing is lost: they are kept here. Try sending them again in a few minutes.",
+                storage_reason(fault)
+            ),
+        })
+        .into_iter()
+        .chain(errors.iter().map(|e| SummaryError {
+            href: format!("/s/{slug}/q/{}?change=1", e.question),
+            message: e.message.clone(),
+        }))
+        .collect();
+    let page = CheckPage {
+        service_name: session.survey.definition.title.clone(),
+        has_errors: !summary.is_empty(),
+        errors: summary,
+        slug: slug.clone(),
+        sections,
+        csrf_token: csrf,
+        back_href: asked
+            .last()
+            .map_or_else(|| format!("/s/{slug}"), |q| format!("/s/{slug}/q/{}", q.id)),
+    };
+    let status = if unsaved.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = html(status, &page)?;
+    if unsaved.is_some() {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("60"),
+        );
+    }
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
+}
+
+pub(super) async fn check_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    answerable_survey(&state, &slug).await?;
+    let session = load_session(&state, &req, &slug).await?;
+    if session.response.complete {
+        return Err(PageError::Redirect(format!("/s/{slug}/done")));
+    }
+    render_check(&state, &req, &session, &[], None)
+}
+
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    _form: RespondentForm,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    state.check_rate(&req)?;
+    answerable_survey(&state, &slug).await?;
+    let session = load_session(&state, &req, &slug).await?;
+    if session.response.complete {
+        // A second click, a retry, the back button: the response is stored once.
+        return Err(PageError::Redirect(format!("/s/{slug}/done")));
+    }
+    let validated = match validate_answers(
+        session.definition(),
+        &session.answers,
+        Completeness::Complete,
+    ) {
+        Ok(validated) => validated,
+        Err(errors) => return render_check(&state, &req, &session, &errors, None),
+    };
+    let receipt = receipt_code(&state.secret, &session.response.public_id);
+    let receipt_hash = hash(RECEIPT_PURPOSE, &receipt);
+    let id = session.response.id;
+    let completed = state
+        .store_call(move |store| store.complete_response(id, &validated, &receipt_hash))
+        .await;
+    if let Err(error) = completed {
+        return match storage_refused(&error) {
+            Some(fault) => render_check(&state, &req, &session, &[], Some(fault)),
+            None => Err(error.into()),
+        };
+    }
+    tracing::info!(survey = %slug, "response completed");
+    Err(PageError::Redirect(format!("/s/{slug}/done")))
+}
+
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage {
+    service_name: String,
+    has_errors: bool,
+    slug: String,
+    title: String,
+    receipt: String,
+}
+
+pub(super) fn confirmation(
+    state: &AppState,
+    survey: &StoredSurvey,
+    response: &StoredResponse,
+) -> Result<HttpResponse, PageError> {
+    let page = DonePage {
+        service_name: survey.definition.title.clone(),
+        has_errors: false,
+        slug: survey.definition.slug.clone(),
+        title: survey.definition.title.clone(),
+        receipt: receipt_code(&state.secret, &response.public_id),
+    };
+    html(StatusCode::OK, &page)
+}
+
+pub(super) async fn done_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    let session = load_session(&state, &req, &slug).await?;
+    if !session.response.complete {
+        return Err(PageError::Redirect(format!("/s/{slug}/check")));
+    }
+    confirmation(&state, &session.survey, &session.response)
+}

@@ -1,0 +1,248 @@
+//! The respondent's journey: start, one question per page, check answers, confirmation,
+//! save and return, withdrawal. Server-rendered, no JavaScript needed.
+//!
+//! A respondent's session is a secret in a cookie scoped to the survey's path; the store
+//! keeps only its hash as the response's submission key. For an invited respondent the secret
+//! is the invitation token, so the invitation link itself resumes the same response; for an
+//! open-link respondent it is a random id issued with the start form, so a double click on
+//! "Start" finds the response the first click made.
+
+mod check;
+mod question;
+mod resume;
+mod start;
+mod withdraw;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest};
+use fieldwork_store::{StoredResponse, StoredSurvey, SurveyStatus};
+use fieldwork_survey::{
+    answer_from_stored, fix_invited_stratum, is_shown, Answer, Question, SubmittedAnswers,
+};
+
+use self::check::check_page;
+use self::check::done_page;
+use self::check::submit;
+use self::question::answer_question;
+use self::resume::resume;
+use self::resume::resume_page;
+use self::start::start;
+use self::start::start_page;
+use self::withdraw::withdraw;
+use self::withdraw::withdraw_page;
+use crate::extract::CheckedForm;
+use crate::pages::PageError;
+use crate::respondent::question::question_page;
+use crate::routing::Routes;
+use crate::tokens::hash;
+use crate::AppState;
+
+/// Largest form body accepted: room for the longest text answer allowed, with margin.
+pub const FORM_LIMIT: usize = 256 * 1024;
+
+/// A respondent page's form, read and passed by the CSRF check before the handler runs.
+type RespondentForm = CheckedForm<FORM_LIMIT>;
+
+pub(super) const SESSION_PURPOSE: &str = "session";
+pub(super) const RECEIPT_PURPOSE: &str = "receipt";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut routes = Routes::default();
+    routes
+        .add(Method::GET, "/s/{slug}", web::route().to(start_page))
+        .add(Method::POST, "/s/{slug}/start", web::route().to(start))
+        .add(
+            Method::GET,
+            "/s/{slug}/q/{question}",
+            web::route().to(question_page),
+        )
+        .add(
+            Method::POST,
+            "/s/{slug}/q/{question}",
+            web::route().to(answer_question),
+        )
+        .add(Method::GET, "/s/{slug}/check", web::route().to(check_page))
+        .add(Method::POST, "/s/{slug}/submit", web::route().to(submit))
+        .add(Method::GET, "/s/{slug}/done", web::route().to(done_page))
+        .add(
+            Method::GET,
+            "/s/{slug}/resume",
+            web::route().to(resume_page),
+        )
+        .add(Method::POST, "/s/{slug}/resume", web::route().to(resume))
+        .add(
+            Method::GET,
+            "/s/{slug}/withdraw",
+            web::route().to(withdraw_page),
+        )
+        .add(
+            Method::POST,
+            "/s/{slug}/withdraw",
+            web::route().to(withdraw),
+        );
+    routes.register(cfg);
+}
+
+pub(super) fn session_cookie_name(slug: &str) -> String {
+    format!("fieldwork_{slug}")
+}
+
+pub(super) fn session_cookie(state: &AppState, slug: &str, secret: &str) -> Cookie<'static> {
+    Cookie::build(session_cookie_name(slug), secret.to_owned())
+        .path(format!("/s/{slug}"))
+        .http_only(true)
+        .secure(state.config.secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(
+            state.config.resume_days,
+        ))
+        .finish()
+}
+
+/// The survey respondents may answer now, or a page saying why not.
+pub(super) async fn answerable_survey(
+    state: &AppState,
+    slug: &str,
+) -> Result<Arc<StoredSurvey>, PageError> {
+    let survey = state.current_survey(slug).await?;
+    match survey.status {
+        SurveyStatus::Open => Ok(survey),
+        SurveyStatus::Closed => Err(PageError::message(
+            StatusCode::OK,
+            &format!("{} has closed", survey.definition.title),
+            &["This survey is no longer taking answers. Thank you for your interest."],
+        )),
+        SurveyStatus::Draft => Err(PageError::message(
+            StatusCode::OK,
+            &format!("{} is not open yet", survey.definition.title),
+            &["This survey has not started taking answers. Try the link again later."],
+        )),
+    }
+}
+
+/// An invited response's stratum comes from its invitation (`fix_invited_stratum`), filled in
+/// wherever the answers are read from storage. The pages never ask the question, so any other
+/// answer to it can only be a forged field: it is overwritten, not argued with.
+pub(super) fn fill_fixed_stratum(
+    definition: &fieldwork_survey::SurveyDefinition,
+    stratum: Option<&str>,
+    answers: &mut SubmittedAnswers,
+) {
+    if let Some(stratum) = stratum {
+        fix_invited_stratum(definition, stratum, answers);
+    }
+}
+
+/// Everything a page of a started response needs.
+pub(super) struct Session {
+    survey: Arc<StoredSurvey>,
+    response: StoredResponse,
+    answers: SubmittedAnswers,
+    /// The stratum came from an invitation: the stratum question is not asked.
+    stratum_fixed: bool,
+}
+
+impl Session {
+    fn definition(&self) -> &fieldwork_survey::SurveyDefinition {
+        &self.survey.definition
+    }
+
+    /// The answers as checked values, for show_if and for display.
+    fn checked(&self) -> BTreeMap<String, Answer> {
+        self.definition()
+            .questions()
+            .filter_map(|q| {
+                let value = self.answers.get(&q.id)?;
+                answer_from_stored(q, value).map(|a| (q.id.clone(), a))
+            })
+            .collect()
+    }
+
+    /// The questions this respondent is asked, in order, given their answers so far.
+    fn asked(&self) -> Vec<&Question> {
+        let checked = self.checked();
+        let stratum_question = self
+            .definition()
+            .stratification
+            .as_ref()
+            .map(|s| s.question.as_str());
+        self.definition()
+            .questions()
+            .filter(|q| !(self.stratum_fixed && Some(q.id.as_str()) == stratum_question))
+            .filter(|q| is_shown(q, &checked))
+            .collect()
+    }
+
+    fn section_of(&self, question_id: &str) -> String {
+        self.definition()
+            .pages
+            .iter()
+            .find(|p| p.questions.iter().any(|q| q.id == question_id))
+            .map(|p| p.title.clone())
+            .unwrap_or_default()
+    }
+
+    /// Where to carry on: the first question asked but not answered, else the check page.
+    fn resume_href(&self) -> String {
+        let slug = &self.survey.definition.slug;
+        self.asked()
+            .into_iter()
+            .find(|q| !self.answers.contains_key(&q.id))
+            .map_or_else(
+                || format!("/s/{slug}/check"),
+                |q| format!("/s/{slug}/q/{}", q.id),
+            )
+    }
+}
+
+pub(super) async fn load_session(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: &str,
+) -> Result<Session, PageError> {
+    let start = PageError::Redirect(format!("/s/{slug}"));
+    let Some(cookie) = req.cookie(&session_cookie_name(slug)) else {
+        return Err(start);
+    };
+    let key_hash = hash(SESSION_PURPOSE, cookie.value());
+    let slug_owned = slug.to_owned();
+    let response = state
+        .store_call(move |store| store.response_by_key(&slug_owned, &key_hash))
+        .await?;
+    let Some(response) = response else {
+        return Err(start);
+    };
+    let survey = state
+        .survey_version(slug, response.survey_version, response.survey_id)
+        .await?;
+    let answers: SubmittedAnswers = serde_json::from_str(&response.answers).unwrap_or_default();
+    let stratum_question = survey
+        .definition
+        .stratification
+        .as_ref()
+        .map(|s| s.question.clone());
+    // An invited response starts with its stratum and no answer to the stratum question;
+    // the stratum answer is filled from it and never asked.
+    let mut answers = answers;
+    let stratum_fixed = match (&stratum_question, &response.stratum) {
+        (Some(_), Some(_)) => state.is_invited(response.id).await?,
+        _ => false,
+    };
+    if stratum_fixed {
+        fill_fixed_stratum(
+            &survey.definition,
+            response.stratum.as_deref(),
+            &mut answers,
+        );
+    }
+    Ok(Session {
+        survey,
+        response,
+        answers,
+        stratum_fixed,
+    })
+}

@@ -1,0 +1,354 @@
+//! One question a page: showing it, and saving its answer.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::StorageFault;
+use fieldwork_survey::{
+    drop_hidden_answers, validate_answers, Completeness, FieldError, Question, QuestionKind,
+    SubmittedAnswers,
+};
+use serde_json::Value;
+
+use super::answerable_survey;
+use super::fill_fixed_stratum;
+use super::load_session;
+use super::resume::saved_page;
+use super::RespondentForm;
+use super::Session;
+use crate::csrf::{csrf_token, FormFields};
+use crate::extract::CheckedForm;
+use crate::pages::{
+    html, question_view, storage_reason, Entered, PageError, QuestionView, SummaryError,
+};
+use crate::problem::storage_refused;
+use crate::slug::Slug;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "question.html")]
+struct QuestionPage {
+    service_name: String,
+    has_errors: bool,
+    errors: Vec<SummaryError>,
+    slug: String,
+    section: String,
+    q: QuestionView,
+    csrf_token: String,
+    back_href: String,
+    change: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ChangeQuery {
+    change: Option<String>,
+}
+
+/// The question page; with `unsaved`, shown again after the storage refused to save the
+/// answer, which stays in the form (`entered`) for the respondent to send again.
+#[allow(clippy::too_many_arguments)]
+fn render_question(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+    question: &Question,
+    entered: &Entered,
+    errors: &[FieldError],
+    change: bool,
+    unsaved: Option<StorageFault>,
+) -> Result<HttpResponse, PageError> {
+    let status = if unsaved.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let slug = &session.survey.definition.slug;
+    let asked = session.asked();
+    let position = asked.iter().position(|q| q.id == question.id).unwrap_or(0);
+    let back_href = if change {
+        format!("/s/{slug}/check")
+    } else if position == 0 {
+        format!("/s/{slug}")
+    } else {
+        format!("/s/{slug}/q/{}", asked[position - 1].id)
+    };
+    let question_error = errors
+        .iter()
+        .find(|e| e.item.is_none())
+        .map(|e| e.message.clone());
+    let item_errors: BTreeMap<String, String> = errors
+        .iter()
+        .filter_map(|e| e.item.clone().map(|i| (i, e.message.clone())))
+        .collect();
+    // Error links land on an input that exists: a grid's first statement, else the field.
+    let field_anchor = match &question.kind {
+        QuestionKind::LikertGrid { items, .. } => {
+            items.first().map_or(question.id.clone(), |item| {
+                format!("{}-{}", question.id, item.id)
+            })
+        }
+        _ => question.id.clone(),
+    };
+    let summary = unsaved
+        .map(|fault| SummaryError {
+            href: format!("#{field_anchor}"),
+            message: format!(
+                "Your answer has not been saved because {}. It is still in the form below: try again in a few minutes.",
+                storage_reason(fault)
+            ),
+        })
+        .into_iter()
+        .chain(errors.iter().map(|e| SummaryError {
+            href: match &e.item {
+                Some(item) => format!("#{}-{}", question.id, item),
+                None => format!("#{field_anchor}"),
+            },
+            message: e.message.clone(),
+        }))
+        .collect::<Vec<_>>();
+    let (csrf, cookie) = csrf_token(state, req);
+    let page = QuestionPage {
+        service_name: session.survey.definition.title.clone(),
+        has_errors: !summary.is_empty(),
+        errors: summary,
+        slug: slug.clone(),
+        section: session.section_of(&question.id),
+        q: question_view(question, entered, question_error, &item_errors),
+        csrf_token: csrf,
+        back_href,
+        change,
+    };
+    let mut response = html(status, &page)?;
+    if unsaved.is_some() {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("60"),
+        );
+    }
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
+}
+
+pub(super) async fn question_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(Slug, String)>,
+    query: web::Query<ChangeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (slug, question_id) = path.into_inner();
+    let slug = slug.into_string();
+    answerable_survey(&state, &slug).await?;
+    let session = load_session(&state, &req, &slug).await?;
+    if session.response.complete {
+        return Err(PageError::Redirect(format!("/s/{slug}/done")));
+    }
+    let asked = session.asked();
+    let Some(question) = asked.iter().find(|q| q.id == question_id).copied() else {
+        // Not asked of this respondent (hidden, fixed, or unknown): carry on where they are.
+        return Err(PageError::Redirect(session.resume_href()));
+    };
+    let checked = session.checked();
+    let entered = Entered::from_answer(checked.get(&question.id));
+    render_question(
+        &state,
+        &req,
+        &session,
+        question,
+        &entered,
+        &[],
+        query.change.is_some(),
+        None,
+    )
+}
+
+/// The value a question's form fields give, or None when left blank.
+fn submitted_value(question: &Question, form: &FormFields) -> (Option<Value>, Entered) {
+    let mut entered = Entered::default();
+    let value = match &question.kind {
+        QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => {
+            let code = form.first(&question.id).unwrap_or("").to_owned();
+            if !code.is_empty() {
+                entered.codes.push(code.clone());
+            }
+            (!code.is_empty()).then_some(Value::String(code))
+        }
+        QuestionKind::MultiChoice { .. } => {
+            let codes: Vec<String> = form
+                .all(&question.id)
+                .into_iter()
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect();
+            entered.codes.clone_from(&codes);
+            (!codes.is_empty())
+                .then(|| Value::Array(codes.into_iter().map(Value::String).collect()))
+        }
+        QuestionKind::LikertGrid { items, .. } => {
+            let mut grid = serde_json::Map::new();
+            for item in items {
+                if let Some(code) = form
+                    .first(&format!("{}.{}", question.id, item.id))
+                    .filter(|c| !c.is_empty())
+                {
+                    entered.grid.insert(item.id.clone(), code.to_owned());
+                    grid.insert(item.id.clone(), Value::String(code.to_owned()));
+                }
+            }
+            (!grid.is_empty()).then_some(Value::Object(grid))
+        }
+        QuestionKind::Number { .. } | QuestionKind::Text { .. } => {
+            let text = form.first(&question.id).unwrap_or("").to_owned();
+            entered.text.clone_from(&text);
+            (!text.trim().is_empty()).then_some(Value::String(text))
+        }
+    };
+    (value, entered)
+}
+
+pub(super) async fn answer_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(Slug, String)>,
+    query: web::Query<ChangeQuery>,
+    CheckedForm(form): RespondentForm,
+) -> Result<HttpResponse, PageError> {
+    let (slug, question_id) = path.into_inner();
+    let slug = slug.into_string();
+    state.check_rate(&req)?;
+    answerable_survey(&state, &slug).await?;
+    let mut session = load_session(&state, &req, &slug).await?;
+    if session.response.complete {
+        return Err(PageError::Redirect(format!("/s/{slug}/done")));
+    }
+    let change = query.change.is_some();
+    let Some(question) = session
+        .asked()
+        .into_iter()
+        .find(|q| q.id == question_id)
+        .cloned()
+    else {
+        return Err(PageError::Redirect(session.resume_href()));
+    };
+    let saving = form.first("action") == Some("save");
+    let (value, entered) = submitted_value(&question, &form);
+    match value.clone() {
+        Some(value) => session.answers.insert(question.id.clone(), value),
+        None => session.answers.remove(&question.id),
+    };
+    // A changed answer may hide later questions: their answers go, never to be stored.
+    let survey = Arc::clone(&session.survey);
+    drop_hidden_answers(&survey.definition, &mut session.answers);
+    let mut errors: Vec<FieldError> = match validate_answers(
+        session.definition(),
+        &session.answers,
+        Completeness::Partial,
+    ) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors
+            .into_iter()
+            .filter(|e| e.question == question.id)
+            .collect(),
+    };
+    if errors.is_empty() && !saving && question.required {
+        // Partial validation asks for nothing; "Continue" needs this question answered.
+        if let Err(all) = validate_answers(
+            session.definition(),
+            &session.answers,
+            Completeness::Complete,
+        ) {
+            errors = all
+                .into_iter()
+                .filter(|e| e.question == question.id)
+                .collect();
+        }
+    }
+    if !errors.is_empty() {
+        return render_question(
+            &state, &req, &session, &question, &entered, &errors, change, None,
+        );
+    }
+    // Only this question's answer is changed, on the answers stored now: what another tab
+    // (or server) saved meanwhile stays (`Store::merge_partial`).
+    let id = session.response.id;
+    let expires = state.resume_expiry();
+    let (question_id, stratum_fixed) = (question.id.clone(), session.stratum_fixed);
+    let stratum = session.response.stratum.clone();
+    let merge = move |stored: &str| {
+        let mut answers: SubmittedAnswers = serde_json::from_str(stored).unwrap_or_default();
+        if stratum_fixed {
+            fill_fixed_stratum(&survey.definition, stratum.as_deref(), &mut answers);
+        }
+        match &value {
+            Some(value) => answers.insert(question_id.clone(), value.clone()),
+            None => answers.remove(&question_id),
+        };
+        drop_hidden_answers(&survey.definition, &mut answers);
+        validate_answers(&survey.definition, &answers, Completeness::Partial).ok()
+    };
+    let saved = match state
+        .store_call(move |store| store.merge_partial(id, expires, merge))
+        .await
+    {
+        Ok(Some(merged)) => {
+            // Go on from the answers as stored, another tab's included.
+            session.answers = serde_json::from_str(&merged.answers_json()).unwrap_or_default();
+            if session.stratum_fixed {
+                fill_fixed_stratum(
+                    &session.survey.definition,
+                    session.response.stratum.as_deref(),
+                    &mut session.answers,
+                );
+            }
+            true
+        }
+        Ok(None) => false,
+        Err(error) => match storage_refused(&error) {
+            Some(fault) => {
+                return render_question(
+                    &state,
+                    &req,
+                    &session,
+                    &question,
+                    &entered,
+                    &[],
+                    change,
+                    Some(fault),
+                )
+            }
+            None => return Err(error.into()),
+        },
+    };
+    if !saved {
+        return Err(PageError::Redirect(format!("/s/{slug}/done")));
+    }
+    if saving {
+        return saved_page(&state, &req, &session, expires);
+    }
+    let asked = session.asked();
+    let next = if change {
+        // Back to the check page, unless the change opened a question not yet answered.
+        asked
+            .iter()
+            .find(|q| !session.answers.contains_key(&q.id) && q.required)
+            .map_or_else(
+                || format!("/s/{slug}/check"),
+                |q| format!("/s/{slug}/q/{}?change=1", q.id),
+            )
+    } else {
+        let position = asked.iter().position(|q| q.id == question.id).unwrap_or(0);
+        asked.get(position + 1).map_or_else(
+            || format!("/s/{slug}/check"),
+            |q| format!("/s/{slug}/q/{}", q.id),
+        )
+    };
+    Err(PageError::Redirect(next))
+}

@@ -1,0 +1,160 @@
+//! Withdrawing a response that was sent, with its receipt code.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{StoreError, StoredSurvey};
+
+use super::session_cookie_name;
+use super::RespondentForm;
+use super::RECEIPT_PURPOSE;
+use crate::csrf::csrf_token;
+use crate::extract::CheckedForm;
+use crate::pages::{html, Link, MessagePage, PageError, SummaryError};
+use crate::slug::Slug;
+use crate::tokens::{hash, legacy_receipt, normalise_receipt};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+struct WithdrawPage {
+    service_name: String,
+    has_errors: bool,
+    errors: Vec<SummaryError>,
+    slug: String,
+    csrf_token: String,
+    error: Option<String>,
+    value: String,
+}
+
+fn render_withdraw(
+    state: &AppState,
+    req: &HttpRequest,
+    survey: &StoredSurvey,
+    error: Option<String>,
+    value: String,
+) -> Result<HttpResponse, PageError> {
+    let (csrf, cookie) = csrf_token(state, req);
+    let errors: Vec<SummaryError> = error
+        .iter()
+        .map(|e| SummaryError {
+            href: "#receipt".into(),
+            message: e.clone(),
+        })
+        .collect();
+    let page = WithdrawPage {
+        service_name: survey.definition.title.clone(),
+        has_errors: error.is_some(),
+        errors,
+        slug: survey.definition.slug.clone(),
+        csrf_token: csrf,
+        error: error.clone(),
+        value,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = html(status, &page)?;
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
+}
+
+pub(super) async fn withdraw_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    // Withdrawal works whatever the survey's status: people may change their minds late.
+    let survey = state.current_survey(&slug).await?;
+    render_withdraw(&state, &req, &survey, None, String::new())
+}
+
+pub(super) async fn withdraw(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    CheckedForm(form): RespondentForm,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    state.check_rate(&req)?;
+    let survey = state.current_survey(&slug).await?;
+    let typed = form
+        .first("receipt")
+        .unwrap_or("")
+        .chars()
+        .take(64)
+        .collect::<String>();
+    // The code as written now, and as codes issued before Crockford's alphabet were written.
+    let candidates: Vec<String> = normalise_receipt(&typed)
+        .into_iter()
+        .chain(legacy_receipt(&typed))
+        .collect();
+    if candidates.is_empty() {
+        let message = if typed.trim().is_empty() {
+            "Enter your receipt code"
+        } else {
+            "Enter the receipt code in the right format: 16 letters and numbers, like 7K2M-9QXD-4RTA-HW3B"
+        };
+        return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
+    }
+    let hashes: Vec<String> = candidates
+        .iter()
+        .map(|code| hash(RECEIPT_PURPOSE, code))
+        .collect();
+    let slug_owned = slug.clone();
+    let withdrawn = state
+        .store_call(move |store| -> Result<bool, StoreError> {
+            for receipt_hash in &hashes {
+                if store.withdraw_response(&slug_owned, receipt_hash)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+        .await?;
+    if !withdrawn {
+        return render_withdraw(
+            &state,
+            &req,
+            &survey,
+            Some("No answers were found with that receipt code. Check it and try again.".into()),
+            typed,
+        );
+    }
+    tracing::info!(survey = %slug, "response withdrawn");
+    let page = MessagePage {
+        service_name: survey.definition.title.clone(),
+        has_errors: false,
+        heading: "Your answers have been withdrawn".into(),
+        paragraphs: vec![
+            "We have deleted your answers. They will not appear in any analysis, report or export \
+             made from now on."
+                .into(),
+            "Findings already published are figures for whole groups, in which no one person can \
+             be picked out. They are worked out again without your answers the next time they \
+             are updated."
+                .into(),
+        ],
+        link: Some(Link {
+            href: format!("/s/{slug}"),
+            text: "Go to the start of the survey".into(),
+        }),
+    };
+    let mut response = html(StatusCode::OK, &page)?;
+    let mut gone = Cookie::build(session_cookie_name(&slug), "")
+        .path(format!("/s/{slug}"))
+        .finish();
+    gone.make_removal();
+    response
+        .add_cookie(&gone)
+        .map_err(|_| PageError::Internal)?;
+    Ok(response)
+}
