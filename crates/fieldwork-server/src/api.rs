@@ -1,31 +1,22 @@
 //! The JSON API, version 1, and its OpenAPI document.
 
-use std::sync::Arc;
-
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
-use fieldwork_store::{InsertOutcome, SubmissionRefused, SurveyStatus, TokenScope};
-use fieldwork_survey::{
-    fix_invited_stratum, validate_answers, Completeness, FieldError, FieldErrorKind,
-};
-use futures_util::StreamExt;
+use fieldwork_store::{SurveyStatus, TokenScope};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::{self, Need};
 use crate::integration::{ExportRequestError, EXPORT_FORMATS};
-use crate::invitations::INVITATION_PURPOSE;
 use crate::problem::{ApiError, Problem};
 use crate::routing::Routes;
 use crate::slug::Slug;
-use crate::tokens::hash;
-use crate::writer::PendingSubmission;
+use crate::submissions::{self, IdempotencyKey, SubmitBody, WithinRateLimit};
 use crate::AppState;
 
 /// Largest response body accepted by the API.
 pub const JSON_LIMIT: usize = 256 * 1024;
-const MAX_IDEMPOTENCY_KEY: usize = 200;
 const EXPORT_PATH: &str = "/api/v1/surveys/{slug}/export";
 
 /// Register every API route, noting each in `routes` (the OpenAPI test compares them).
@@ -263,12 +254,12 @@ pub struct SubmitRequest {
     /// Question id to answer: an option code, a list of codes (multi_choice), an object of
     /// item id to code (likert_grid), a number, or text.
     #[schema(value_type = Object)]
-    answers: serde_json::Map<String, Value>,
+    pub(crate) answers: serde_json::Map<String, Value>,
     /// False to store a partial response. Default true.
     #[serde(default = "default_true")]
-    complete: bool,
+    pub(crate) complete: bool,
     /// The invitation token, for invited respondents; their stratum comes from it.
-    invitation: Option<String>,
+    pub(crate) invitation: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -304,130 +295,20 @@ pub struct ResponseCreated {
         (status = 503, description = "Nothing was stored: the database is unavailable, or its storage refused the write (problem type `storage-full`, `storage-read-only` or `storage-error`, Retry-After 60); retry with the same key", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
     ))]
 async fn submit_response(
+    _: WithinRateLimit,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<Slug>,
-    mut body: web::Payload,
+    key: IdempotencyKey,
+    body: SubmitBody,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner().into_string();
-    if !state.limiter.allow(req.peer_addr().map(|a| a.ip())) {
-        return Err(ApiError::RateLimited);
-    }
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| (1..=MAX_IDEMPOTENCY_KEY).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::BadRequest(format!("an Idempotency-Key header of 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters is required")))?
-        .to_owned();
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))?;
-        if bytes.len() + chunk.len() > JSON_LIMIT {
-            return Err(ApiError::TooLarge { limit: JSON_LIMIT });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    let request: SubmitRequest = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not a valid response: {e}")))?;
-    let survey = state.current_survey(&slug).await?;
-    match survey.status {
-        SurveyStatus::Open => {}
-        SurveyStatus::Draft => {
-            return Err(ApiError::Conflict(format!(
-                "survey `{slug}` is not open yet"
-            )))
-        }
-        SurveyStatus::Closed => {
-            return Err(ApiError::Conflict(format!("survey `{slug}` has closed")))
-        }
-    }
-    let mut answers = request.answers;
-    let invitation_hash = request
-        .invitation
-        .as_deref()
-        .map(|t| hash(INVITATION_PURPOSE, t));
-    match &invitation_hash {
-        Some(token_hash) => {
-            let token_hash = token_hash.clone();
-            let invitation = state
-                .store_call(move |store| store.find_invitation(&token_hash))
-                .await?;
-            let invitation = invitation
-                .filter(|i| i.survey_slug == slug)
-                .ok_or_else(|| {
-                    ApiError::Forbidden("the invitation token is not valid for this survey".into())
-                })?;
-            if let Some(given) =
-                fix_invited_stratum(&survey.definition, &invitation.stratum, &mut answers)
-            {
-                let question = survey
-                    .definition
-                    .stratification
-                    .as_ref()
-                    .map(|s| s.question.clone());
-                return Err(ApiError::Invalid(vec![FieldError {
-                    question: question.unwrap_or_default(),
-                    item: None,
-                    kind: FieldErrorKind::OptionNotOffered,
-                    message: format!(
-                        "The invitation is for `{}`, not `{given}`; leave this answer out or give that",
-                        invitation.stratum
-                    ),
-                }]));
-            }
-        }
-        None if !survey.definition.allow_open_link => {
-            return Err(ApiError::Forbidden(format!("survey `{slug}` takes responses only from invited respondents: give their `invitation` token")));
-        }
-        None => {}
-    }
-    let completeness = if request.complete {
-        Completeness::Complete
-    } else {
-        Completeness::Partial
-    };
-    let response =
-        validate_answers(&survey.definition, &answers, completeness).map_err(ApiError::Invalid)?;
-    let request_hash = hash("request", &String::from_utf8_lossy(&bytes));
-    let submitted = state
-        .writer
-        .submit(PendingSubmission {
-            survey: Arc::clone(&survey),
-            response,
-            key_hash: hash("idempotency", &key),
-            request_hash: request_hash.clone(),
-            invitation_hash,
-        })
-        .await?;
-    let submitted = match submitted {
-        Ok(submitted) => submitted,
-        Err(SubmissionRefused::InvitationUsed) => {
-            return Err(ApiError::Conflict(
-                "the invitation has already been used".into(),
-            ))
-        }
-        Err(SubmissionRefused::SurveyClosed) => {
-            return Err(ApiError::Conflict(format!("survey `{slug}` has closed")))
-        }
-        Err(_) => {
-            return Err(ApiError::Forbidden(
-                "the invitation token is not valid for this survey".into(),
-            ))
-        }
-    };
-    if matches!(submitted.outcome, InsertOutcome::AlreadyStored { .. })
-        && submitted.stored_request_hash.as_deref() != Some(request_hash.as_str())
-    {
-        return Err(ApiError::IdempotencyKeyReused);
-    }
+    let complete = body.request.complete;
+    let (id, version) = submissions::accept(&state, &slug, key, body).await?;
     Ok(HttpResponse::Created().json(ResponseCreated {
-        id: submitted.outcome.public_id().to_owned(),
+        id,
         survey: slug,
-        version: survey.definition.version,
-        complete: request.complete,
+        version,
+        complete,
     }))
 }
 

@@ -18,6 +18,7 @@ mod reports;
 mod respondent;
 mod routing;
 mod slug;
+mod submissions;
 pub mod tokens;
 mod writer;
 

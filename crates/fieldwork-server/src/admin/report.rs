@@ -59,9 +59,7 @@ pub(super) async fn report_page(
             let survey = store.latest_survey(&s)?;
             let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
             let analysis = fieldwork_analysis::analyze(store, &s, &plan);
-            let published = integration::published_report_path(store, &s)
-                .ok()
-                .flatten();
+            let published = integration::published_report_path(store, &s).ok().flatten();
             Ok::<_, fieldwork_store::StoreError>((
                 survey.definition.title.clone(),
                 analysis,
