@@ -1,5 +1,6 @@
 //! HTML pages: the templates' data, and the one error type of the respondent pages.
 
+use crate::problem::StoreFailure;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
@@ -308,26 +309,16 @@ impl PageError {
 
 impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
-        if let Some(fault) = crate::problem::storage_refused(&error) {
-            return PageError::Storage(fault);
-        }
-        match error {
-            StoreError::SurveyNotFound(_) | StoreError::SurveyVersionNotFound { .. } => {
-                PageError::NotFound
-            }
-            StoreError::SurveyClosed(_) => PageError::message(
+        match StoreFailure::from(error) {
+            StoreFailure::SurveyNotFound(_) => PageError::NotFound,
+            StoreFailure::SurveyClosed(_) => PageError::message(
                 StatusCode::CONFLICT,
                 "This survey has closed",
                 &["This survey stopped taking answers before yours could be saved. Thank you for your interest."],
             ),
-            e if e.is_transient() => {
-                tracing::warn!(error = %e, "database unavailable");
-                PageError::Unavailable
-            }
-            e => {
-                tracing::error!(error = %e, "store error");
-                PageError::Internal
-            }
+            StoreFailure::Storage(fault) => PageError::Storage(fault),
+            StoreFailure::Unavailable => PageError::Unavailable,
+            StoreFailure::Internal => PageError::Internal,
         }
     }
 }

@@ -203,26 +203,49 @@ pub fn storage_refused(error: &StoreError) -> Option<StorageFault> {
     Some(fault)
 }
 
-impl From<StoreError> for ApiError {
+/// What a store error means to a caller, pages and API alike: the one place that decides which
+/// store errors are "not found" (404), "closed" (409), the storage refusing (503, saying so),
+/// the database away (503) or a fault of ours (500, logged).
+pub(crate) enum StoreFailure {
+    SurveyNotFound(String),
+    SurveyClosed(String),
+    Storage(StorageFault),
+    Unavailable,
+    Internal,
+}
+
+impl From<StoreError> for StoreFailure {
     fn from(error: StoreError) -> Self {
         if let Some(fault) = storage_refused(&error) {
-            return ApiError::Storage(fault);
+            return StoreFailure::Storage(fault);
         }
         match error {
             StoreError::SurveyNotFound(slug) | StoreError::SurveyVersionNotFound { slug, .. } => {
-                ApiError::SurveyNotFound(slug)
+                StoreFailure::SurveyNotFound(slug)
             }
-            StoreError::SurveyClosed(slug) => {
-                ApiError::Conflict(format!("survey `{slug}` has closed"))
-            }
+            StoreError::SurveyClosed(slug) => StoreFailure::SurveyClosed(slug),
             e if e.is_transient() => {
                 tracing::warn!(error = %e, "database unavailable");
-                ApiError::Unavailable
+                StoreFailure::Unavailable
             }
             e => {
                 tracing::error!(error = %e, "store error");
-                ApiError::Internal
+                StoreFailure::Internal
             }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match StoreFailure::from(error) {
+            StoreFailure::SurveyNotFound(slug) => ApiError::SurveyNotFound(slug),
+            StoreFailure::SurveyClosed(slug) => {
+                ApiError::Conflict(format!("survey `{slug}` has closed"))
+            }
+            StoreFailure::Storage(fault) => ApiError::Storage(fault),
+            StoreFailure::Unavailable => ApiError::Unavailable,
+            StoreFailure::Internal => ApiError::Internal,
         }
     }
 }

@@ -4,13 +4,16 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{chrome, render, Chrome, AUDIT_SHOWN};
+use super::{chrome, render, Chrome};
 use crate::audit_view::AuditLine;
 use crate::auth::Researcher;
 use crate::auth::{standing, Need};
 use crate::pages::PageError;
 use crate::slug::Slug;
 use crate::AppState;
+
+/// Audit entries shown on a survey's audit page.
+const AUDIT_SHOWN: i64 = 500;
 
 #[derive(Debug, Clone, Template)]
 #[template(path = "admin/audit.html")]

@@ -8,12 +8,15 @@ use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use super::{audit, chrome, render, see_other, Chrome, UPLOAD_LIMIT};
+use super::{audit, chrome, render, see_other, Chrome};
 use crate::auth::Researcher;
 use crate::auth::{standing, Need};
 use crate::csrf::{check_csrf, FormFields};
 use crate::pages::{PageError, SummaryError};
 use crate::AppState;
+
+/// Largest upload: a definition (the survey crate refuses more than 1 MiB) and its frame.
+const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(Template)]
 #[template(path = "admin/import.html")]

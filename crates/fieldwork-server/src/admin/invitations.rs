@@ -7,7 +7,7 @@ use fieldwork_store::{AuditEvent, User};
 use serde_json::json;
 
 use super::AdminForm;
-use super::{audit, chrome, field_errors, render, Chrome, MAX_INVITATIONS};
+use super::{audit, chrome, field_errors, render, Chrome};
 use crate::auth::Researcher;
 use crate::auth::{standing, Need};
 use crate::extract::CheckedForm;
@@ -15,6 +15,9 @@ use crate::invitations::NewInvitations;
 use crate::pages::{PageError, SummaryError};
 use crate::slug::Slug;
 use crate::AppState;
+
+/// Most invitations made from the admin pages at once (the CLI makes more).
+const MAX_INVITATIONS: u32 = 10_000;
 
 #[derive(Debug, Clone)]
 struct StratumOption {

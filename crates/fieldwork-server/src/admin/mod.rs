@@ -31,12 +31,6 @@ use crate::AppState;
 const ADMIN_FORM_LIMIT: usize = 16 * 1024;
 /// An admin page's form, read and passed by the CSRF check before the handler runs.
 type AdminForm = CheckedForm<ADMIN_FORM_LIMIT>;
-/// Largest upload: a definition (the survey crate refuses more than 1 MiB) and its frame.
-pub const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
-/// Most invitations made from the admin pages at once (the CLI makes more).
-pub(super) const MAX_INVITATIONS: u32 = 10_000;
-/// Audit entries shown on a survey's audit page.
-pub(super) const AUDIT_SHOWN: i64 = 500;
 
 /// Register every admin route, noting each in `routes` (the authorisation test covers them).
 pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static str)>) {
