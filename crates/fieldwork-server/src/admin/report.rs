@@ -58,10 +58,8 @@ pub(super) async fn report_page(
         .store_call(move |store| {
             let survey = store.latest_survey(&s)?;
             let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
-            let analysis = fieldwork_analysis::analyze(&store, &s, &plan);
-            let published = integration::published_report_path(&store, &s)
-                .ok()
-                .flatten();
+            let analysis = fieldwork_analysis::analyze(store, &s, &plan);
+            let published = integration::published_report_path(store, &s).ok().flatten();
             Ok::<_, fieldwork_store::StoreError>((
                 survey.definition.title.clone(),
                 analysis,
@@ -144,7 +142,7 @@ async fn change_publication(
     publish: bool,
 ) -> Result<HttpResponse, PageError> {
     let slug = slug.into_string();
-    standing(&state, &researcher.user, &slug, Need::Manage).await?;
+    standing(state, &researcher.user, &slug, Need::Manage).await?;
     let s = slug.clone();
     let done = state
         .store_call(move |store| {
@@ -172,7 +170,7 @@ async fn change_publication(
         }
     }
     audit(
-        &state,
+        state,
         AuditEvent {
             actor: &researcher.user.email,
             action: if publish {

@@ -75,7 +75,7 @@ pub(super) async fn survey_page(
             let survey = store.latest_survey(&s)?;
             let retain = store.retention(&s)?;
             let progress = if can_results {
-                fieldwork_analysis::fieldwork_progress(&store, &s)?
+                fieldwork_analysis::fieldwork_progress(store, &s)?
             } else {
                 Vec::new()
             };
