@@ -19,7 +19,7 @@ const WITHDRAWN: &str = "WITHDRAWN-MARKER";
 const PARTIAL: &str = "PARTIAL-MARKER";
 const SENSITIVE: &str = "SENSITIVE-MARKER";
 
-fn pulse() -> SurveyDefinition {
+pub(crate) fn pulse() -> SurveyDefinition {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/exports/pulse.json"
@@ -29,7 +29,7 @@ fn pulse() -> SurveyDefinition {
 }
 
 /// The fixture's responses: four complete, one withdrawn, one partial.
-fn store_pulse(db: &TestDatabase) {
+pub(crate) fn store_pulse(db: &TestDatabase) {
     let definition = pulse();
     let survey = db
         .store
@@ -89,13 +89,13 @@ fn store_pulse(db: &TestDatabase) {
         .unwrap();
 }
 
-fn exported(db: &TestDatabase, slug: &str, options: &ExportOptions) -> Vec<u8> {
+pub(crate) fn exported(db: &TestDatabase, slug: &str, options: &ExportOptions) -> Vec<u8> {
     let mut out = Vec::new();
     export(&db.store, slug, options, &mut out).unwrap();
     out
 }
 
-fn options(format: ExportFormat) -> ExportOptions {
+pub(crate) fn options(format: ExportFormat) -> ExportOptions {
     ExportOptions {
         format,
         data_file: "pulse.csv".to_owned(),
@@ -592,18 +592,25 @@ fn round_trip_gives_identical_estimates(db: TestDatabase) {
     }
 }
 
+/// Fail, saying what to install, when a program a test checks its output with is missing:
+/// CI installs them (.ci/run), so a check that could not run must not pass quietly.
+pub(crate) fn require_program(program: &str, debian_package: &str) {
+    if let Err(error) = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+    {
+        panic!(
+            "`{program}` cannot run ({error}): this test checks the export with it; install it \
+             with `apt-get install -y {debian_package}` (.ci/run does)"
+        );
+    }
+}
+
 /// The R script, run by Rscript on the csv-wide export, gives factors with the survey's
 /// labels, variable labels, numbers and the not-shown rows.
 #[test]
 fn the_r_script_loads_the_csv_with_labels() {
-    if std::process::Command::new("Rscript")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("Rscript is not installed (apt-get install r-base-core): the R check did not run");
-        return;
-    }
+    require_program("Rscript", "r-base-core");
     let db = testing::sqlite();
     store_pulse(&db);
     let dir = tempfile::tempdir().unwrap();
