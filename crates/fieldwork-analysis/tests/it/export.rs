@@ -130,7 +130,11 @@ fn every_text_format_matches_its_golden_file() {
     let db = testing::sqlite();
     store_pulse(&db);
     for (format, name) in ExportFormat::ALL {
-        if format == ExportFormat::Parquet {
+        // Binary: parquet is read back below, .sav and .dta by haven (native_files.rs).
+        if matches!(
+            format,
+            ExportFormat::Parquet | ExportFormat::Sav | ExportFormat::Dta
+        ) {
             continue;
         }
         let text = normalized(&db, &exported(&db, "pulse", &options(format)));
@@ -265,8 +269,10 @@ fn frame_text(frame: &DataFrame) -> String {
         .join("\n")
 }
 
-/// Every response-carrying format, with every permission, as text (parquet as its frame).
+/// Every response-carrying format, with every permission, as text (parquet as its frame,
+/// .sav and .dta as haven reads them).
 fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
     for (format, name) in ExportFormat::ALL {
         for (include_partial, include_sensitive) in [(false, false), (true, true)] {
@@ -276,10 +282,14 @@ fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
                 ..options(format)
             };
             let bytes = exported(db, "pulse", &options);
-            let text = if format == ExportFormat::Parquet {
-                frame_text(&parquet_frame(bytes))
-            } else {
-                String::from_utf8(bytes).unwrap()
+            let text = match format {
+                ExportFormat::Parquet => frame_text(&parquet_frame(bytes)),
+                ExportFormat::Sav | ExportFormat::Dta => {
+                    let path = dir.path().join(format!("export.{}", format.extension()));
+                    std::fs::write(&path, bytes).unwrap();
+                    super::native_files::haven_reads(&path).to_string()
+                }
+                _ => String::from_utf8(bytes).unwrap(),
             };
             outputs.push((
                 format!("{name} {include_partial} {include_sensitive}"),
@@ -293,7 +303,7 @@ fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
 fn a_withdrawn_response_is_in_no_format(db: TestDatabase) {
     store_pulse(&db);
     let outputs = everything_exported(&db);
-    assert_eq!(outputs.len(), 16);
+    assert_eq!(outputs.len(), 20);
     for (name, text) in outputs {
         assert!(!text.contains(WITHDRAWN), "{name}");
     }
@@ -303,7 +313,7 @@ fn partial_responses_and_sensitive_text_only_when_asked(db: TestDatabase) {
     store_pulse(&db);
     for (name, text) in everything_exported(&db) {
         let asked = name.ends_with("true true");
-        let carries_responses = ["csv-wide", "csv-long", "parquet"]
+        let carries_responses = ["csv-wide", "csv-long", "parquet", "sav", "dta"]
             .iter()
             .any(|f| name.starts_with(&format!("{f} ")));
         if carries_responses {

@@ -104,7 +104,7 @@ described <- list(
 cat(jsonlite::toJSON(described, auto_unbox = TRUE, digits = NA, na = "null", null = "null"))
 "#;
 
-fn haven_reads(path: &Path) -> Value {
+pub(crate) fn haven_reads(path: &Path) -> Value {
     let dir = path.parent().unwrap();
     std::fs::write(dir.join("describe.R"), HAVEN_DESCRIBE).unwrap();
     let output = Command::new("Rscript")
