@@ -58,6 +58,14 @@ pub const EXPORT_FORMATS: &[ExportFormat] = &[
         AnalysisFormat::Spss,
         "SPSS syntax that reads the csv-wide file with labels",
     ),
+    format(
+        AnalysisFormat::Sav,
+        "SPSS data file (.sav), labelled, with user-missing codes",
+    ),
+    format(
+        AnalysisFormat::Dta,
+        "Stata data file (.dta), labelled, with extended missing values",
+    ),
 ];
 
 pub fn export_format(name: &str) -> Option<&'static ExportFormat> {

@@ -135,7 +135,11 @@ pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
 /// What an export wrote, and where.
 fn done(args: &ExportArgs, summary: &ExportSummary, to: &str) -> String {
     match args.format {
-        ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Parquet => format!(
+        ExportFormat::CsvWide
+        | ExportFormat::CsvLong
+        | ExportFormat::Parquet
+        | ExportFormat::Sav
+        | ExportFormat::Dta => format!(
             "exported {} responses of `{}` as {} to {to} ({} bytes)",
             summary.responses,
             args.survey,

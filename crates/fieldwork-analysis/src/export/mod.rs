@@ -10,6 +10,7 @@
 //! to an HTTP response body as they are made.
 
 mod codebook;
+mod native;
 mod parquet;
 mod syntax;
 mod tables;
@@ -40,11 +41,15 @@ pub enum ExportFormat {
     Stata,
     /// SPSS syntax that reads the csv-wide file and applies labels.
     Spss,
+    /// The wide table as an SPSS system file, labelled, with user-missing codes.
+    Sav,
+    /// The wide table as a Stata 14+ data file, labelled, with extended missing values.
+    Dta,
 }
 
 impl ExportFormat {
     /// Every format with its name on the command line and in the API.
-    pub const ALL: [(ExportFormat, &'static str); 8] = [
+    pub const ALL: [(ExportFormat, &'static str); 10] = [
         (ExportFormat::CsvWide, "csv-wide"),
         (ExportFormat::CsvLong, "csv-long"),
         (ExportFormat::Parquet, "parquet"),
@@ -53,6 +58,8 @@ impl ExportFormat {
         (ExportFormat::R, "r"),
         (ExportFormat::Stata, "stata"),
         (ExportFormat::Spss, "spss"),
+        (ExportFormat::Sav, "sav"),
+        (ExportFormat::Dta, "dta"),
     ];
 
     pub const fn name(self) -> &'static str {
@@ -65,6 +72,8 @@ impl ExportFormat {
             ExportFormat::R => "r",
             ExportFormat::Stata => "stata",
             ExportFormat::Spss => "spss",
+            ExportFormat::Sav => "sav",
+            ExportFormat::Dta => "dta",
         }
     }
 
@@ -84,6 +93,10 @@ impl ExportFormat {
             ExportFormat::R | ExportFormat::Stata | ExportFormat::Spss => {
                 "text/plain; charset=utf-8"
             }
+            // Neither has a registered media type; these are what SPSS and Stata files are
+            // commonly served as.
+            ExportFormat::Sav => "application/x-spss-sav",
+            ExportFormat::Dta => "application/x-stata-dta",
         }
     }
 
@@ -96,6 +109,8 @@ impl ExportFormat {
             ExportFormat::R => "R",
             ExportFormat::Stata => "do",
             ExportFormat::Spss => "sps",
+            ExportFormat::Sav => "sav",
+            ExportFormat::Dta => "dta",
         }
     }
 }
@@ -158,6 +173,28 @@ pub enum ExportError {
     Write(#[from] io::Error),
     #[error("dataframe: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    #[error("{0}")]
+    NativeFile(fieldwork_readstat::ReadStatError),
+    #[error("response {response}: the answer in `{column}` is {bytes} bytes, more than the {limit} this format's text holds; export it as csv-wide or parquet")]
+    TooLongForFormat {
+        response: String,
+        column: String,
+        bytes: usize,
+        limit: usize,
+    },
+    /// The .sav and .dta headers state the number of rows, counted before they are read.
+    #[error("a response was withdrawn or deleted while the export ran; export again")]
+    ChangedDuringExport,
+}
+
+impl From<fieldwork_readstat::ReadStatError> for ExportError {
+    fn from(error: fieldwork_readstat::ReadStatError) -> Self {
+        match error {
+            // The output's own failure (a full disk, a client gone) stays one.
+            fieldwork_readstat::ReadStatError::Write(e) => ExportError::Write(e),
+            other => ExportError::NativeFile(other),
+        }
+    }
 }
 
 impl From<csv::Error> for ExportError {
@@ -219,6 +256,8 @@ pub fn export(
             syntax::spss(definition, options, &mut counted)?;
             0
         }
+        ExportFormat::Sav => native::sav(store, definition, options, &mut counted)?,
+        ExportFormat::Dta => native::dta(store, definition, options, &mut counted)?,
     };
     counted.flush()?;
     Ok(ExportSummary {

@@ -25,7 +25,7 @@ use fieldwork_survey::{
 use super::{layout, ExportError, ExportOptions};
 
 /// What a column of the wide table becomes.
-enum Conversion<'a> {
+pub(super) enum Conversion<'a> {
     /// Kept as text.
     Text { unescape: bool },
     /// Codes (as the cells hold them) to 1..k with labels.
@@ -42,14 +42,14 @@ enum Conversion<'a> {
     Timestamp,
 }
 
-struct Column<'a> {
+pub(super) struct Column<'a> {
     /// The name in the CSV header.
-    name: String,
-    label: String,
-    conversion: Conversion<'a>,
+    pub(super) name: String,
+    pub(super) label: String,
+    pub(super) conversion: Conversion<'a>,
 }
 
-fn columns<'a>(layout: &WideLayout<'a>, labels: Labels) -> Vec<Column<'a>> {
+pub(super) fn columns<'a>(layout: &WideLayout<'a>, labels: Labels) -> Vec<Column<'a>> {
     let definition = layout.definition();
     let cell = |c: &Choice| -> String {
         escape_cell(match labels {
@@ -178,12 +178,12 @@ fn heading(definition: &SurveyDefinition, options: &ExportOptions) -> String {
     )
 }
 
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.
-fn truncate_bytes(text: &str, max: usize) -> &str {
+pub(super) fn truncate_bytes(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }
@@ -196,7 +196,11 @@ fn truncate_bytes(text: &str, max: usize) -> &str {
 
 /// Names that Stata or SPSS accept: letters, digits and `_` (a letter first), at most
 /// `max_len` bytes, not reserved, unique (without case for SPSS).
-fn package_names(names: &[&str], max_len: usize, reserved: &dyn Fn(&str) -> bool) -> Vec<String> {
+pub(super) fn package_names(
+    names: &[&str],
+    max_len: usize,
+    reserved: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
     let mut taken: HashSet<String> = HashSet::new();
     names
         .iter()
@@ -394,7 +398,7 @@ if (requireNamespace(\"survey\", quietly = TRUE)) {{
 // ---------------------------------------------------------------------------------------
 // Stata
 
-fn stata_reserved(name: &str) -> bool {
+pub(super) fn stata_reserved(name: &str) -> bool {
     const RESERVED: [&str; 20] = [
         "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n",
         "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with",
@@ -536,7 +540,7 @@ svyset _n [pweight={}], strata({}) fpc({})",
     Ok(())
 }
 
-fn truncate_chars(text: &str, max: usize) -> &str {
+pub(super) fn truncate_chars(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((end, _)) => &text[..end],
         None => text,
@@ -546,7 +550,7 @@ fn truncate_chars(text: &str, max: usize) -> &str {
 // ---------------------------------------------------------------------------------------
 // SPSS
 
-fn spss_reserved(name: &str) -> bool {
+pub(super) fn spss_reserved(name: &str) -> bool {
     const RESERVED: [&str; 13] = [
         "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with",
     ];
@@ -559,7 +563,7 @@ fn spss_string(text: &str) -> String {
 
 /// User-missing codes (not shown, not answered) of a numeric column: -1 and -2 unless the
 /// values may be negative, then below the minimum (or far below zero without one).
-fn spss_missing(conversion: &Conversion<'_>) -> (f64, f64) {
+pub(super) fn spss_missing(conversion: &Conversion<'_>) -> (f64, f64) {
     match conversion {
         Conversion::Number { min: Some(min), .. } if *min < 0.0 => {
             let below = min.floor();

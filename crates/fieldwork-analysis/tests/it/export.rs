@@ -19,7 +19,7 @@ const WITHDRAWN: &str = "WITHDRAWN-MARKER";
 const PARTIAL: &str = "PARTIAL-MARKER";
 const SENSITIVE: &str = "SENSITIVE-MARKER";
 
-fn pulse() -> SurveyDefinition {
+pub(crate) fn pulse() -> SurveyDefinition {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/exports/pulse.json"
@@ -29,7 +29,7 @@ fn pulse() -> SurveyDefinition {
 }
 
 /// The fixture's responses: four complete, one withdrawn, one partial.
-fn store_pulse(db: &TestDatabase) {
+pub(crate) fn store_pulse(db: &TestDatabase) {
     let definition = pulse();
     let survey = db
         .store
@@ -89,13 +89,13 @@ fn store_pulse(db: &TestDatabase) {
         .unwrap();
 }
 
-fn exported(db: &TestDatabase, slug: &str, options: &ExportOptions) -> Vec<u8> {
+pub(crate) fn exported(db: &TestDatabase, slug: &str, options: &ExportOptions) -> Vec<u8> {
     let mut out = Vec::new();
     export(&db.store, slug, options, &mut out).unwrap();
     out
 }
 
-fn options(format: ExportFormat) -> ExportOptions {
+pub(crate) fn options(format: ExportFormat) -> ExportOptions {
     ExportOptions {
         format,
         data_file: "pulse.csv".to_owned(),
@@ -130,7 +130,11 @@ fn every_text_format_matches_its_golden_file() {
     let db = testing::sqlite();
     store_pulse(&db);
     for (format, name) in ExportFormat::ALL {
-        if format == ExportFormat::Parquet {
+        // Binary: parquet is read back below, .sav and .dta by haven (native_files.rs).
+        if matches!(
+            format,
+            ExportFormat::Parquet | ExportFormat::Sav | ExportFormat::Dta
+        ) {
             continue;
         }
         let text = normalized(&db, &exported(&db, "pulse", &options(format)));
@@ -265,8 +269,10 @@ fn frame_text(frame: &DataFrame) -> String {
         .join("\n")
 }
 
-/// Every response-carrying format, with every permission, as text (parquet as its frame).
+/// Every response-carrying format, with every permission, as text (parquet as its frame,
+/// .sav and .dta as haven reads them).
 fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
     for (format, name) in ExportFormat::ALL {
         for (include_partial, include_sensitive) in [(false, false), (true, true)] {
@@ -276,10 +282,14 @@ fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
                 ..options(format)
             };
             let bytes = exported(db, "pulse", &options);
-            let text = if format == ExportFormat::Parquet {
-                frame_text(&parquet_frame(bytes))
-            } else {
-                String::from_utf8(bytes).unwrap()
+            let text = match format {
+                ExportFormat::Parquet => frame_text(&parquet_frame(bytes)),
+                ExportFormat::Sav | ExportFormat::Dta => {
+                    let path = dir.path().join(format!("export.{}", format.extension()));
+                    std::fs::write(&path, bytes).unwrap();
+                    super::native_files::haven_reads(&path).to_string()
+                }
+                _ => String::from_utf8(bytes).unwrap(),
             };
             outputs.push((
                 format!("{name} {include_partial} {include_sensitive}"),
@@ -293,7 +303,7 @@ fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
 fn a_withdrawn_response_is_in_no_format(db: TestDatabase) {
     store_pulse(&db);
     let outputs = everything_exported(&db);
-    assert_eq!(outputs.len(), 16);
+    assert_eq!(outputs.len(), 20);
     for (name, text) in outputs {
         assert!(!text.contains(WITHDRAWN), "{name}");
     }
@@ -303,7 +313,7 @@ fn partial_responses_and_sensitive_text_only_when_asked(db: TestDatabase) {
     store_pulse(&db);
     for (name, text) in everything_exported(&db) {
         let asked = name.ends_with("true true");
-        let carries_responses = ["csv-wide", "csv-long", "parquet"]
+        let carries_responses = ["csv-wide", "csv-long", "parquet", "sav", "dta"]
             .iter()
             .any(|f| name.starts_with(&format!("{f} ")));
         if carries_responses {
@@ -592,18 +602,25 @@ fn round_trip_gives_identical_estimates(db: TestDatabase) {
     }
 }
 
+/// Fail, saying what to install, when a program a test checks its output with is missing:
+/// CI installs them (.ci/run), so a check that could not run must not pass quietly.
+pub(crate) fn require_program(program: &str, debian_package: &str) {
+    if let Err(error) = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+    {
+        panic!(
+            "`{program}` cannot run ({error}): this test checks the export with it; install it \
+             with `apt-get install -y {debian_package}` (.ci/run does)"
+        );
+    }
+}
+
 /// The R script, run by Rscript on the csv-wide export, gives factors with the survey's
 /// labels, variable labels, numbers and the not-shown rows.
 #[test]
 fn the_r_script_loads_the_csv_with_labels() {
-    if std::process::Command::new("Rscript")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("Rscript is not installed (apt-get install r-base-core): the R check did not run");
-        return;
-    }
+    require_program("Rscript", "r-base-core");
     let db = testing::sqlite();
     store_pulse(&db);
     let dir = tempfile::tempdir().unwrap();
