@@ -1,0 +1,86 @@
+//! The permissive layer: serde reads a definition into these, every field optional, so that
+//! one pass can report every problem rather than the first.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(super) struct RawSurvey {
+    pub(super) slug: Option<String>,
+    pub(super) title: Option<String>,
+    pub(super) version: Option<u32>,
+    pub(super) description: Option<String>,
+    pub(super) allow_open_link: Option<bool>,
+    pub(super) stratification: Option<RawStratification>,
+    pub(super) pages: Option<Vec<RawPage>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawStratification {
+    pub(super) question: Option<String>,
+    pub(super) frame: Option<RawFrame>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawFrame {
+    pub(super) population: Option<BTreeMap<String, u64>>,
+    pub(super) sources: Option<BTreeMap<String, String>>,
+    pub(super) csv: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawPage {
+    pub(super) title: Option<String>,
+    pub(super) questions: Option<Vec<RawQuestion>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawQuestion {
+    pub(super) id: Option<String>,
+    #[serde(rename = "type")]
+    pub(super) kind: Option<String>,
+    pub(super) text: Option<String>,
+    pub(super) hint: Option<String>,
+    pub(super) error_message: Option<String>,
+    pub(super) required: Option<bool>,
+    pub(super) show_if: Option<RawCondition>,
+    pub(super) options: Option<Vec<RawChoice>>,
+    pub(super) min_selections: Option<u32>,
+    pub(super) max_selections: Option<u32>,
+    pub(super) scale: Option<Vec<RawChoice>>,
+    pub(super) non_substantive: Option<Vec<RawChoice>>,
+    pub(super) items: Option<Vec<RawGridItem>>,
+    #[serde(rename = "kind")]
+    pub(super) number_kind: Option<String>,
+    pub(super) min: Option<f64>,
+    pub(super) max: Option<f64>,
+    pub(super) unit: Option<String>,
+    pub(super) format: Option<String>,
+    pub(super) max_length: Option<u32>,
+    pub(super) sensitive: Option<bool>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawChoice {
+    pub(super) code: Option<String>,
+    pub(super) label: Option<String>,
+    pub(super) hint: Option<String>,
+    pub(super) exclusive: Option<bool>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawGridItem {
+    pub(super) id: Option<String>,
+    pub(super) text: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawCondition {
+    pub(super) question: Option<String>,
+    pub(super) equals: Option<String>,
+    pub(super) one_of: Option<Vec<String>>,
+    pub(super) not: Option<Box<RawCondition>>,
+    pub(super) all: Option<Vec<RawCondition>>,
+    pub(super) any: Option<Vec<RawCondition>>,
+}
