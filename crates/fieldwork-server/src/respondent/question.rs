@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::StorageFault;
+use fieldwork_store::StoreError;
 use fieldwork_survey::{
     drop_hidden_answers, validate_answers, Completeness, FieldError, Question, QuestionKind,
     SubmittedAnswers,
@@ -240,53 +241,95 @@ pub(super) async fn answer_question(
     };
     let saving = form.first("action") == Some("save");
     let (value, entered) = submitted_value(&question, &form);
-    match value.clone() {
-        Some(value) => session.answers.insert(question.id.clone(), value),
-        None => session.answers.remove(&question.id),
-    };
-    // A changed answer may hide later questions: their answers go, never to be stored.
-    let survey = Arc::clone(&session.survey);
-    drop_hidden_answers(&survey.definition, &mut session.answers);
-    let mut errors: Vec<FieldError> = match validate_answers(
-        session.definition(),
-        &session.answers,
-        Completeness::Partial,
-    ) {
-        Ok(_) => Vec::new(),
-        Err(errors) => errors
-            .into_iter()
-            .filter(|e| e.question == question.id)
-            .collect(),
-    };
-    if errors.is_empty() && !saving && question.required {
-        // Partial validation asks for nothing; "Continue" needs this question answered.
-        if let Err(all) = validate_answers(
-            session.definition(),
-            &session.answers,
-            Completeness::Complete,
-        ) {
-            errors = all
-                .into_iter()
-                .filter(|e| e.question == question.id)
-                .collect();
-        }
-    }
+    let errors = answer_errors(&mut session, &question, value.clone(), !saving);
     if !errors.is_empty() {
         return render_question(
             &state, &req, &session, &question, &entered, &errors, change, None,
         );
     }
-    // Only this question's answer is changed, on the answers stored now: what another tab
-    // (or server) saved meanwhile stays (`Store::merge_partial`).
+    match save_answer(&state, &mut session, &question, value).await {
+        Ok(true) => {}
+        Ok(false) => return Err(PageError::Redirect(format!("/s/{slug}/done"))),
+        Err(error) => {
+            let Some(fault) = storage_refused(&error) else {
+                return Err(error.into());
+            };
+            return render_question(
+                &state,
+                &req,
+                &session,
+                &question,
+                &entered,
+                &[],
+                change,
+                Some(fault),
+            );
+        }
+    }
+    if saving {
+        return saved_page(&state, &req, &session, state.resume_expiry());
+    }
+    Err(PageError::Redirect(next_page(
+        &session, &slug, &question, change,
+    )))
+}
+
+/// Put `value` into the session's answers and say what is wrong with this question's answer
+/// (a changed answer may hide later questions: their answers go, never to be stored).
+/// `continuing` ("Continue", not "Save and come back later") needs a required question answered.
+fn answer_errors(
+    session: &mut Session,
+    question: &Question,
+    value: Option<Value>,
+    continuing: bool,
+) -> Vec<FieldError> {
+    match value {
+        Some(value) => session.answers.insert(question.id.clone(), value),
+        None => session.answers.remove(&question.id),
+    };
+    let survey = Arc::clone(&session.survey);
+    drop_hidden_answers(&survey.definition, &mut session.answers);
+    let this_question = |errors: Vec<FieldError>| -> Vec<FieldError> {
+        errors
+            .into_iter()
+            .filter(|e| e.question == question.id)
+            .collect()
+    };
+    let errors = match validate_answers(&survey.definition, &session.answers, Completeness::Partial)
+    {
+        Ok(_) => Vec::new(),
+        Err(errors) => this_question(errors),
+    };
+    if !errors.is_empty() || !continuing || !question.required {
+        return errors;
+    }
+    // Partial validation asks for nothing; "Continue" needs this question answered.
+    match validate_answers(&survey.definition, &session.answers, Completeness::Complete) {
+        Ok(_) => Vec::new(),
+        Err(all) => this_question(all),
+    }
+}
+
+/// Store this question's answer on the answers stored now: what another tab (or server) saved
+/// meanwhile stays (`Store::merge_partial`), and the session goes on from the merged answers.
+/// False when the response can no longer be saved (sent meanwhile).
+async fn save_answer(
+    state: &AppState,
+    session: &mut Session,
+    question: &Question,
+    value: Option<Value>,
+) -> Result<bool, StoreError> {
+    let survey = Arc::clone(&session.survey);
     let id = session.response.id;
     let expires = state.resume_expiry();
-    let (question_id, stratum_fixed) = (question.id.clone(), session.stratum_fixed);
-    let stratum = session.response.stratum.clone();
+    let question_id = question.id.clone();
+    let stratum = session
+        .stratum_fixed
+        .then(|| session.response.stratum.clone())
+        .flatten();
     let merge = move |stored: &str| {
         let mut answers: SubmittedAnswers = serde_json::from_str(stored).unwrap_or_default();
-        if stratum_fixed {
-            fill_fixed_stratum(&survey.definition, stratum.as_deref(), &mut answers);
-        }
+        fill_fixed_stratum(&survey.definition, stratum.as_deref(), &mut answers);
         match &value {
             Some(value) => answers.insert(question_id.clone(), value.clone()),
             None => answers.remove(&question_id),
@@ -294,61 +337,39 @@ pub(super) async fn answer_question(
         drop_hidden_answers(&survey.definition, &mut answers);
         validate_answers(&survey.definition, &answers, Completeness::Partial).ok()
     };
-    let saved = match state
+    let Some(merged) = state
         .store_call(move |store| store.merge_partial(id, expires, merge))
-        .await
-    {
-        Ok(Some(merged)) => {
-            // Go on from the answers as stored, another tab's included.
-            session.answers = serde_json::from_str(&merged.answers_json()).unwrap_or_default();
-            if session.stratum_fixed {
-                fill_fixed_stratum(
-                    &session.survey.definition,
-                    session.response.stratum.as_deref(),
-                    &mut session.answers,
-                );
-            }
-            true
-        }
-        Ok(None) => false,
-        Err(error) => match storage_refused(&error) {
-            Some(fault) => {
-                return render_question(
-                    &state,
-                    &req,
-                    &session,
-                    &question,
-                    &entered,
-                    &[],
-                    change,
-                    Some(fault),
-                )
-            }
-            None => return Err(error.into()),
-        },
+        .await?
+    else {
+        return Ok(false);
     };
-    if !saved {
-        return Err(PageError::Redirect(format!("/s/{slug}/done")));
+    session.answers = serde_json::from_str(&merged.answers_json()).unwrap_or_default();
+    if session.stratum_fixed {
+        fill_fixed_stratum(
+            &session.survey.definition,
+            session.response.stratum.as_deref(),
+            &mut session.answers,
+        );
     }
-    if saving {
-        return saved_page(&state, &req, &session, expires);
-    }
+    Ok(true)
+}
+
+/// Where "Continue" goes: the next question asked, or the check page; after a change, back to
+/// the check page unless the change opened a required question not yet answered.
+fn next_page(session: &Session, slug: &str, question: &Question, change: bool) -> String {
     let asked = session.asked();
-    let next = if change {
-        // Back to the check page, unless the change opened a question not yet answered.
-        asked
+    if change {
+        return asked
             .iter()
             .find(|q| !session.answers.contains_key(&q.id) && q.required)
             .map_or_else(
                 || format!("/s/{slug}/check"),
                 |q| format!("/s/{slug}/q/{}?change=1", q.id),
-            )
-    } else {
-        let position = asked.iter().position(|q| q.id == question.id).unwrap_or(0);
-        asked.get(position + 1).map_or_else(
-            || format!("/s/{slug}/check"),
-            |q| format!("/s/{slug}/q/{}", q.id),
-        )
-    };
-    Err(PageError::Redirect(next))
+            );
+    }
+    let position = asked.iter().position(|q| q.id == question.id).unwrap_or(0);
+    asked.get(position + 1).map_or_else(
+        || format!("/s/{slug}/check"),
+        |q| format!("/s/{slug}/q/{}", q.id),
+    )
 }
