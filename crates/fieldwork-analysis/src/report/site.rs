@@ -143,31 +143,8 @@ fn option_label(definition: &SurveyDefinition, variable: &str, option: &str) -> 
     let question = variable.split('.').next().unwrap_or(variable);
     definition
         .question(question)
-        .and_then(|q| {
-            let label = match &q.kind {
-                QuestionKind::SingleChoice { options }
-                | QuestionKind::MultiChoice { options, .. } => options
-                    .iter()
-                    .find(|c| c.code == option)
-                    .map(|c| c.label.clone()),
-                QuestionKind::Likert {
-                    scale,
-                    non_substantive,
-                }
-                | QuestionKind::LikertGrid {
-                    scale,
-                    non_substantive,
-                    ..
-                } => scale
-                    .iter()
-                    .chain(non_substantive)
-                    .find(|c| c.code == option)
-                    .map(|c| c.label.clone()),
-                _ => None,
-            };
-            label
-        })
-        .unwrap_or_else(|| option.to_owned())
+        .and_then(|q| q.choices().find(|c| c.code == option))
+        .map_or_else(|| option.to_owned(), |c| c.label.clone())
 }
 
 fn estimate_table(
