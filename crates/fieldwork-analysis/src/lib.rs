@@ -5,6 +5,7 @@ mod design;
 pub mod disclosure;
 mod estimates;
 pub mod export;
+pub mod format;
 mod load;
 pub mod plan;
 pub mod report;

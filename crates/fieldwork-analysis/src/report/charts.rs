@@ -21,6 +21,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
 use plotters_backend::DrawingErrorKind;
 
+use crate::format::{percent, thousands};
+
 /// The font family as plotters knows it, and as the SVG names it (with fallbacks).
 pub const FONT_FAMILY: &str = "Liberation Sans, Arial, Helvetica, sans-serif";
 const REGULAR: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular.ttf");
@@ -490,22 +492,6 @@ impl<DB: DrawingBackend> Canvas<DB> {
 fn centre_baseline(y: f64, px: f64) -> f64 {
     // Cap height of Liberation Sans is 0.716 em: centre capitals and figures.
     y + 0.716 * px / 2.0
-}
-
-pub fn percent(p: f64) -> String {
-    format!("{:.0}%", (p * 100.0).round())
-}
-
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A "nice" upper end for an axis of shares: the next multiple of 10% (or 5% below 20%).
@@ -1527,13 +1513,5 @@ mod tests {
         assert_eq!(ink_on(viridis(0.0)), WHITE);
         assert_eq!(ink_on(viridis(1.0)), INK);
         assert_eq!(ink_on(OKABE_BLUE), WHITE);
-    }
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 }

@@ -18,6 +18,7 @@ use fieldwork_survey::{QuestionKind, SurveyDefinition};
 use sha2::{Digest, Sha256};
 
 use crate::disclosure::{REASON_SECONDARY, REASON_SMALL, REASON_UNANIMOUS};
+use crate::format;
 use crate::{analyze, Analysis, AnalysisError, EstimateRow, Plan, ALL_STRATA};
 use charts::{Bar, Cell, Chart, ChartKind, LikertRow, Panel, RateRow, Reference};
 
@@ -222,7 +223,7 @@ impl<'a> Lookup<'a> {
             "Source: {} (survey version {}), {} complete responses, weighted to the population frame. Figures resting on fewer than {} responses are suppressed.",
             self.definition.title,
             self.analysis.version,
-            charts::thousands(complete.max(0) as u64),
+            format::thousands(complete.max(0) as u64),
             self.analysis.suppression_threshold
         )
     }
@@ -326,9 +327,9 @@ fn pct_ci(cell: &Cell) -> String {
     match cell {
         Cell::Shown { value, low, high } => format!(
             "{} (95% CI {}–{})",
-            charts::percent(*value),
-            charts::percent(*low),
-            charts::percent(*high)
+            format::percent(*value),
+            format::percent(*low),
+            format::percent(*high)
         ),
         Cell::Suppressed(reason) => format!("suppressed ({reason})"),
     }
@@ -337,7 +338,7 @@ fn pct_ci(cell: &Cell) -> String {
 fn base_n(lookup: &Lookup<'_>, question: &str, option: &str) -> String {
     lookup
         .row(question, option, ALL_STRATA)
-        .map(|r| format!("n = {}", charts::thousands(r.n)))
+        .map(|r| format!("n = {}", format::thousands(r.n)))
         .unwrap_or_else(|| "no responses".to_owned())
 }
 
@@ -392,7 +393,7 @@ fn proportion_chart(
     if let Some(b) = benchmark {
         alt.push_str(&format!(
             " Benchmark line at {}: {} ({}).",
-            charts::percent(b.value),
+            format::percent(b.value),
             b.label,
             b.source
         ));
@@ -526,7 +527,7 @@ fn ranked_chart(
 
 fn short_cell(cell: &Cell) -> String {
     match cell {
-        Cell::Shown { value, .. } => charts::percent(*value),
+        Cell::Shown { value, .. } => format::percent(*value),
         Cell::Suppressed(_) => "suppressed".to_owned(),
     }
 }
@@ -596,7 +597,7 @@ fn likert_chart(
                 let parts: Vec<String> = scale
                     .iter()
                     .zip(shares)
-                    .map(|(p, s)| format!("{} {}", p.label, charts::percent(*s)))
+                    .map(|(p, s)| format!("{} {}", p.label, format::percent(*s)))
                     .collect();
                 alt.push_str(&format!(" {}: {}", row.label, parts.join(", ")));
             }
@@ -607,7 +608,7 @@ fn likert_chart(
                 alt.push_str(&format!(
                     "; {} {} of all answers",
                     p.label,
-                    charts::percent(*s)
+                    format::percent(*s)
                 ));
             }
         }
@@ -749,12 +750,12 @@ fn heatmap_base(rows: &[EstimateRow]) -> String {
         .collect();
     match (bases.iter().min(), bases.iter().max()) {
         (Some(low), Some(high)) if low == high => {
-            format!("n = {} in all strata", charts::thousands(*low))
+            format!("n = {} in all strata", format::thousands(*low))
         }
         (Some(low), Some(high)) => format!(
             "n = {} to {} in all strata, by statement",
-            charts::thousands(*low),
-            charts::thousands(*high)
+            format::thousands(*low),
+            format::thousands(*high)
         ),
         _ => "no responses".to_owned(),
     }
@@ -794,8 +795,8 @@ fn response_rate_chart(lookup: &Lookup<'_>) -> ReportChart {
             title: format!("Responses against the population frame, {}", lookup.by()),
             subtitle: vec![format!(
                 "Complete responses as a share of the population in the frame. In all, {} complete responses from a population of {}.",
-                charts::thousands(complete.max(0) as u64),
-                charts::thousands(population)
+                format::thousands(complete.max(0) as u64),
+                format::thousands(population)
             )],
             kind: ChartKind::ResponseRates { rows },
             note: format!(

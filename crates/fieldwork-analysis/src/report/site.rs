@@ -9,6 +9,7 @@ use super::{
     charts as chart_list_for, question_charts, stem, Lookup, Provenance, ReportChart, Site,
     SiteFile,
 };
+use crate::format;
 use crate::{csv_bytes, Analysis, AnalysisError, EstimateRow, Plan, TestRow, ALL_STRATA};
 
 const STYLE: &str = include_str!("../../templates/report/style.css");
@@ -450,12 +451,7 @@ pub fn build_site(
                 ALL_STRATA,
             )
             .filter(|_| !matches!(question.kind, QuestionKind::LikertGrid { .. }))
-            .map(|r| {
-                format!(
-                    "Base: {} responses in all strata.",
-                    super::charts::thousands(r.n)
-                )
-            })
+            .map(|r| format!("Base: {} responses in all strata.", format::thousands(r.n)))
             .unwrap_or_default();
         let page = QuestionPage {
             site_title,
@@ -585,7 +581,7 @@ pub fn build_site(
             .benchmarks
             .iter()
             .map(|b| Fact {
-                term: format!("{} ({})", super::charts::percent(b.value), b.label),
+                term: format!("{} ({})", format::percent(b.value), b.label),
                 value: b.source.clone(),
             })
             .collect(),
@@ -629,7 +625,7 @@ fn report_summary(plan: &Plan, analysis: &Analysis) -> String {
         "What {} people who completed {}{across} told us. Each figure is weighted to the \
          population of its group, with a {:.0}% confidence interval; figures resting on fewer \
          than {} responses are withheld, so that no one who took part can be identified.",
-        super::charts::thousands(complete.max(0) as u64),
+        format::thousands(complete.max(0) as u64),
         analysis.title,
         analysis.confidence_level * 100.0,
         analysis.suppression_threshold,
@@ -657,12 +653,12 @@ fn provenance_facts(
             term: "Responses".into(),
             value: format!(
                 "{} complete ({}), {partial} partial (not analysed)",
-                super::charts::thousands(complete.max(0) as u64),
+                format::thousands(complete.max(0) as u64),
                 if population > 0 {
                     format!(
                         "{} of a population of {}",
                         pct1(complete as f64 / population as f64),
-                        super::charts::thousands(population)
+                        format::thousands(population)
                     )
                 } else {
                     "no population frame".to_owned()
