@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::DataFrame;
 
-pub use aggregate::{code_counts, numeric_sums, scale_variances, share_sums, sorted_values};
+pub use aggregate::{code_counts, numeric_sums, scale_variances, share_sums, sorted_values, Sums};
 pub use stream::load_responses;
 
 /// The name of the stratum column.
