@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::estimates::{EstimateRow, TestRow, ALL_STRATA};
+use crate::{EstimateRow, TestRow, ALL_STRATA};
 
 pub const REASON_SMALL: &str = "base below threshold";
 pub const REASON_SECONDARY: &str = "secondary: protects a suppressed stratum";

@@ -3,18 +3,17 @@
 mod chisq;
 mod design;
 pub mod disclosure;
-mod estimates;
+mod estimate;
 pub mod export;
+pub mod format;
 mod load;
 pub mod plan;
 pub mod report;
 pub mod weighting;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use fieldwork_store::{Store, StoreError};
-use fieldwork_survey::{QuestionKind, SurveyDefinition};
 use serde::Serialize;
 
 pub use chisq::{rao_scott, RaoScott};
@@ -22,7 +21,8 @@ pub use design::{
     domain_estimate, proportion_interval, CellSums, Design, DesignCell, DesignStratum,
     DomainEstimate, Interval, IntervalMethod,
 };
-pub use estimates::{EstimateRow, TestRow, ALL_STRATA};
+pub use estimate::estimate;
+pub use estimate::rows::{EstimateRow, TestRow, ALL_STRATA};
 pub use load::{load_responses, ResponseFrame};
 pub use plan::{Plan, PlanError};
 pub use weighting::{CellWeight, WeightingReport};
@@ -149,265 +149,6 @@ pub fn analyze(store: &Store, slug: &str, plan: &Plan) -> Result<Analysis, Analy
         "analysed"
     );
     Ok(analysis)
-}
-
-/// The estimates and tests for responses already loaded.
-pub fn estimate(
-    definition: &SurveyDefinition,
-    loaded: &ResponseFrame,
-    plan: &Plan,
-) -> Result<Analysis, AnalysisError> {
-    let stratification = definition
-        .stratification
-        .as_ref()
-        .ok_or(AnalysisError::NotStratified)?;
-    if let Some(reserved) = definition.strata().iter().find(|c| c.code == ALL_STRATA) {
-        return Err(AnalysisError::ReservedStratum(reserved.code.clone()));
-    }
-    let sampled_strata: Vec<(String, f64, f64)> = definition
-        .strata()
-        .iter()
-        .filter_map(|c| {
-            let sampled = loaded.sampled.get(&c.code).copied().filter(|n| *n > 0.0)?;
-            let population = stratification.frame.population.get(&c.code).copied()? as f64;
-            Some((c.code.clone(), population, sampled))
-        })
-        .collect();
-    if let Some((code, _)) = loaded
-        .sampled
-        .iter()
-        .find(|(code, _)| !sampled_strata.iter().any(|(c, _, _)| c == *code))
-    {
-        return Err(AnalysisError::Weighting(format!(
-            "responses come from stratum `{code}`, which has no population in the survey's frame"
-        )));
-    }
-    let (design, cells, weighting) =
-        weighting::weigh(&sampled_strata, &loaded.cells, &plan.weighting)?;
-    let strata = estimates::Strata {
-        codes: sampled_strata.iter().map(|(c, _, _)| c.clone()).collect(),
-        cells,
-        design,
-        level: plan.confidence_level,
-        method: plan.interval.method(),
-    };
-    let frame = &loaded.frame;
-    let mut rows = Vec::new();
-    let mut tests = Vec::new();
-    let codes = |choices: &[fieldwork_survey::Choice]| {
-        choices.iter().map(|c| c.code.clone()).collect::<Vec<_>>()
-    };
-    for question in plan.questions(definition) {
-        let id = question.id.as_str();
-        match &question.kind {
-            QuestionKind::SingleChoice { options } => {
-                let counts = load::code_counts(frame, id)?;
-                let all = codes(options);
-                rows.extend(estimates::proportions(
-                    id,
-                    &all,
-                    &all,
-                    "proportion",
-                    &counts,
-                    &strata,
-                ));
-                tests.push(estimates::association(id, &all, &counts, &strata));
-            }
-            QuestionKind::Likert {
-                scale,
-                non_substantive,
-            } => {
-                let counts = load::code_counts(frame, id)?;
-                let scores = load::numeric_sums(frame, &[load::score_column(id)])?;
-                likert_rows(
-                    id,
-                    &codes(scale),
-                    &codes(non_substantive),
-                    &counts,
-                    &scores[&load::score_column(id)],
-                    &strata,
-                    &mut rows,
-                    &mut tests,
-                );
-            }
-            QuestionKind::LikertGrid {
-                items,
-                scale,
-                non_substantive,
-            } => {
-                let score_columns: Vec<String> = items
-                    .iter()
-                    .map(|i| load::score_column(&format!("{id}.{}", i.id)))
-                    .collect();
-                let mut numeric_columns = score_columns.clone();
-                numeric_columns.push(load::scale_column(id));
-                let sums = load::numeric_sums(frame, &numeric_columns)?;
-                for item in items {
-                    let variable = format!("{id}.{}", item.id);
-                    let counts = load::code_counts(frame, &variable)?;
-                    likert_rows(
-                        &variable,
-                        &codes(scale),
-                        &codes(non_substantive),
-                        &counts,
-                        &sums[&load::score_column(&variable)],
-                        &strata,
-                        &mut rows,
-                        &mut tests,
-                    );
-                }
-                rows.extend(estimates::numeric_mean(
-                    id,
-                    "_scale_mean",
-                    &sums[&load::scale_column(id)],
-                    &strata,
-                ));
-                let variances = load::scale_variances(frame, &score_columns)?;
-                for stratum in &strata.codes {
-                    let (n, items, total) = variances.get(stratum).cloned().unwrap_or_default();
-                    tests.push(TestRow {
-                        question_id: id.to_owned(),
-                        test: "cronbach_alpha".to_owned(),
-                        stratum: stratum.clone(),
-                        n,
-                        statistic: estimates::cronbach_alpha(n, &items, total),
-                        ndf: None,
-                        ddf: None,
-                        p_value: None,
-                        suppressed: false,
-                        reason: String::new(),
-                    });
-                }
-            }
-            QuestionKind::MultiChoice { options, .. } => {
-                let columns: Vec<String> = options
-                    .iter()
-                    .map(|o| load::option_column(id, &o.code))
-                    .collect();
-                let sums = load::share_sums(frame, &columns)?;
-                for (option, column) in options.iter().zip(&columns) {
-                    let mut option_rows =
-                        estimates::numeric_mean(id, &option.code, &sums[column], &strata);
-                    // A share, so its interval is a proportion's.
-                    for row in &mut option_rows {
-                        row.table = "proportion";
-                        if let (Some(p), Some(se)) = (row.estimate, row.se) {
-                            let per = strata_of(&row.stratum, &strata);
-                            let cell_sums = strata.cell_sums(&per, |cell| {
-                                let (n, s, q) =
-                                    sums[column].get(cell).copied().unwrap_or((0.0, 0.0, 0.0));
-                                CellSums::single(n, s, q)
-                            });
-                            if let Some(est) = domain_estimate(&strata.design, &cell_sums) {
-                                let ci = proportion_interval(
-                                    p,
-                                    se,
-                                    est.df,
-                                    est.effective_n(),
-                                    est.exact(0),
-                                    strata.method,
-                                    strata.level,
-                                );
-                                row.ci_low = Some(ci.low);
-                                row.ci_high = Some(ci.high);
-                            }
-                        }
-                    }
-                    rows.extend(option_rows);
-                }
-            }
-            QuestionKind::Number { .. } => {
-                let sums = load::numeric_sums(frame, &[id.to_owned()])?;
-                rows.extend(estimates::numeric_mean(id, "_mean", &sums[id], &strata));
-                for stratum in &strata.codes {
-                    let values =
-                        load::sorted_values(frame, id, stratum, |cell| strata.weight(cell))?;
-                    for (option, p) in [("_q1", 0.25), ("_median", 0.5), ("_q3", 0.75)] {
-                        rows.push(EstimateRow {
-                            question_id: id.to_owned(),
-                            option: option.to_owned(),
-                            stratum: stratum.clone(),
-                            n: values.len() as u64,
-                            estimate: estimates::quantile(&values, p),
-                            se: None,
-                            ci_low: None,
-                            ci_high: None,
-                            deff: None,
-                            effective_n: None,
-                            suppressed: false,
-                            reason: String::new(),
-                            table: "numeric",
-                        });
-                    }
-                }
-            }
-            QuestionKind::Text { .. } => {}
-        }
-    }
-    let sensitive: BTreeSet<String> = definition
-        .questions()
-        .filter(|q| q.sensitive)
-        .map(|q| q.id.clone())
-        .collect();
-    disclosure::protect(&mut rows, plan.suppression_threshold, &sensitive);
-    disclosure::protect_tests(&mut tests, plan.suppression_threshold);
-    Ok(Analysis {
-        survey: definition.slug.clone(),
-        version: definition.version,
-        title: definition.title.clone(),
-        suppression_threshold: plan.suppression_threshold,
-        confidence_level: plan.confidence_level,
-        estimates: rows,
-        tests,
-        response_rates: Vec::new(),
-        weighting,
-    })
-}
-
-fn strata_of(label: &str, strata: &estimates::Strata) -> Vec<String> {
-    if label == ALL_STRATA {
-        strata.codes.clone()
-    } else {
-        vec![label.to_owned()]
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn likert_rows(
-    id: &str,
-    scale: &[String],
-    non_substantive: &[String],
-    counts: &BTreeMap<String, BTreeMap<String, f64>>,
-    scores: &BTreeMap<String, (f64, f64, f64)>,
-    strata: &estimates::Strata,
-    rows: &mut Vec<EstimateRow>,
-    tests: &mut Vec<TestRow>,
-) {
-    // The distribution over the scale, among substantive answers.
-    rows.extend(estimates::proportions(
-        id,
-        scale,
-        scale,
-        "proportion",
-        counts,
-        strata,
-    ));
-    rows.extend(estimates::likert_summaries(
-        id, scale, counts, scores, strata,
-    ));
-    // Non-substantive answers as their own share of all answers.
-    if !non_substantive.is_empty() {
-        let all: Vec<String> = scale.iter().chain(non_substantive).cloned().collect();
-        rows.extend(estimates::proportions(
-            id,
-            non_substantive,
-            &all,
-            "all_answers",
-            counts,
-            strata,
-        ));
-    }
-    tests.push(estimates::association(id, scale, counts, strata));
 }
 
 impl Analysis {

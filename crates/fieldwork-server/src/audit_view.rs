@@ -1,7 +1,7 @@
 //! The audit log in words, for the admin page: what was done, and its details as a person
 //! reads them, from the stored action name and its JSON detail.
 
-use fieldwork_analysis::report::charts::thousands;
+use fieldwork_analysis::format::thousands;
 use serde_json::{Map, Value};
 
 /// One entry as the Audit log page shows it.

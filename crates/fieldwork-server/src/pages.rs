@@ -201,23 +201,8 @@ pub fn question_view(
 /// The answer as the check-your-answers page shows it, one line per entry.
 pub fn answer_lines(question: &Question, answer: Option<&Answer>) -> Vec<String> {
     let label = |code: &str| -> String {
-        let choices: Vec<&fieldwork_survey::Choice> = match &question.kind {
-            QuestionKind::SingleChoice { options } | QuestionKind::MultiChoice { options, .. } => {
-                options.iter().collect()
-            }
-            QuestionKind::Likert {
-                scale,
-                non_substantive,
-            }
-            | QuestionKind::LikertGrid {
-                scale,
-                non_substantive,
-                ..
-            } => scale.iter().chain(non_substantive).collect(),
-            _ => Vec::new(),
-        };
-        choices
-            .iter()
+        question
+            .choices()
             .find(|c| c.code == code)
             .map_or_else(|| code.to_owned(), |c| c.label.clone())
     };

@@ -241,11 +241,13 @@ impl SurveyDefinition {
 }
 
 impl Question {
-    /// The options that may be chosen (scale and non-substantive points for Likert questions).
-    pub fn offered_codes(&self) -> Vec<&str> {
-        match &self.kind {
+    /// The choices a respondent is offered, in the definition's order: a choice question's
+    /// options; a Likert question's or grid's scale from lowest to highest, then its
+    /// non-substantive points; nothing for numbers and free text.
+    pub fn choices(&self) -> impl Iterator<Item = &Choice> {
+        let (first, then): (&[Choice], &[Choice]) = match &self.kind {
             QuestionKind::SingleChoice { options } | QuestionKind::MultiChoice { options, .. } => {
-                options.iter().map(|c| c.code.as_str()).collect()
+                (options, &[])
             }
             QuestionKind::Likert {
                 scale,
@@ -255,13 +257,15 @@ impl Question {
                 scale,
                 non_substantive,
                 ..
-            } => scale
-                .iter()
-                .chain(non_substantive)
-                .map(|c| c.code.as_str())
-                .collect(),
-            QuestionKind::Number { .. } | QuestionKind::Text { .. } => Vec::new(),
-        }
+            } => (scale, non_substantive),
+            QuestionKind::Number { .. } | QuestionKind::Text { .. } => (&[], &[]),
+        };
+        first.iter().chain(then)
+    }
+
+    /// The codes of [`Question::choices`].
+    pub fn offered_codes(&self) -> Vec<&str> {
+        self.choices().map(|c| c.code.as_str()).collect()
     }
 
     /// Whether this question's answers are option codes that a `show_if` may test.

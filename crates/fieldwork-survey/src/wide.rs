@@ -129,19 +129,7 @@ impl<'a> Variable<'a> {
         if !self.is_coded() {
             return Vec::new();
         }
-        match &self.question.kind {
-            QuestionKind::SingleChoice { options } => options.iter().collect(),
-            QuestionKind::Likert {
-                scale,
-                non_substantive,
-            }
-            | QuestionKind::LikertGrid {
-                scale,
-                non_substantive,
-                ..
-            } => scale.iter().chain(non_substantive).collect(),
-            _ => Vec::new(),
-        }
+        self.question.choices().collect()
     }
 
     /// Whether a coded cell of exactly `text` names one of the variable's choices.

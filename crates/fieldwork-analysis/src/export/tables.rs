@@ -112,7 +112,8 @@ pub(super) fn long(
     let label = |question: &fieldwork_survey::Question, code: &str| -> String {
         let text = match options.labels {
             Labels::Codes => code,
-            Labels::Text => question_choices(question)
+            Labels::Text => question
+                .choices()
                 .find(|c| c.code == code)
                 .map_or(code, |c| c.label.as_str()),
         };
@@ -153,27 +154,4 @@ pub(super) fn long(
     })?;
     writer.flush()?;
     Ok(count)
-}
-
-/// Every code a question offers, with its label.
-fn question_choices(
-    question: &fieldwork_survey::Question,
-) -> impl Iterator<Item = &fieldwork_survey::Choice> {
-    let (first, second): (&[fieldwork_survey::Choice], &[fieldwork_survey::Choice]) =
-        match &question.kind {
-            QuestionKind::SingleChoice { options } | QuestionKind::MultiChoice { options, .. } => {
-                (options, &[])
-            }
-            QuestionKind::Likert {
-                scale,
-                non_substantive,
-            }
-            | QuestionKind::LikertGrid {
-                scale,
-                non_substantive,
-                ..
-            } => (scale, non_substantive),
-            _ => (&[], &[]),
-        };
-    first.iter().chain(second)
 }

@@ -3,8 +3,8 @@
 
 use fieldwork_survey::{Question, QuestionKind};
 
-use super::charts::percent;
 use super::{positive_labels, Lookup};
+use crate::format::percent;
 use crate::{EstimateRow, ALL_STRATA};
 
 /// One sentence of the key findings, with the estimates it quotes.

@@ -9,6 +9,7 @@ use super::{
     charts as chart_list_for, question_charts, stem, Lookup, Provenance, ReportChart, Site,
     SiteFile,
 };
+use crate::format;
 use crate::{csv_bytes, Analysis, AnalysisError, EstimateRow, Plan, TestRow, ALL_STRATA};
 
 const STYLE: &str = include_str!("../../templates/report/style.css");
@@ -143,31 +144,8 @@ fn option_label(definition: &SurveyDefinition, variable: &str, option: &str) -> 
     let question = variable.split('.').next().unwrap_or(variable);
     definition
         .question(question)
-        .and_then(|q| {
-            let label = match &q.kind {
-                QuestionKind::SingleChoice { options }
-                | QuestionKind::MultiChoice { options, .. } => options
-                    .iter()
-                    .find(|c| c.code == option)
-                    .map(|c| c.label.clone()),
-                QuestionKind::Likert {
-                    scale,
-                    non_substantive,
-                }
-                | QuestionKind::LikertGrid {
-                    scale,
-                    non_substantive,
-                    ..
-                } => scale
-                    .iter()
-                    .chain(non_substantive)
-                    .find(|c| c.code == option)
-                    .map(|c| c.label.clone()),
-                _ => None,
-            };
-            label
-        })
-        .unwrap_or_else(|| option.to_owned())
+        .and_then(|q| q.choices().find(|c| c.code == option))
+        .map_or_else(|| option.to_owned(), |c| c.label.clone())
 }
 
 fn estimate_table(
@@ -473,12 +451,7 @@ pub fn build_site(
                 ALL_STRATA,
             )
             .filter(|_| !matches!(question.kind, QuestionKind::LikertGrid { .. }))
-            .map(|r| {
-                format!(
-                    "Base: {} responses in all strata.",
-                    super::charts::thousands(r.n)
-                )
-            })
+            .map(|r| format!("Base: {} responses in all strata.", format::thousands(r.n)))
             .unwrap_or_default();
         let page = QuestionPage {
             site_title,
@@ -608,7 +581,7 @@ pub fn build_site(
             .benchmarks
             .iter()
             .map(|b| Fact {
-                term: format!("{} ({})", super::charts::percent(b.value), b.label),
+                term: format!("{} ({})", format::percent(b.value), b.label),
                 value: b.source.clone(),
             })
             .collect(),
@@ -652,7 +625,7 @@ fn report_summary(plan: &Plan, analysis: &Analysis) -> String {
         "What {} people who completed {}{across} told us. Each figure is weighted to the \
          population of its group, with a {:.0}% confidence interval; figures resting on fewer \
          than {} responses are withheld, so that no one who took part can be identified.",
-        super::charts::thousands(complete.max(0) as u64),
+        format::thousands(complete.max(0) as u64),
         analysis.title,
         analysis.confidence_level * 100.0,
         analysis.suppression_threshold,
@@ -680,12 +653,12 @@ fn provenance_facts(
             term: "Responses".into(),
             value: format!(
                 "{} complete ({}), {partial} partial (not analysed)",
-                super::charts::thousands(complete.max(0) as u64),
+                format::thousands(complete.max(0) as u64),
                 if population > 0 {
                     format!(
                         "{} of a population of {}",
                         pct1(complete as f64 / population as f64),
-                        super::charts::thousands(population)
+                        format::thousands(population)
                     )
                 } else {
                     "no population frame".to_owned()

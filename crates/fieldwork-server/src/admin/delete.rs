@@ -9,7 +9,7 @@ use crate::auth::{standing, Need};
 use crate::pages::{PageError, SummaryError};
 use crate::slug::Slug;
 use crate::AppState;
-use fieldwork_analysis::report::charts::thousands;
+use fieldwork_analysis::format::thousands;
 
 use super::notices::{notice_cookie, Notice};
 use super::AdminForm;

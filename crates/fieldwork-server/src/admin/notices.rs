@@ -3,7 +3,7 @@
 use actix_web::HttpRequest;
 
 use crate::AppState;
-use fieldwork_analysis::report::charts::thousands;
+use fieldwork_analysis::format::thousands;
 
 /// A one-off cookie carrying what the page after a redirect should announce (a GOV.UK
 /// notification banner). Short-lived, and only the kind and a slug: nothing a forged one

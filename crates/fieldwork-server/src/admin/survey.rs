@@ -14,7 +14,7 @@ use crate::integration::EXPORT_FORMATS;
 use crate::pages::PageError;
 use crate::slug::Slug;
 use crate::AppState;
-use fieldwork_analysis::report::charts::thousands;
+use fieldwork_analysis::format::thousands;
 
 #[derive(Debug, Clone)]
 struct ProgressRow {
