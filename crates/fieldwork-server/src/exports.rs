@@ -2,6 +2,7 @@
 //! path. The export runs on a blocking thread and writes into a bounded channel whose receiver
 //! is the body, so memory stays flat and a client that goes away stops the export.
 
+use fieldwork_analysis::export::ChunkedWriter;
 use std::sync::Arc;
 
 use actix_web::http::header;
@@ -27,10 +28,13 @@ pub fn stream_export(
     let include_sensitive = choice.options.include_sensitive;
     let filename = format!("{slug}-{}.{}", format.name, format.extension);
     actix_web::rt::task::spawn_blocking(move || {
-        let mut out = ChannelWriter {
-            sender: sender.clone(),
-            buffer: Vec::with_capacity(CHUNK),
-        };
+        let chunks = sender.clone();
+        // A closed channel is a client that went away: a broken pipe stops the export.
+        let mut out = ChunkedWriter::new(CHUNK, move |chunk| {
+            chunks
+                .blocking_send(Ok(web::Bytes::from(chunk)))
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        });
         let written =
             integration::write_export(&store, &slug, &choice, &mut out).and_then(|rows| {
                 std::io::Write::flush(&mut out)?;
@@ -71,32 +75,3 @@ pub fn stream_export(
 }
 
 const CHUNK: usize = 64 * 1024;
-
-/// Sends what is written to the response body in chunks; a gone client is a broken pipe.
-struct ChannelWriter {
-    sender: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
-    buffer: Vec<u8>,
-}
-
-impl std::io::Write for ChannelWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(bytes);
-        if self.buffer.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let chunk = web::Bytes::from(std::mem::replace(
-            &mut self.buffer,
-            Vec::with_capacity(CHUNK),
-        ));
-        self.sender
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
-    }
-}
