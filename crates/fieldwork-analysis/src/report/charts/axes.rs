@@ -94,3 +94,28 @@ pub(super) fn ticks(max: f64) -> Vec<f64> {
     }
     out
 }
+
+/// The height of a table's header row: its tallest wrapped header, plus `padding`.
+pub(super) fn header_height(headers: &[Vec<String>], padding: f64) -> f64 {
+    headers
+        .iter()
+        .map(|h| h.len() as f64 * line_height(SMALL_PX))
+        .fold(0.0, f64::max)
+        + padding
+}
+
+/// Each row's height: its label wrapped to `label_width`, plus `padding`, at least `least`.
+pub(super) fn row_heights<'a>(
+    labels: impl IntoIterator<Item = &'a String>,
+    label_width: f64,
+    padding: f64,
+    least: f64,
+) -> Vec<f64> {
+    labels
+        .into_iter()
+        .map(|label| {
+            let lines = wrap(label, SMALL_PX, false, label_width - 16.0).len() as f64;
+            (lines * line_height(SMALL_PX) + padding).max(least)
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 
+use super::axes::{header_height, row_heights};
 use super::canvas::{Canvas, Drawn};
 use super::fonts::{centre_baseline, line_height, text_width, wrap, SMALL_PX, TEXT_PX};
 use super::palette::{ink_on, viridis, HATCH_FILL, INK, SECONDARY_INK};
@@ -26,18 +27,8 @@ fn heatmap_geometry(rows: &[String], columns: &[String]) -> HeatmapGeometry {
         .iter()
         .map(|c| wrap(c, SMALL_PX, true, column_width - 8.0))
         .collect();
-    let head = headers
-        .iter()
-        .map(|h| h.len() as f64 * line_height(SMALL_PX))
-        .fold(0.0, f64::max)
-        + 8.0;
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let lines = wrap(r, SMALL_PX, false, label_width - 16.0).len() as f64;
-            (lines * line_height(SMALL_PX) + 12.0).max(36.0)
-        })
-        .collect();
+    let head = header_height(&headers, 8.0);
+    let rows = row_heights(rows, label_width, 12.0, 36.0);
     HeatmapGeometry {
         head,
         rows,

@@ -5,7 +5,7 @@ use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 use plotters::style::RGBColor;
 
-use super::axes::{nice_max, AXIS};
+use super::axes::{header_height, nice_max, row_heights, AXIS};
 use super::canvas::{Canvas, Drawn};
 use super::fonts::{centre_baseline, line_height, text_width, wrap, SMALL_PX};
 use super::palette::{GRID, HATCH_FILL, INK, OKABE_BLUE, SECONDARY_INK};
@@ -32,18 +32,8 @@ fn ranked_geometry(options: &[String], panels: &[Panel]) -> RankedGeometry {
             lines
         })
         .collect();
-    let head = headers
-        .iter()
-        .map(|h| h.len() as f64 * line_height(SMALL_PX))
-        .fold(0.0, f64::max)
-        + 10.0;
-    let rows = options
-        .iter()
-        .map(|o| {
-            let lines = wrap(o, SMALL_PX, false, label_width - 16.0).len() as f64;
-            (lines * line_height(SMALL_PX) + 10.0).max(30.0)
-        })
-        .collect();
+    let head = header_height(&headers, 10.0);
+    let rows = row_heights(options, label_width, 10.0, 30.0);
     RankedGeometry {
         head,
         rows,
