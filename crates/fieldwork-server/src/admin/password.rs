@@ -84,26 +84,11 @@ pub(super) async fn change_password(
     let current = form.first("current_password").unwrap_or("").to_owned();
     let new = form.first("new_password").unwrap_or("").to_owned();
     let confirm = form.first("confirm_password").unwrap_or("").to_owned();
-    let current_error = current
-        .is_empty()
-        .then(|| "Enter your current password".to_owned());
-    let new_error = if new.is_empty() {
-        Some("Enter a new password".to_owned())
-    } else if let Err(problem) = check_password(&new) {
-        Some(problem.replacen("The password", "Your new password", 1))
-    } else if new == current {
-        Some("Your new password must be different from your current password".to_owned())
-    } else {
-        None
-    };
-    let confirm_error = match (&new_error, confirm.is_empty()) {
-        (Some(_), _) => None,
-        (None, true) => Some("Enter your new password again".to_owned()),
-        (None, false) if confirm != new => {
-            Some("The passwords do not match: enter your new password again".to_owned())
-        }
-        (None, false) => None,
-    };
+    let PasswordFieldErrors {
+        current_error,
+        new_error,
+        confirm_error,
+    } = check_password_fields(&current, &new, &confirm);
     if current_error.is_some() || new_error.is_some() || confirm_error.is_some() {
         return render_password(
             &state,
@@ -192,4 +177,39 @@ pub(super) async fn change_password(
         ))
         .map_err(|_| PageError::Internal)?;
     Ok(response)
+}
+
+/// What is wrong with each field of the change-password form, before any password is checked.
+struct PasswordFieldErrors {
+    current_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+}
+
+fn check_password_fields(current: &str, new: &str, confirm: &str) -> PasswordFieldErrors {
+    let current_error = current
+        .is_empty()
+        .then(|| "Enter your current password".to_owned());
+    let new_error = if new.is_empty() {
+        Some("Enter a new password".to_owned())
+    } else if let Err(problem) = check_password(new) {
+        Some(problem.replacen("The password", "Your new password", 1))
+    } else if new == current {
+        Some("Your new password must be different from your current password".to_owned())
+    } else {
+        None
+    };
+    let confirm_error = match (&new_error, confirm.is_empty()) {
+        (Some(_), _) => None,
+        (None, true) => Some("Enter your new password again".to_owned()),
+        (None, false) if confirm != new => {
+            Some("The passwords do not match: enter your new password again".to_owned())
+        }
+        (None, false) => None,
+    };
+    PasswordFieldErrors {
+        current_error,
+        new_error,
+        confirm_error,
+    }
 }

@@ -71,32 +71,19 @@ pub(super) async fn sign_in(
         .take(300)
         .collect();
     let password = form.first("password").unwrap_or("").to_owned();
-    let email = match parse_email(&typed) {
+    let email = match check_sign_in_fields(&typed, &password) {
         Ok(email) => email,
-        Err(message) => {
-            let password_error = password
-                .is_empty()
-                .then(|| "Enter your password".to_owned());
+        Err((email_error, password_error)) => {
             return render_sign_in(
                 &state,
                 &req,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 typed,
-                Some(message),
+                email_error,
                 password_error,
             );
         }
     };
-    if password.is_empty() {
-        return render_sign_in(
-            &state,
-            &req,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            typed,
-            None,
-            Some("Enter your password".into()),
-        );
-    }
     let address = address(&req);
     let user = match credentials::attempt(
         &state,
@@ -189,4 +176,19 @@ pub(super) async fn sign_out(
         .add_cookie(&session_cookie_removal(&state))
         .map_err(|_| PageError::Internal)?;
     Ok(response)
+}
+
+/// The email address typed, parsed, or what is wrong with each field (email, password).
+fn check_sign_in_fields(
+    typed: &str,
+    password: &str,
+) -> Result<String, (Option<String>, Option<String>)> {
+    let password_error = password
+        .is_empty()
+        .then(|| "Enter your password".to_owned());
+    match parse_email(typed) {
+        Ok(email) if password_error.is_none() => Ok(email),
+        Ok(_) => Err((None, password_error)),
+        Err(message) => Err((Some(message), password_error)),
+    }
 }
