@@ -16,6 +16,7 @@ use fieldwork_survey::{
     Answer, Labels, MetaColumn, NumberKind, QuestionKind, SurveyDefinition, VariableKind,
 };
 use polars::prelude::*;
+use polars_io::parquet::write::ParquetWriter;
 
 use super::{for_each_response, layout, populations, weights, ExportError, ExportOptions};
 

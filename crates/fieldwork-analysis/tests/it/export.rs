@@ -13,6 +13,7 @@ use fieldwork_survey::{
     SurveyDefinition, SyntheticRespondents,
 };
 use polars::prelude::*;
+use polars_io::parquet::read::ParquetReader;
 use serde_json::{json, Value};
 
 const WITHDRAWN: &str = "WITHDRAWN-MARKER";
