@@ -1,6 +1,7 @@
 //! HTML pages: the templates' data, and the one error type of the respondent pages.
 
 use crate::problem::StoreFailure;
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
@@ -407,4 +408,27 @@ pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Pa
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(page.render()?))
+}
+
+/// A rendered page that also sets the CSRF cookie when this visit was the one to issue it
+/// ([`crate::csrf::csrf_token`]).
+pub fn html_with_cookie(
+    status: StatusCode,
+    page: &impl Template,
+    cookie: Option<Cookie<'static>>,
+) -> Result<HttpResponse, PageError> {
+    with_cookies(html(status, page)?, cookie)
+}
+
+/// `response` setting (or, for a removal cookie, clearing) `cookies`.
+pub fn with_cookies(
+    mut response: HttpResponse,
+    cookies: impl IntoIterator<Item = Cookie<'static>>,
+) -> Result<HttpResponse, PageError> {
+    for cookie in cookies {
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| PageError::Internal)?;
+    }
+    Ok(response)
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use fieldwork_store::{SurveyStatus, User};
 
 use crate::auth::{standing, Need};
-use crate::pages::{PageError, SummaryError};
+use crate::pages::{with_cookies, PageError, SummaryError};
 use crate::slug::Slug;
 use crate::AppState;
 use fieldwork_analysis::format::thousands;
@@ -80,16 +80,8 @@ pub(super) async fn delete_page(
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
-    render_delete(
-        &state,
-        &req,
-        &researcher.user,
-        &slug,
-        StatusCode::OK,
-        String::new(),
-        None,
-    )
-    .await
+    let (status, typed) = (StatusCode::OK, String::new());
+    render_delete(&state, &req, &researcher.user, &slug, status, typed, None).await
 }
 
 pub(super) async fn delete_survey(
@@ -108,8 +100,28 @@ pub(super) async fn delete_survey(
         .chars()
         .take(300)
         .collect();
-    // Typing the slug, not ticking a box: a deliberate act that names what goes.
-    let confirm_error = if typed.is_empty() {
+    if let Some(error) = confirmation_error(&typed, &slug) {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let user = &researcher.user;
+        return render_delete(&state, &req, user, &slug, status, typed, Some(error)).await;
+    }
+    let (s, actor) = (slug.clone(), researcher.user.email.clone());
+    let deleted = state
+        .store_call(move |store| store.delete_survey(&s, &actor))
+        .await?;
+    state.forget_survey(&slug);
+    tracing::info!(survey = %slug, "survey deleted");
+    let notice = Notice::Deleted {
+        slug,
+        responses: deleted.responses(),
+    };
+    with_cookies(see_other("/admin"), [notice_cookie(&state, &notice)])
+}
+
+/// What is wrong with the slug typed to confirm the deletion. Typing the slug, not ticking a
+/// box: a deliberate act that names what goes.
+fn confirmation_error(typed: &str, slug: &str) -> Option<String> {
+    if typed.is_empty() {
         Some(format!(
             "Enter the survey's slug, {slug}, to confirm you want to delete it"
         ))
@@ -119,34 +131,5 @@ pub(super) async fn delete_survey(
         ))
     } else {
         None
-    };
-    if confirm_error.is_some() {
-        return render_delete(
-            &state,
-            &req,
-            &researcher.user,
-            &slug,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            typed,
-            confirm_error,
-        )
-        .await;
     }
-    let (s, actor) = (slug.clone(), researcher.user.email.clone());
-    let deleted = state
-        .store_call(move |store| store.delete_survey(&s, &actor))
-        .await?;
-    state.forget_survey(&slug);
-    tracing::info!(survey = %slug, "survey deleted");
-    let mut response = see_other("/admin");
-    response
-        .add_cookie(&notice_cookie(
-            &state,
-            &Notice::Deleted {
-                slug,
-                responses: deleted.responses(),
-            },
-        ))
-        .map_err(|_| PageError::Internal)?;
-    Ok(response)
 }

@@ -16,9 +16,8 @@ mod sharing;
 mod sign_in;
 mod survey;
 
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
 use fieldwork_store::{AuditEvent, User};
 
 use crate::csrf::csrf_token;
@@ -155,13 +154,6 @@ pub struct Chrome {
     pub has_errors: bool,
 }
 
-/// A page with its CSRF cookie set when the browser has none yet.
-struct Rendered {
-    status: StatusCode,
-    html: String,
-    cookie: Option<actix_web::cookie::Cookie<'static>>,
-}
-
 pub(super) fn chrome(
     state: &AppState,
     req: &HttpRequest,
@@ -179,29 +171,8 @@ pub(super) fn chrome(
     )
 }
 
-fn respond(page: Rendered) -> Result<HttpResponse, PageError> {
-    let mut response = HttpResponse::build(page.status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.html);
-    if let Some(cookie) = page.cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|_| PageError::Internal)?;
-    }
-    Ok(response)
-}
-
-pub(super) fn render(
-    status: StatusCode,
-    page: &impl Template,
-    cookie: Option<actix_web::cookie::Cookie<'static>>,
-) -> Result<HttpResponse, PageError> {
-    respond(Rendered {
-        status,
-        html: page.render()?,
-        cookie,
-    })
-}
+/// A page with its CSRF cookie set when the browser has none yet.
+pub(super) use crate::pages::html_with_cookie as render;
 
 pub(super) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

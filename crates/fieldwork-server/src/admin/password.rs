@@ -7,7 +7,7 @@ use fieldwork_store::{PasswordChange, User};
 
 use crate::accounts::{check_password, hash_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::auth::{session_cookie, session_hash};
-use crate::pages::{PageError, SummaryError};
+use crate::pages::{with_cookies, PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
 
@@ -36,10 +36,13 @@ fn render_password(
     req: &HttpRequest,
     user: &User,
     status: StatusCode,
-    current_error: Option<String>,
-    new_error: Option<String>,
-    confirm_error: Option<String>,
+    fields: PasswordFieldErrors,
 ) -> Result<HttpResponse, PageError> {
+    let PasswordFieldErrors {
+        current_error,
+        new_error,
+        confirm_error,
+    } = fields;
     let errors = field_errors(&[
         ("#current_password", &current_error),
         ("#new_password", &new_error),
@@ -63,15 +66,8 @@ pub(super) async fn password_page(
     req: HttpRequest,
     researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
-    render_password(
-        &state,
-        &req,
-        &researcher.user,
-        StatusCode::OK,
-        None,
-        None,
-        None,
-    )
+    let no_errors = PasswordFieldErrors::default();
+    render_password(&state, &req, &researcher.user, StatusCode::OK, no_errors)
 }
 
 pub(super) async fn change_password(
@@ -80,76 +76,22 @@ pub(super) async fn change_password(
     researcher: Researcher,
     CheckedForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let user = researcher.user.clone();
-    let current = form.first("current_password").unwrap_or("").to_owned();
-    let new = form.first("new_password").unwrap_or("").to_owned();
-    let confirm = form.first("confirm_password").unwrap_or("").to_owned();
-    let PasswordFieldErrors {
-        current_error,
-        new_error,
-        confirm_error,
-    } = check_password_fields(&current, &new, &confirm);
-    if current_error.is_some() || new_error.is_some() || confirm_error.is_some() {
-        return render_password(
-            &state,
-            &req,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            current_error,
-            new_error,
-            confirm_error,
-        );
+    let field = |name| form.first(name).unwrap_or("").to_owned();
+    let (current, new) = (field("current_password"), field("new_password"));
+    let fields = check_password_fields(&current, &new, &field("confirm_password"));
+    if fields.any() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_password(&state, &req, &researcher.user, status, fields);
     }
-    // The current password is guessed at here as at sign-in (by whoever found a browser left
-    // signed in), so the same throttle applies and every wrong one counts against it.
-    let hashed = match credentials::attempt(
-        &state,
-        &user.email,
-        &address(&req),
-        current,
-        "bad_current_password",
-        move |_| hash_password(&new),
-    )
-    .await?
-    {
-        Attempt::Passed(hashed) => hashed,
-        Attempt::Throttled { wait_seconds } => {
-            let response = render_password(
-                &state,
-                &req,
-                &user,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some(format!(
-                    "There have been too many wrong passwords. Wait {}, then try again",
-                    wait_text(wait_seconds)
-                )),
-                None,
-                None,
-            )?;
-            return Ok(retry_after(response, wait_seconds));
-        }
-        Attempt::Refused { reason } => {
-            tracing::info!(reason, "password change refused");
-            return render_password(
-                &state,
-                &req,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("Your current password is not correct".into()),
-                None,
-                None,
-            );
-        }
+    let new_hash = match hash_if_current(&state, &req, &researcher.user, current, new).await? {
+        Ok(new_hash) => new_hash,
+        Err(refused) => return Ok(refused),
     };
-    let new_hash = hashed.map_err(|problem| {
-        tracing::error!(error = %problem, "hashing a new password failed");
-        PageError::Internal
-    })?;
     // The session goes on under a new id; every other session of the account ends.
     let secret = new_token();
     let (email, current_session, new_session) = (
-        user.email.clone(),
-        researcher.session_hash.clone(),
+        researcher.user.email.clone(),
+        researcher.session_hash,
         session_hash(&secret),
     );
     let ended = state
@@ -164,26 +106,76 @@ pub(super) async fn change_password(
         })
         .await?;
     tracing::info!(sessions_ended = ended, "password changed");
-    let mut response = see_other("/admin");
-    response
-        .add_cookie(&session_cookie(&state, &secret))
-        .map_err(|_| PageError::Internal)?;
-    response
-        .add_cookie(&notice_cookie(
-            &state,
-            &Notice::PasswordChanged {
-                sessions_ended: ended,
-            },
-        ))
-        .map_err(|_| PageError::Internal)?;
-    Ok(response)
+    let changed = Notice::PasswordChanged {
+        sessions_ended: ended,
+    };
+    let cookies = [
+        session_cookie(&state, &secret),
+        notice_cookie(&state, &changed),
+    ];
+    with_cookies(see_other("/admin"), cookies)
+}
+
+/// The hash of the `new` password once `current` proves to be the account's, or the form
+/// again saying why not. The current password is guessed at here as at sign-in (by whoever
+/// found a browser left signed in), so the same throttle applies and every wrong one counts
+/// against it.
+async fn hash_if_current(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    current: String,
+    new: String,
+) -> Result<Result<String, HttpResponse>, PageError> {
+    let attempt = credentials::attempt(
+        state,
+        &user.email,
+        &address(req),
+        current,
+        "bad_current_password",
+        move |_| hash_password(&new),
+    )
+    .await?;
+    let refusal = |status, message: String| {
+        let fields = PasswordFieldErrors {
+            current_error: Some(message),
+            ..PasswordFieldErrors::default()
+        };
+        render_password(state, req, user, status, fields)
+    };
+    match attempt {
+        Attempt::Passed(hashed) => Ok(Ok(hashed.map_err(|problem| {
+            tracing::error!(error = %problem, "hashing a new password failed");
+            PageError::Internal
+        })?)),
+        Attempt::Throttled { wait_seconds } => {
+            let message = format!(
+                "There have been too many wrong passwords. Wait {}, then try again",
+                wait_text(wait_seconds)
+            );
+            let page = refusal(StatusCode::TOO_MANY_REQUESTS, message)?;
+            Ok(Err(retry_after(page, wait_seconds)))
+        }
+        Attempt::Refused { reason } => {
+            tracing::info!(reason, "password change refused");
+            let message = "Your current password is not correct".to_owned();
+            Ok(Err(refusal(StatusCode::UNPROCESSABLE_ENTITY, message)?))
+        }
+    }
 }
 
 /// What is wrong with each field of the change-password form, before any password is checked.
+#[derive(Default)]
 struct PasswordFieldErrors {
     current_error: Option<String>,
     new_error: Option<String>,
     confirm_error: Option<String>,
+}
+
+impl PasswordFieldErrors {
+    fn any(&self) -> bool {
+        self.current_error.is_some() || self.new_error.is_some() || self.confirm_error.is_some()
+    }
 }
 
 fn check_password_fields(current: &str, new: &str, confirm: &str) -> PasswordFieldErrors {

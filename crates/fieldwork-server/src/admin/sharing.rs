@@ -10,6 +10,7 @@ use super::{chrome, field_errors, render, see_other, Chrome};
 use crate::accounts::parse_email;
 use crate::auth::Researcher;
 use crate::auth::{standing, Need};
+use crate::csrf::FormFields;
 use crate::extract::CheckedForm;
 use crate::pages::{PageError, SummaryError};
 use crate::slug::Slug;
@@ -35,18 +36,60 @@ struct SharingPage {
     role_error: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The sharing form as typed, and what is wrong with each field.
+#[derive(Default)]
+struct SharingForm {
+    email: String,
+    email_error: Option<String>,
+    role: String,
+    role_error: Option<String>,
+}
+
+impl SharingForm {
+    fn typed(form: &FormFields) -> Self {
+        SharingForm {
+            email: form
+                .first("email")
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .collect(),
+            role: form.first("role").unwrap_or("").to_owned(),
+            ..SharingForm::default()
+        }
+    }
+
+    /// The researcher's email address and the role to give them (`None`: remove their
+    /// access); None when a field is wrong, which then says why.
+    fn check(&mut self) -> Option<(String, Option<Role>)> {
+        let role = match self.role.as_str() {
+            "remove" => Some(None),
+            other => Role::parse(other).map(Some),
+        };
+        if role.is_none() {
+            self.role_error = Some("Select a role, or remove their access".to_owned());
+        }
+        let email = parse_email(&self.email)
+            .map_err(|problem| self.email_error = Some(problem))
+            .ok();
+        email.zip(role)
+    }
+}
+
 async fn render_sharing(
     state: &AppState,
     req: &HttpRequest,
     user: &User,
     slug: &str,
     status: StatusCode,
-    email: String,
-    email_error: Option<String>,
-    role: String,
-    role_error: Option<String>,
+    form: SharingForm,
 ) -> Result<HttpResponse, PageError> {
+    let SharingForm {
+        email,
+        email_error,
+        role,
+        role_error,
+    } = form;
     let s = slug.to_owned();
     let (survey, members) = state
         .store_call(move |store| Ok((store.latest_survey(&s)?, store.survey_members(&s)?)))
@@ -81,18 +124,8 @@ pub(super) async fn sharing_page(
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
-    render_sharing(
-        &state,
-        &req,
-        &researcher.user,
-        &slug,
-        StatusCode::OK,
-        String::new(),
-        None,
-        String::new(),
-        None,
-    )
-    .await
+    let empty = SharingForm::default();
+    render_sharing(&state, &req, &researcher.user, &slug, StatusCode::OK, empty).await
 }
 
 pub(super) async fn share(
@@ -104,61 +137,29 @@ pub(super) async fn share(
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     standing(&state, &researcher.user, &slug, Need::Manage).await?;
-    let typed: String = form
-        .first("email")
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect();
-    let role_text = form.first("role").unwrap_or("").to_owned();
-    let email = parse_email(&typed);
-    let role = match role_text.as_str() {
-        "remove" => Some(None),
-        other => Role::parse(other).map(Some),
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut typed = SharingForm::typed(&form);
+    let Some((email, role)) = typed.check() else {
+        return render_sharing(&state, &req, &researcher.user, &slug, status, typed).await;
     };
-    let (email, role) = match (email, role) {
-        (Ok(email), Some(role)) => (email, role),
-        (email, role) => {
-            return render_sharing(
-                &state,
-                &req,
-                &researcher.user,
-                &slug,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                typed,
-                email.err(),
-                role_text,
-                role.is_none()
-                    .then(|| "Select a role, or remove their access".to_owned()),
-            )
-            .await
-        }
-    };
-    let (s, e, actor) = (slug.clone(), email.clone(), researcher.user.email.clone());
+    let (s, actor) = (slug.clone(), researcher.user.email.clone());
     let changed = state
-        .store_call(move |store| store.set_survey_role(&s, &e, role, &actor))
+        .store_call(move |store| store.set_survey_role(&s, &email, role, &actor))
         .await;
-    let problem = match changed {
+    match changed {
         Ok(()) => return Ok(see_other(&format!("/admin/surveys/{slug}/sharing"))),
-        Err(fieldwork_store::StoreError::UserNotFound(_)) => (
-            Some("There is no researcher with that email address: an administrator adds researchers with `fieldwork user add`".to_owned()),
-            None,
-        ),
+        Err(fieldwork_store::StoreError::UserNotFound(_)) => {
+            typed.email_error = Some(
+                "There is no researcher with that email address: an administrator adds \
+                 researchers with `fieldwork user add`"
+                    .to_owned(),
+            );
+        }
         Err(e @ fieldwork_store::StoreError::LastOwner(_)) => {
-            (None, Some(format!("{}{}", e.to_string()[..1].to_uppercase(), &e.to_string()[1..])))
+            let message = e.to_string();
+            typed.role_error = Some(format!("{}{}", message[..1].to_uppercase(), &message[1..]));
         }
         Err(e) => return Err(e.into()),
-    };
-    render_sharing(
-        &state,
-        &req,
-        &researcher.user,
-        &slug,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        typed,
-        problem.0,
-        role_text,
-        problem.1,
-    )
-    .await
+    }
+    render_sharing(&state, &req, &researcher.user, &slug, status, typed).await
 }

@@ -15,7 +15,7 @@ use crate::auth::{
 };
 use crate::credentials::{self, wait_text, Attempt};
 use crate::extract::CheckedForm;
-use crate::pages::{PageError, SummaryError};
+use crate::pages::{with_cookies, PageError, SummaryError};
 use crate::tokens::new_token;
 use crate::AppState;
 
@@ -85,7 +85,7 @@ pub(super) async fn sign_in(
         }
     };
     let address = address(&req);
-    let user = match credentials::attempt(
+    let attempt = credentials::attempt(
         &state,
         &email,
         &address,
@@ -93,46 +93,46 @@ pub(super) async fn sign_in(
         "bad_password",
         |user| user,
     )
-    .await?
-    {
+    .await?;
+    let user = match attempt {
         Attempt::Passed(user) => user,
         Attempt::Throttled { wait_seconds } => {
-            let response = render_sign_in(
-                &state,
-                &req,
-                StatusCode::TOO_MANY_REQUESTS,
-                typed,
-                None,
-                Some(format!(
-                    "There have been too many failed attempts to sign in. Wait {}, then try again",
-                    wait_text(wait_seconds)
-                )),
-            )?;
-            return Ok(retry_after(response, wait_seconds));
+            let message = format!(
+                "There have been too many failed attempts to sign in. Wait {}, then try again",
+                wait_text(wait_seconds)
+            );
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let page = render_sign_in(&state, &req, status, typed, None, Some(message))?;
+            return Ok(retry_after(page, wait_seconds));
         }
         Attempt::Refused { reason } => {
             tracing::info!(reason, "sign-in failed");
-            let too_long = password.chars().count() > MAX_PASSWORD_CHARS;
-            return render_sign_in(
-                &state,
-                &req,
-                StatusCode::UNAUTHORIZED,
-                typed,
-                None,
-                Some(if too_long {
-                    format!("Enter a password of {MAX_PASSWORD_CHARS} characters or fewer")
-                } else {
-                    "Enter a correct email address and password".into()
-                }),
-            );
+            let message = if password.chars().count() > MAX_PASSWORD_CHARS {
+                format!("Enter a password of {MAX_PASSWORD_CHARS} characters or fewer")
+            } else {
+                "Enter a correct email address and password".into()
+            };
+            let status = StatusCode::UNAUTHORIZED;
+            return render_sign_in(&state, &req, status, typed, None, Some(message));
         }
     };
-    // A new session id at every sign-in; the one the browser had (if any) ends here.
+    let secret = start_session(&state, &req, user.id, address).await?;
+    tracing::info!("researcher signed in");
+    with_cookies(see_other("/admin"), [session_cookie(&state, &secret)])
+}
+
+/// A new session for `user_id`, whose secret goes in the cookie. A new session id at every
+/// sign-in: the one the browser had (if any) ends here.
+async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    user_id: i64,
+    address: String,
+) -> Result<String, PageError> {
     let secret = new_token();
-    let replaces = session_secret(&state, &req).map(|s| session_hash(&s));
+    let replaces = session_secret(state, req).map(|s| session_hash(&s));
     let id_hash = session_hash(&secret);
     let expires_at = now() + state.config.session_absolute;
-    let user_id = user.id;
     state
         .store_call(move |store| {
             store.create_session(NewSession {
@@ -144,12 +144,7 @@ pub(super) async fn sign_in(
             })
         })
         .await?;
-    tracing::info!("researcher signed in");
-    let mut response = see_other("/admin");
-    response
-        .add_cookie(&session_cookie(&state, &secret))
-        .map_err(|_| PageError::Internal)?;
-    Ok(response)
+    Ok(secret)
 }
 
 pub(super) async fn sign_out(
@@ -171,11 +166,10 @@ pub(super) async fn sign_out(
         },
     )
     .await?;
-    let mut response = see_other("/admin/sign-in");
-    response
-        .add_cookie(&session_cookie_removal(&state))
-        .map_err(|_| PageError::Internal)?;
-    Ok(response)
+    with_cookies(
+        see_other("/admin/sign-in"),
+        [session_cookie_removal(&state)],
+    )
 }
 
 /// The email address typed, parsed, or what is wrong with each field (email, password).

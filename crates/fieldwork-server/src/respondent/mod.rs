@@ -147,6 +147,26 @@ pub(super) struct Session {
 }
 
 impl Session {
+    /// The session of `response` with its answers as stored; an invited response's stratum
+    /// answer is filled from its invitation, so the question is never asked.
+    fn new(survey: Arc<StoredSurvey>, response: StoredResponse, invited: bool) -> Self {
+        let mut answers: SubmittedAnswers =
+            serde_json::from_str(&response.answers).unwrap_or_default();
+        if invited {
+            fill_fixed_stratum(
+                &survey.definition,
+                response.stratum.as_deref(),
+                &mut answers,
+            );
+        }
+        Session {
+            survey,
+            response,
+            answers,
+            stratum_fixed: invited,
+        }
+    }
+
     fn definition(&self) -> &fieldwork_survey::SurveyDefinition {
         &self.survey.definition
     }
@@ -219,30 +239,8 @@ pub(super) async fn load_session(
     let survey = state
         .survey_version(slug, response.survey_version, response.survey_id)
         .await?;
-    let answers: SubmittedAnswers = serde_json::from_str(&response.answers).unwrap_or_default();
-    let stratum_question = survey
-        .definition
-        .stratification
-        .as_ref()
-        .map(|s| s.question.clone());
-    // An invited response starts with its stratum and no answer to the stratum question;
-    // the stratum answer is filled from it and never asked.
-    let mut answers = answers;
-    let stratum_fixed = match (&stratum_question, &response.stratum) {
-        (Some(_), Some(_)) => state.is_invited(response.id).await?,
-        _ => false,
-    };
-    if stratum_fixed {
-        fill_fixed_stratum(
-            &survey.definition,
-            response.stratum.as_deref(),
-            &mut answers,
-        );
-    }
-    Ok(Session {
-        survey,
-        response,
-        answers,
-        stratum_fixed,
-    })
+    let invited = survey.definition.stratification.is_some()
+        && response.stratum.is_some()
+        && state.is_invited(response.id).await?;
+    Ok(Session::new(survey, response, invited))
 }

@@ -23,7 +23,8 @@ use super::Session;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::pages::{
-    html, question_view, storage_reason, Entered, PageError, QuestionView, SummaryError,
+    html, question_view, storage_reason, with_cookies, Entered, PageError, QuestionView,
+    SummaryError,
 };
 use crate::problem::storage_refused;
 use crate::slug::Slug;
@@ -48,19 +49,32 @@ pub(super) struct ChangeQuery {
     change: Option<String>,
 }
 
-/// The question page; with `unsaved`, shown again after the storage refused to save the
-/// answer, which stays in the form (`entered`) for the respondent to send again.
-#[allow(clippy::too_many_arguments)]
+/// What a question's form shows besides the question.
+struct Shown<'a> {
+    /// What the respondent entered (or had stored), put back into the fields.
+    entered: &'a Entered,
+    errors: &'a [FieldError],
+    /// Reached from the check-answers page ("Change"): back and continue lead there.
+    change: bool,
+    /// The storage refused to save the answer, which stays in the form for the respondent
+    /// to send again.
+    unsaved: Option<StorageFault>,
+}
+
+/// The question page.
 fn render_question(
     state: &AppState,
     req: &HttpRequest,
     session: &Session,
     question: &Question,
-    entered: &Entered,
-    errors: &[FieldError],
-    change: bool,
-    unsaved: Option<StorageFault>,
+    shown: Shown<'_>,
 ) -> Result<HttpResponse, PageError> {
+    let Shown {
+        entered,
+        errors,
+        change,
+        unsaved,
+    } = shown;
     let status = if unsaved.is_some() {
         StatusCode::SERVICE_UNAVAILABLE
     } else if errors.is_empty() {
@@ -131,12 +145,7 @@ fn render_question(
             actix_web::http::header::HeaderValue::from_static("60"),
         );
     }
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|_| PageError::Internal)?;
-    }
-    Ok(response)
+    with_cookies(response, cookie)
 }
 
 pub(super) async fn question_page(
@@ -159,16 +168,13 @@ pub(super) async fn question_page(
     };
     let checked = session.checked();
     let entered = Entered::from_answer(checked.get(&question.id));
-    render_question(
-        &state,
-        &req,
-        &session,
-        question,
-        &entered,
-        &[],
-        query.change.is_some(),
-        None,
-    )
+    let shown = Shown {
+        entered: &entered,
+        errors: &[],
+        change: query.change.is_some(),
+        unsaved: None,
+    };
+    render_question(&state, &req, &session, question, shown)
 }
 
 /// The value a question's form fields give, or None when left blank.
@@ -242,28 +248,21 @@ pub(super) async fn answer_question(
     let saving = form.first("action") == Some("save");
     let (value, entered) = submitted_value(&question, &form);
     let errors = answer_errors(&mut session, &question, value.clone(), !saving);
+    let mut shown = Shown {
+        entered: &entered,
+        errors: &errors,
+        change,
+        unsaved: None,
+    };
     if !errors.is_empty() {
-        return render_question(
-            &state, &req, &session, &question, &entered, &errors, change, None,
-        );
+        return render_question(&state, &req, &session, &question, shown);
     }
     match save_answer(&state, &mut session, &question, value).await {
         Ok(true) => {}
         Ok(false) => return Err(PageError::Redirect(format!("/s/{slug}/done"))),
         Err(error) => {
-            let Some(fault) = storage_refused(&error) else {
-                return Err(error.into());
-            };
-            return render_question(
-                &state,
-                &req,
-                &session,
-                &question,
-                &entered,
-                &[],
-                change,
-                Some(fault),
-            );
+            shown.unsaved = Some(storage_refused(&error).ok_or(error)?);
+            return render_question(&state, &req, &session, &question, shown);
         }
     }
     if saving {

@@ -12,7 +12,7 @@ use super::Session;
 use super::SESSION_PURPOSE;
 use crate::csrf::csrf_token;
 use crate::extract::CheckedForm;
-use crate::pages::{html, PageError};
+use crate::pages::{html, html_with_cookie, PageError};
 use crate::slug::Slug;
 use crate::tokens::hash;
 use crate::AppState;
@@ -94,13 +94,7 @@ pub(super) async fn resume_page(
         csrf_token: csrf,
         code,
     };
-    let mut response = html(StatusCode::OK, &page)?;
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|_| PageError::Internal)?;
-    }
-    Ok(response)
+    html_with_cookie(StatusCode::OK, &page, cookie)
 }
 
 pub(super) async fn resume(

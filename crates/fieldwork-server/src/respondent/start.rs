@@ -5,9 +5,8 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use fieldwork_store::{StartOutcome, StoreError, SubmissionRefused};
-use fieldwork_survey::SubmittedAnswers;
-use serde_json::Value;
+use fieldwork_store::{StartOutcome, StoreError, StoredResponse, StoredSurvey, SubmissionRefused};
+use fieldwork_survey::SurveyDefinition;
 
 use super::answerable_survey;
 use super::check::confirmation;
@@ -16,10 +15,10 @@ use super::session_cookie_name;
 use super::RespondentForm;
 use super::Session;
 use super::SESSION_PURPOSE;
-use crate::csrf::csrf_token;
+use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::invitations::INVITATION_PURPOSE;
-use crate::pages::{html, PageError};
+use crate::pages::{html_with_cookie, PageError};
 use crate::slug::Slug;
 use crate::tokens::{constant_time_eq, hash, new_token};
 use crate::AppState;
@@ -53,18 +52,13 @@ pub(super) async fn start_page(
     let slug = path.into_inner().into_string();
     let survey = answerable_survey(&state, &slug).await?;
     let invite = query.into_inner().invite.filter(|t| !t.is_empty());
-    let mut start_label = "Start now";
-    if let Some(token) = &invite {
-        // A used invitation shows where its respondent got to.
-        let secret_hash = hash(SESSION_PURPOSE, token);
-        let slug_owned = slug.clone();
-        let existing = state
-            .store_call(move |store| store.response_by_key(&slug_owned, &secret_hash))
-            .await?;
-        match existing {
+    let start_label = match &invite {
+        Some(token) => match invitation_progress(&state, &slug, token).await? {
+            InvitationProgress::Unused => "Start now",
+            InvitationProgress::Started => "Carry on",
             // The receipt (which can withdraw the answers) only for the browser that sent
             // them: a forwarded or leaked invitation link shows that it was used, no more.
-            Some(response) if response.complete => {
+            InvitationProgress::Finished(response) => {
                 let own = req
                     .cookie(&session_cookie_name(&slug))
                     .is_some_and(|c| constant_time_eq(c.value(), token));
@@ -74,65 +68,99 @@ pub(super) async fn start_page(
                     Err(used_invitation())
                 };
             }
-            Some(_) => start_label = "Carry on",
-            None => {
-                let token_hash = hash(INVITATION_PURPOSE, token);
-                let invitation = state
-                    .store_call(move |store| store.find_invitation(&token_hash))
-                    .await?;
-                if invitation.as_ref().is_none_or(|i| i.survey_slug != slug) {
-                    return Err(invalid_invitation());
-                }
-                if invitation.is_some_and(|i| i.used_at.is_some()) {
-                    return Err(used_invitation());
-                }
-            }
-        }
-    } else if !survey.definition.allow_open_link {
-        return Err(PageError::message(
-            StatusCode::FORBIDDEN,
-            "You need an invitation to take part",
-            &["This survey is by invitation only. Use the link in the invitation you were sent."],
-        ));
-    }
-    let (csrf, cookie) = csrf_token(&state, &req);
-    let definition = &survey.definition;
-    let page = StartPage {
-        service_name: definition.title.clone(),
-        has_errors: false,
-        slug: slug.clone(),
-        title: definition.title.clone(),
-        description: definition
-            .description
-            .as_deref()
-            .unwrap_or("")
-            .split("\n\n")
-            .filter(|p| !p.trim().is_empty())
-            .map(str::to_owned)
-            .collect(),
-        // Never the stratum question for an invited respondent; fewer when answers hide some.
-        question_count: definition
-            .questions()
-            .filter(|q| {
-                invite.is_none()
-                    || definition
-                        .stratification
-                        .as_ref()
-                        .is_none_or(|s| s.question != q.id)
-            })
-            .count(),
-        csrf_token: csrf,
-        start_id: new_token(),
-        invite,
-        start_label,
+        },
+        None if survey.definition.allow_open_link => "Start now",
+        None => return Err(invitation_needed()),
     };
-    let mut response = html(StatusCode::OK, &page)?;
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|_| PageError::Internal)?;
+    let (csrf, cookie) = csrf_token(&state, &req);
+    let page = StartPage::new(&survey.definition, csrf, invite, start_label);
+    html_with_cookie(StatusCode::OK, &page, cookie)
+}
+
+impl StartPage {
+    fn new(
+        definition: &SurveyDefinition,
+        csrf_token: String,
+        invite: Option<String>,
+        start_label: &'static str,
+    ) -> Self {
+        StartPage {
+            service_name: definition.title.clone(),
+            has_errors: false,
+            slug: definition.slug.clone(),
+            title: definition.title.clone(),
+            description: definition
+                .description
+                .as_deref()
+                .unwrap_or("")
+                .split("\n\n")
+                .filter(|p| !p.trim().is_empty())
+                .map(str::to_owned)
+                .collect(),
+            // Never the stratum question for an invited respondent; fewer when answers hide some.
+            question_count: definition
+                .questions()
+                .filter(|q| {
+                    invite.is_none()
+                        || definition
+                            .stratification
+                            .as_ref()
+                            .is_none_or(|s| s.question != q.id)
+                })
+                .count(),
+            csrf_token,
+            start_id: new_token(),
+            invite,
+            start_label,
+        }
     }
-    Ok(response)
+}
+
+/// How far the respondent holding an invitation link has got.
+enum InvitationProgress {
+    Unused,
+    Started,
+    Finished(StoredResponse),
+}
+
+/// Where the holder of `token` stands; a token that is not this survey's, or an invitation
+/// used by a response since withdrawn, is refused.
+async fn invitation_progress(
+    state: &AppState,
+    slug: &str,
+    token: &str,
+) -> Result<InvitationProgress, PageError> {
+    let secret_hash = hash(SESSION_PURPOSE, token);
+    let token_hash = hash(INVITATION_PURPOSE, token);
+    let slug = slug.to_owned();
+    let (response, invitation) = state
+        .store_call(move |store| {
+            let response = store.response_by_key(&slug, &secret_hash)?;
+            let invitation = match response {
+                Some(_) => None,
+                None => store
+                    .find_invitation(&token_hash)?
+                    .filter(|i| i.survey_slug == slug)
+                    .map(|i| i.used_at.is_some()),
+            };
+            Ok::<_, StoreError>((response, invitation))
+        })
+        .await?;
+    match (response, invitation) {
+        (Some(response), _) if response.complete => Ok(InvitationProgress::Finished(response)),
+        (Some(_), _) => Ok(InvitationProgress::Started),
+        (None, Some(false)) => Ok(InvitationProgress::Unused),
+        (None, Some(true)) => Err(used_invitation()),
+        (None, None) => Err(invalid_invitation()),
+    }
+}
+
+fn invitation_needed() -> PageError {
+    PageError::message(
+        StatusCode::FORBIDDEN,
+        "You need an invitation to take part",
+        &["This survey is by invitation only. Use the link in the invitation you were sent."],
+    )
 }
 
 fn invalid_invitation() -> PageError {
@@ -160,40 +188,68 @@ pub(super) async fn start(
     let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
     let survey = answerable_survey(&state, &slug).await?;
-    let invite = form
-        .first("invite")
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    let (secret, invitation) = match &invite {
-        Some(token) => {
-            let token_hash = hash(INVITATION_PURPOSE, token);
-            let invitation = state
-                .store_call(move |store| store.find_invitation(&token_hash))
-                .await?;
-            match invitation {
-                Some(i) if i.survey_slug == slug => (token.clone(), Some(i)),
-                _ => return Err(invalid_invitation()),
-            }
-        }
-        None if survey.definition.allow_open_link => {
-            let start_id = form.first("start_id").unwrap_or("");
-            // The id must look like one we issued: 22 URL-safe characters.
-            if start_id.len() != 22
-                || !start_id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return Err(PageError::Redirect(format!("/s/{slug}")));
-            }
-            (start_id.to_owned(), None)
-        }
+    let invite = form.first("invite").filter(|t| !t.is_empty());
+    let (secret, stratum) = match invite {
+        Some(token) => (
+            token.to_owned(),
+            Some(invited_stratum(&state, &slug, token).await?),
+        ),
+        None if survey.definition.allow_open_link => (open_link_start_id(&form, &slug)?, None),
         None => return Err(PageError::Redirect(format!("/s/{slug}"))),
     };
-    let key_hash = hash(SESSION_PURPOSE, &secret);
-    let token_hash = invite.as_ref().map(|t| hash(INVITATION_PURPOSE, t));
-    let stratum = invitation.map(|i| i.stratum);
+    let invited = invite.is_some();
+    let response = start_response(&state, &survey, &secret, invited, stratum).await?;
+    let next = if response.complete {
+        format!("/s/{slug}/done")
+    } else {
+        Session::new(survey, response, invited).resume_href()
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", next))
+        .cookie(session_cookie(&state, &slug, &secret))
+        .finish())
+}
+
+/// The stratum of the invitation `token`, which must be this survey's.
+async fn invited_stratum(state: &AppState, slug: &str, token: &str) -> Result<String, PageError> {
+    let token_hash = hash(INVITATION_PURPOSE, token);
+    let invitation = state
+        .store_call(move |store| store.find_invitation(&token_hash))
+        .await?;
+    match invitation {
+        Some(i) if i.survey_slug == slug => Ok(i.stratum),
+        _ => Err(invalid_invitation()),
+    }
+}
+
+/// The open-link respondent's start id, issued with the start page so that a double click
+/// finds the response the first click made; anything else starts again from that page.
+fn open_link_start_id(form: &FormFields, slug: &str) -> Result<String, PageError> {
+    let start_id = form.first("start_id").unwrap_or("");
+    // The id must look like one we issued: 22 URL-safe characters.
+    let issued = start_id.len() == 22
+        && start_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if issued {
+        Ok(start_id.to_owned())
+    } else {
+        Err(PageError::Redirect(format!("/s/{slug}")))
+    }
+}
+
+/// Starts the response keyed by `secret`, or finds the one it already started.
+async fn start_response(
+    state: &AppState,
+    survey: &Arc<StoredSurvey>,
+    secret: &str,
+    invited: bool,
+    stratum: Option<String>,
+) -> Result<StoredResponse, PageError> {
+    let key_hash = hash(SESSION_PURPOSE, secret);
+    let token_hash = invited.then(|| hash(INVITATION_PURPOSE, secret));
     let expires = state.resume_expiry();
-    let survey_for_store = Arc::clone(&survey);
+    let survey_for_store = Arc::clone(survey);
     let outcome = state
         .store_call(move |store| {
             store.start_response(
@@ -205,43 +261,16 @@ pub(super) async fn start(
             )
         })
         .await?;
-    let response = match outcome {
+    match outcome {
         StartOutcome::Started(response) => {
-            tracing::info!(survey = %slug, invited = invite.is_some(), "response started");
-            response
+            tracing::info!(survey = %survey.slug(), invited, "response started");
+            Ok(response)
         }
-        StartOutcome::Existing(response) => response,
-        StartOutcome::Refused(SubmissionRefused::InvitationUsed) => return Err(used_invitation()),
+        StartOutcome::Existing(response) => Ok(response),
+        StartOutcome::Refused(SubmissionRefused::InvitationUsed) => Err(used_invitation()),
         StartOutcome::Refused(SubmissionRefused::SurveyClosed) => {
-            return Err(StoreError::SurveyClosed(slug.clone()).into())
+            Err(StoreError::SurveyClosed(survey.slug().to_owned()).into())
         }
-        StartOutcome::Refused(_) => return Err(invalid_invitation()),
-    };
-    let next = if response.complete {
-        format!("/s/{slug}/done")
-    } else {
-        // A fresh session: find the first question to ask.
-        let session = Session {
-            stratum_fixed: invite.is_some(),
-            answers: {
-                let mut answers: SubmittedAnswers =
-                    serde_json::from_str(&response.answers).unwrap_or_default();
-                if let (Some(s), Some(stratum)) =
-                    (&survey.definition.stratification, &response.stratum)
-                {
-                    if invite.is_some() {
-                        answers.insert(s.question.clone(), Value::String(stratum.clone()));
-                    }
-                }
-                answers
-            },
-            survey,
-            response,
-        };
-        session.resume_href()
-    };
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", next))
-        .cookie(session_cookie(&state, &slug, &secret))
-        .finish())
+        StartOutcome::Refused(_) => Err(invalid_invitation()),
+    }
 }

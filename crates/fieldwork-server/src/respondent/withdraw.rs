@@ -11,7 +11,9 @@ use super::RespondentForm;
 use super::RECEIPT_PURPOSE;
 use crate::csrf::csrf_token;
 use crate::extract::CheckedForm;
-use crate::pages::{html, Link, MessagePage, PageError, SummaryError};
+use crate::pages::{
+    html, html_with_cookie, with_cookies, Link, MessagePage, PageError, SummaryError,
+};
 use crate::slug::Slug;
 use crate::tokens::{hash, legacy_receipt, normalise_receipt};
 use crate::AppState;
@@ -57,13 +59,7 @@ fn render_withdraw(
     } else {
         StatusCode::OK
     };
-    let mut response = html(status, &page)?;
-    if let Some(cookie) = cookie {
-        response
-            .add_cookie(&cookie)
-            .map_err(|_| PageError::Internal)?;
-    }
-    Ok(response)
+    html_with_cookie(status, &page, cookie)
 }
 
 pub(super) async fn withdraw_page(
@@ -92,27 +88,18 @@ pub(super) async fn withdraw(
         .chars()
         .take(64)
         .collect::<String>();
-    // The code as written now, and as codes issued before Crockford's alphabet were written.
-    let candidates: Vec<String> = normalise_receipt(&typed)
-        .into_iter()
-        .chain(legacy_receipt(&typed))
-        .collect();
-    if candidates.is_empty() {
+    let Some(candidates) = receipt_candidates(&typed) else {
         let message = if typed.trim().is_empty() {
             "Enter your receipt code"
         } else {
             "Enter the receipt code in the right format: 16 letters and numbers, like 7K2M-9QXD-4RTA-HW3B"
         };
         return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
-    }
-    let hashes: Vec<String> = candidates
-        .iter()
-        .map(|code| hash(RECEIPT_PURPOSE, code))
-        .collect();
+    };
     let slug_owned = slug.clone();
     let withdrawn = state
         .store_call(move |store| -> Result<bool, StoreError> {
-            for receipt_hash in &hashes {
+            for receipt_hash in &candidates {
                 if store.withdraw_response(&slug_owned, receipt_hash)? {
                     return Ok(true);
                 }
@@ -121,16 +108,31 @@ pub(super) async fn withdraw(
         })
         .await?;
     if !withdrawn {
-        return render_withdraw(
-            &state,
-            &req,
-            &survey,
-            Some("No answers were found with that receipt code. Check it and try again.".into()),
-            typed,
-        );
+        let message = "No answers were found with that receipt code. Check it and try again.";
+        return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
     }
     tracing::info!(survey = %slug, "response withdrawn");
-    let page = MessagePage {
+    let mut gone = Cookie::build(session_cookie_name(&slug), "")
+        .path(format!("/s/{slug}"))
+        .finish();
+    gone.make_removal();
+    with_cookies(html(StatusCode::OK, &withdrawn_page(&survey))?, [gone])
+}
+
+/// The hashes a typed receipt code may be stored under: the code as written now, and as codes
+/// issued before Crockford's alphabet were written. None when it cannot be a receipt code.
+fn receipt_candidates(typed: &str) -> Option<Vec<String>> {
+    let candidates: Vec<String> = normalise_receipt(typed)
+        .into_iter()
+        .chain(legacy_receipt(typed))
+        .map(|code| hash(RECEIPT_PURPOSE, &code))
+        .collect();
+    (!candidates.is_empty()).then_some(candidates)
+}
+
+fn withdrawn_page(survey: &StoredSurvey) -> MessagePage {
+    let slug = survey.slug();
+    MessagePage {
         service_name: survey.definition.title.clone(),
         has_errors: false,
         heading: "Your answers have been withdrawn".into(),
@@ -147,14 +149,5 @@ pub(super) async fn withdraw(
             href: format!("/s/{slug}"),
             text: "Go to the start of the survey".into(),
         }),
-    };
-    let mut response = html(StatusCode::OK, &page)?;
-    let mut gone = Cookie::build(session_cookie_name(&slug), "")
-        .path(format!("/s/{slug}"))
-        .finish();
-    gone.make_removal();
-    response
-        .add_cookie(&gone)
-        .map_err(|_| PageError::Internal)?;
-    Ok(response)
+    }
 }
