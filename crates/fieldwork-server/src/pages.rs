@@ -81,6 +81,35 @@ impl Entered {
     }
 }
 
+/// The radios or checkboxes of `choices` for the field `name`; the last `non_substantive`
+/// ("Don't know", ...) and any exclusive choice stand apart behind a divider.
+fn option_views(
+    name: &str,
+    choices: &[&fieldwork_survey::Choice],
+    non_substantive: usize,
+    chosen: &dyn Fn(&str) -> bool,
+) -> Vec<OptionView> {
+    let first_non_substantive = choices.len() - non_substantive;
+    choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| OptionView {
+            // The first input carries the field's own id, so error links land on it.
+            id: if i == 0 {
+                name.to_owned()
+            } else {
+                format!("{name}-{}", i + 1)
+            },
+            value: c.code.clone(),
+            label: c.label.clone(),
+            hint: c.hint.clone(),
+            checked: chosen(&c.code),
+            divider_before: (c.exclusive && i > 0)
+                || (non_substantive > 0 && i == first_non_substantive && i > 0),
+        })
+        .collect()
+}
+
 /// Build the view of `question` with what was entered and the errors (question-level, and
 /// per grid item).
 pub fn question_view(
@@ -89,30 +118,6 @@ pub fn question_view(
     error: Option<String>,
     item_errors: &std::collections::BTreeMap<String, String>,
 ) -> QuestionView {
-    let options_for = |name: &str,
-                       choices: &[&fieldwork_survey::Choice],
-                       non_substantive: usize,
-                       chosen: &dyn Fn(&str) -> bool| {
-        let first_non_substantive = choices.len() - non_substantive;
-        choices
-            .iter()
-            .enumerate()
-            .map(|(i, c)| OptionView {
-                // The first input carries the field's own id, so error links land on it.
-                id: if i == 0 {
-                    name.to_owned()
-                } else {
-                    format!("{name}-{}", i + 1)
-                },
-                value: c.code.clone(),
-                label: c.label.clone(),
-                hint: c.hint.clone(),
-                checked: chosen(&c.code),
-                divider_before: (c.exclusive && i > 0)
-                    || (non_substantive > 0 && i == first_non_substantive && i > 0),
-            })
-            .collect::<Vec<_>>()
-    };
     let mut described_by = Vec::new();
     if question.hint.is_some() {
         described_by.push(format!("{}-hint", question.id));
@@ -139,19 +144,19 @@ pub fn question_view(
     match &question.kind {
         QuestionKind::SingleChoice { options } => {
             let choices: Vec<_> = options.iter().collect();
-            view.options = options_for(&question.id, &choices, 0, &selected);
+            view.options = option_views(&question.id, &choices, 0, &selected);
         }
         QuestionKind::MultiChoice { options, .. } => {
             view.kind = "checkboxes";
             let choices: Vec<_> = options.iter().collect();
-            view.options = options_for(&question.id, &choices, 0, &selected);
+            view.options = option_views(&question.id, &choices, 0, &selected);
         }
         QuestionKind::Likert {
             scale,
             non_substantive,
         } => {
             let choices: Vec<_> = scale.iter().chain(non_substantive).collect();
-            view.options = options_for(&question.id, &choices, non_substantive.len(), &selected);
+            view.options = option_views(&question.id, &choices, non_substantive.len(), &selected);
         }
         QuestionKind::LikertGrid {
             items,
@@ -167,7 +172,7 @@ pub fn question_view(
                     let id = format!("{}-{}", question.id, item.id);
                     let chosen = |code: &str| entered.grid.get(&item.id).is_some_and(|c| c == code);
                     GridRowView {
-                        options: options_for(&id, &choices, non_substantive.len(), &chosen),
+                        options: option_views(&id, &choices, non_substantive.len(), &chosen),
                         id,
                         name,
                         text: item.text.clone(),

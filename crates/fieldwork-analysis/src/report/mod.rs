@@ -9,6 +9,7 @@
 pub mod charts;
 mod figures;
 mod findings;
+pub mod labels;
 mod site;
 
 use std::collections::BTreeMap;

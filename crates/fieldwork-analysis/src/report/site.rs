@@ -5,6 +5,7 @@ use askama::Template;
 use fieldwork_survey::{QuestionKind, SurveyDefinition};
 
 use super::findings::findings;
+use super::labels::{answer_label, display_estimate};
 use super::{
     charts as chart_list_for, question_charts, stem, Lookup, Provenance, ReportChart, Site,
     SiteFile,
@@ -116,38 +117,6 @@ fn pct1(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
 
-/// How an estimate reads in a table: shares as percentages to one decimal, a net score in
-/// percentage points, means and quartiles as numbers.
-fn display(option: &str, value: f64) -> String {
-    match option {
-        "_net" => format!("{:+.1} pts", value * 100.0),
-        "_mean" | "_scale_mean" | "_median" | "_q1" | "_q3" => format!("{value:.2}"),
-        _ => pct1(value),
-    }
-}
-
-fn option_label(definition: &SurveyDefinition, variable: &str, option: &str) -> String {
-    let summary = match option {
-        "_positive" => Some("Positive (top two points)"),
-        "_negative" => Some("Negative (bottom two points)"),
-        "_net" => Some("Net (positive − negative)"),
-        "_mean" => Some("Mean"),
-        "_scale_mean" => Some("Mean scale score (1 to k)"),
-        "_median" => Some("Median"),
-        "_q1" => Some("Lower quartile"),
-        "_q3" => Some("Upper quartile"),
-        _ => None,
-    };
-    if let Some(s) = summary {
-        return s.to_owned();
-    }
-    let question = variable.split('.').next().unwrap_or(variable);
-    definition
-        .question(question)
-        .and_then(|q| q.choices().find(|c| c.code == option))
-        .map_or_else(|| option.to_owned(), |c| c.label.clone())
-}
-
 fn estimate_table(
     lookup: &Lookup<'_>,
     id: &str,
@@ -170,13 +139,17 @@ fn estimate_table(
     let rows = rows
         .iter()
         .map(|r| {
-            let answer = option_label(lookup.definition, &r.question_id, &r.option);
+            let answer = answer_label(lookup.definition, &r.question_id, &r.option);
             let (estimate, ci) = match (r.suppressed, r.estimate) {
                 (false, Some(v)) => (
-                    display(&r.option, v),
+                    display_estimate(&r.option, v),
                     match (r.ci_low, r.ci_high) {
                         (Some(l), Some(h)) => {
-                            format!("{} to {}", display(&r.option, l), display(&r.option, h))
+                            format!(
+                                "{} to {}",
+                                display_estimate(&r.option, l),
+                                display_estimate(&r.option, h)
+                            )
                         }
                         _ => "–".to_owned(),
                     },

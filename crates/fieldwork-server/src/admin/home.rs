@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::auth::{Need, Standing};
-use crate::pages::PageError;
+use crate::pages::{with_cookies, PageError};
 use crate::AppState;
 
 use super::notices::{take_notice, NoticeView};
@@ -68,20 +68,11 @@ pub(super) async fn home(
         .collect();
     let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
     let (notice, removal) = take_notice(&state, &req).unzip();
-    let mut response = render(
-        StatusCode::OK,
-        &SurveysPage {
-            chrome,
-            notice,
-            surveys,
-            admin: researcher.user.is_admin,
-        },
-        cookie,
-    )?;
-    if let Some(removal) = removal {
-        response
-            .add_cookie(&removal)
-            .map_err(|_| PageError::Internal)?;
-    }
-    Ok(response)
+    let page = SurveysPage {
+        chrome,
+        notice,
+        surveys,
+        admin: researcher.user.is_admin,
+    };
+    with_cookies(render(StatusCode::OK, &page, cookie)?, removal)
 }

@@ -1,22 +1,19 @@
 //! Importing a definition (and its frame) from an upload: a new survey or a new version.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{AuditEvent, ImportOutcome, Role, User};
 use fieldwork_survey::{parse_definition, resolve_frame_csv, SurveyDefinition};
-use futures_util::StreamExt;
 use serde_json::json;
 
+use super::upload::{read_upload, Upload};
 use super::{audit, chrome, render, see_other, Chrome};
 use crate::auth::Researcher;
 use crate::auth::{standing, Need};
 use crate::csrf::{check_csrf, FormFields};
 use crate::pages::{PageError, SummaryError};
 use crate::AppState;
-
-/// Largest upload: a definition (the survey crate refuses more than 1 MiB) and its frame.
-const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(Template)]
 #[template(path = "admin/import.html")]
@@ -68,100 +65,6 @@ pub(super) async fn import_page(
     render_import(&state, &req, &researcher.user, StatusCode::OK, Vec::new())
 }
 
-/// The parts of an upload form.
-#[derive(Debug, Default)]
-struct Upload {
-    csrf: Option<String>,
-    definition: Option<Vec<u8>>,
-    frame: Option<Vec<u8>>,
-}
-
-async fn read_upload(req: &HttpRequest, body: web::Payload) -> Result<Upload, PageError> {
-    let bad = |text: &str| {
-        PageError::message(
-            StatusCode::BAD_REQUEST,
-            "The upload could not be read",
-            &[text],
-        )
-    };
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| bad("Send the form from the import page (multipart/form-data)."))?;
-    let constraints = multer::Constraints::new()
-        .allowed_fields(vec!["csrf_token", "definition", "frame"])
-        .size_limit(
-            multer::SizeLimit::new()
-                .whole_stream(UPLOAD_LIMIT as u64)
-                .for_field("csrf_token", 64),
-        );
-    // The whole upload is read first (it is bounded), since multer wants a Send stream and
-    // actix's payload is not one.
-    let too_large = || {
-        PageError::message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The files are too large",
-            &["A definition and its frame may be 4 MB together at most."],
-        )
-    };
-    let mut body = body;
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|_| bad("Go back and try again."))?;
-        if bytes.len() + chunk.len() > UPLOAD_LIMIT {
-            return Err(too_large());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    let whole = bytes.freeze();
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(whole) });
-    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
-    let mut upload = Upload::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(
-                multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. },
-            ) => {
-                return Err(PageError::message(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "The files are too large",
-                    &["A definition and its frame may be 4 MB together at most."],
-                ))
-            }
-            Err(multer::Error::UnknownField { .. }) => {
-                return Err(bad("The form had a field it should not have."))
-            }
-            Err(_) => return Err(bad("Go back and try again.")),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        let bytes = match field.bytes().await {
-            Ok(bytes) => bytes.to_vec(),
-            Err(
-                multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. },
-            ) => {
-                return Err(PageError::message(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "The files are too large",
-                    &["A definition and its frame may be 4 MB together at most."],
-                ))
-            }
-            Err(_) => return Err(bad("Go back and try again.")),
-        };
-        match name.as_str() {
-            "csrf_token" => upload.csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "definition" => upload.definition = Some(bytes),
-            "frame" if !bytes.is_empty() => upload.frame = Some(bytes),
-            _ => {}
-        }
-    }
-    Ok(upload)
-}
-
 /// The definition of an upload, with its frame resolved, or every problem with it.
 fn checked_definition(upload: &Upload) -> Result<SurveyDefinition, Vec<String>> {
     let Some(bytes) = upload.definition.as_deref().filter(|b| !b.is_empty()) else {
@@ -199,80 +102,23 @@ pub(super) async fn import(
     researcher: Researcher,
 ) -> Result<HttpResponse, PageError> {
     let upload = read_upload(&req, body).await?;
+    let csrf = upload.csrf.clone().unwrap_or_default();
     check_csrf(
         &req,
-        &FormFields::from_pairs(vec![(
-            crate::csrf::CSRF_FIELD.to_owned(),
-            upload.csrf.clone().unwrap_or_default(),
-        )]),
+        &FormFields::from_pairs(vec![(crate::csrf::CSRF_FIELD.to_owned(), csrf)]),
     )?;
     let user = researcher.user;
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
     let definition = match checked_definition(&upload) {
         Ok(definition) => definition,
-        Err(problems) => {
-            return render_import(
-                &state,
-                &req,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                problems,
-            )
-        }
+        Err(problems) => return render_import(&state, &req, &user, refused, problems),
     };
-    let slug = definition.slug.clone();
-    // A new version of an existing survey is for its owners (and administrators) only.
-    match standing(&state, &user, &slug, Need::Manage).await {
-        Ok(_) => {}
-        Err(crate::auth::Refusal::NotFound) => {
-            let s = slug.clone();
-            let exists = state
-                .store_call(move |store| match store.latest_survey(&s) {
-                    Ok(_) => Ok(true),
-                    Err(fieldwork_store::StoreError::SurveyNotFound(_)) => Ok(false),
-                    Err(e) => Err(e),
-                })
-                .await?;
-            if exists {
-                return render_import(
-                    &state,
-                    &req,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    vec![format!(
-                        "slug: the slug `{slug}` cannot be used; give this survey another slug"
-                    )],
-                );
-            }
-        }
-        Err(refusal) => return Err(refusal.into()),
+    if let Some(problem) = slug_taken(&state, &user, &definition.slug).await? {
+        return render_import(&state, &req, &user, refused, vec![problem]);
     }
-    let email = user.email.clone();
-    let outcome = state
-        .store_call(move |store| {
-            let outcome = store.import_survey(&definition)?;
-            if let ImportOutcome::Created(survey) = &outcome {
-                if survey.version() == 1 || store.survey_members(survey.slug())?.is_empty() {
-                    store.set_survey_role(survey.slug(), &email, Some(Role::Owner), &email)?;
-                }
-            }
-            Ok::<_, fieldwork_store::StoreError>(outcome)
-        })
-        .await;
-    let outcome = match outcome {
+    let outcome = match import_as_owner(&state, definition, &user.email).await? {
         Ok(outcome) => outcome,
-        Err(
-            e @ (fieldwork_store::StoreError::VersionConflict { .. }
-            | fieldwork_store::StoreError::VersionNotNewer { .. }),
-        ) => {
-            return render_import(
-                &state,
-                &req,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                vec![format!("version: {e}")],
-            )
-        }
-        Err(e) => return Err(e.into()),
+        Err(problem) => return render_import(&state, &req, &user, refused, vec![problem]),
     };
     let survey = outcome.survey();
     audit(
@@ -289,4 +135,60 @@ pub(super) async fn import(
     )
     .await?;
     Ok(see_other(&format!("/admin/surveys/{}", survey.slug())))
+}
+
+/// Why `user` may not import a survey with this slug: a new version of an existing survey is
+/// for its owners (and administrators) only. The message does not say whose the survey is.
+async fn slug_taken(
+    state: &AppState,
+    user: &User,
+    slug: &str,
+) -> Result<Option<String>, PageError> {
+    match standing(state, user, slug, Need::Manage).await {
+        Ok(_) => Ok(None),
+        Err(crate::auth::Refusal::NotFound) => {
+            let s = slug.to_owned();
+            let exists = state
+                .store_call(move |store| match store.latest_survey(&s) {
+                    Ok(_) => Ok(true),
+                    Err(fieldwork_store::StoreError::SurveyNotFound(_)) => Ok(false),
+                    Err(e) => Err(e),
+                })
+                .await?;
+            Ok(exists.then(|| {
+                format!("slug: the slug `{slug}` cannot be used; give this survey another slug")
+            }))
+        }
+        Err(refusal) => Err(refusal.into()),
+    }
+}
+
+/// Stores the definition (a new survey, or a new version when it changed); whoever imports a
+/// new survey, or a version of one nobody else has, owns it. A version number the store
+/// refuses comes back as the problem to show.
+async fn import_as_owner(
+    state: &AppState,
+    definition: SurveyDefinition,
+    email: &str,
+) -> Result<Result<ImportOutcome, String>, PageError> {
+    let email = email.to_owned();
+    let outcome = state
+        .store_call(move |store| {
+            let outcome = store.import_survey(&definition)?;
+            if let ImportOutcome::Created(survey) = &outcome {
+                if survey.version() == 1 || store.survey_members(survey.slug())?.is_empty() {
+                    store.set_survey_role(survey.slug(), &email, Some(Role::Owner), &email)?;
+                }
+            }
+            Ok::<_, fieldwork_store::StoreError>(outcome)
+        })
+        .await;
+    match outcome {
+        Ok(outcome) => Ok(Ok(outcome)),
+        Err(
+            e @ (fieldwork_store::StoreError::VersionConflict { .. }
+            | fieldwork_store::StoreError::VersionNotNewer { .. }),
+        ) => Ok(Err(format!("version: {e}"))),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -15,6 +15,7 @@ mod report;
 mod sharing;
 mod sign_in;
 mod survey;
+mod upload;
 
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -3,7 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use fieldwork_analysis::report::labels::{answer_label, display_estimate, variable_label};
+use fieldwork_analysis::EstimateRow;
 use fieldwork_store::AuditEvent;
+use fieldwork_survey::SurveyDefinition;
 use serde_json::json;
 
 use super::AdminForm;
@@ -37,14 +40,6 @@ struct ReportPage {
     suppressed: usize,
 }
 
-fn figure(value: Option<f64>, option: &str) -> String {
-    match value {
-        None => "–".into(),
-        Some(v) if option.starts_with('_') => format!("{v:.2}"),
-        Some(v) => format!("{:.1}%", v * 100.0),
-    }
-}
-
 pub(super) async fn report_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -54,67 +49,70 @@ pub(super) async fn report_page(
     let slug = path.into_inner().into_string();
     let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
     let s = slug.clone();
-    let (title, analysis, published_path) = state
+    let (definition, analysis, published_path) = state
         .store_call(move |store| {
             let survey = store.latest_survey(&s)?;
             let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
             let analysis = fieldwork_analysis::analyze(store, &s, &plan);
             let published = integration::published_report_path(store, &s).ok().flatten();
-            Ok::<_, fieldwork_store::StoreError>((
-                survey.definition.title.clone(),
-                analysis,
-                published,
-            ))
+            Ok::<_, fieldwork_store::StoreError>((survey.definition.clone(), analysis, published))
         })
         .await?;
     let (estimates, suppressed, problem) = match analysis {
         Ok(analysis) => {
-            let all: Vec<_> = analysis
-                .estimates
-                .iter()
-                .filter(|e| e.stratum == fieldwork_analysis::ALL_STRATA)
-                .collect();
-            let suppressed = all.iter().filter(|e| e.suppressed).count();
-            let shown = all
-                .into_iter()
-                .filter(|e| !e.suppressed)
-                .map(|e| EstimateView {
-                    question: e.question_id.clone(),
-                    option: e.option.clone(),
-                    n: e.n,
-                    estimate: figure(e.estimate, &e.option),
-                    interval: match (e.ci_low, e.ci_high) {
-                        (Some(low), Some(high)) => {
-                            format!(
-                                "{} to {}",
-                                figure(Some(low), &e.option),
-                                figure(Some(high), &e.option)
-                            )
-                        }
-                        _ => "–".into(),
-                    },
-                })
-                .collect();
+            let (shown, suppressed) = all_strata_estimates(&definition, &analysis.estimates);
             (shown, suppressed, None)
         }
         Err(fieldwork_analysis::AnalysisError::Store(e)) => return Err(e.into()),
         Err(e) => (Vec::new(), 0, Some(e.to_string())),
     };
     let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
-    render(
-        StatusCode::OK,
-        &ReportPage {
-            chrome,
-            slug,
-            title,
-            can_manage: standing.allows(Need::Manage),
-            published_path,
-            problem,
-            estimates,
-            suppressed,
-        },
-        cookie,
-    )
+    let page = ReportPage {
+        chrome,
+        slug,
+        title: definition.title,
+        can_manage: standing.allows(Need::Manage),
+        published_path,
+        problem,
+        estimates,
+        suppressed,
+    };
+    render(StatusCode::OK, &page, cookie)
+}
+
+/// The all-strata estimates as the draft shows them, in the words respondents saw, and how
+/// many were suppressed as too small to publish.
+fn all_strata_estimates(
+    definition: &SurveyDefinition,
+    estimates: &[EstimateRow],
+) -> (Vec<EstimateView>, usize) {
+    let all: Vec<_> = estimates
+        .iter()
+        .filter(|e| e.stratum == fieldwork_analysis::ALL_STRATA)
+        .collect();
+    let suppressed = all.iter().filter(|e| e.suppressed).count();
+    let figure = |value: Option<f64>, option: &str| {
+        value.map_or_else(|| "–".to_owned(), |v| display_estimate(option, v))
+    };
+    let shown = all
+        .into_iter()
+        .filter(|e| !e.suppressed)
+        .map(|e| EstimateView {
+            question: variable_label(definition, &e.question_id),
+            option: answer_label(definition, &e.question_id, &e.option),
+            n: e.n,
+            estimate: figure(e.estimate, &e.option),
+            interval: match (e.ci_low, e.ci_high) {
+                (Some(low), Some(high)) => format!(
+                    "{} to {}",
+                    figure(Some(low), &e.option),
+                    figure(Some(high), &e.option)
+                ),
+                _ => "–".into(),
+            },
+        })
+        .collect();
+    (shown, suppressed)
 }
 
 pub(super) async fn publish(

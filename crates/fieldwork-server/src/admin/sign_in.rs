@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use fieldwork_store::{AuditEvent, NewSession};
+use fieldwork_store::{AuditEvent, NewSession, User};
 use serde_json::json;
 
 use super::{address, audit, chrome, field_errors, render, see_other, Chrome};
@@ -96,14 +96,30 @@ pub(super) async fn sign_in(
     .await?;
     let user = match attempt {
         Attempt::Passed(user) => user,
+        refused => return refused_sign_in(&state, &req, typed, &password, refused),
+    };
+    let secret = start_session(&state, &req, user.id, address).await?;
+    tracing::info!("researcher signed in");
+    with_cookies(see_other("/admin"), [session_cookie(&state, &secret)])
+}
+
+/// The sign-in form again, saying why the attempt was refused.
+fn refused_sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    typed: String,
+    password: &str,
+    attempt: Attempt<User>,
+) -> Result<HttpResponse, PageError> {
+    match attempt {
         Attempt::Throttled { wait_seconds } => {
             let message = format!(
                 "There have been too many failed attempts to sign in. Wait {}, then try again",
                 wait_text(wait_seconds)
             );
             let status = StatusCode::TOO_MANY_REQUESTS;
-            let page = render_sign_in(&state, &req, status, typed, None, Some(message))?;
-            return Ok(retry_after(page, wait_seconds));
+            let page = render_sign_in(state, req, status, typed, None, Some(message))?;
+            Ok(retry_after(page, wait_seconds))
         }
         Attempt::Refused { reason } => {
             tracing::info!(reason, "sign-in failed");
@@ -113,12 +129,11 @@ pub(super) async fn sign_in(
                 "Enter a correct email address and password".into()
             };
             let status = StatusCode::UNAUTHORIZED;
-            return render_sign_in(&state, &req, status, typed, None, Some(message));
+            render_sign_in(state, req, status, typed, None, Some(message))
         }
-    };
-    let secret = start_session(&state, &req, user.id, address).await?;
-    tracing::info!("researcher signed in");
-    with_cookies(see_other("/admin"), [session_cookie(&state, &secret)])
+        // Not a refusal: the caller takes a passed attempt before calling this.
+        Attempt::Passed(_) => Err(PageError::Internal),
+    }
 }
 
 /// A new session for `user_id`, whose secret goes in the cookie. A new session id at every

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use fieldwork_analysis::StratumResponses;
 use fieldwork_store::SurveyStatus;
 
 use super::AdminForm;
@@ -93,20 +94,7 @@ pub(super) async fn survey_page(
         retain_until: retain_until.map_or_else(|| "Not set".to_owned(), |d| d.to_string()),
         can_results,
         can_manage: standing.allows(Need::Manage),
-        progress: progress
-            .into_iter()
-            .map(|p| {
-                let count = |n: i64| thousands(n.max(0) as u64);
-                ProgressRow {
-                    label: p.label,
-                    population: thousands(p.population),
-                    invited: count(p.invited),
-                    complete: count(p.complete),
-                    partial: count(p.partial),
-                    rate: percent(p.rate_invited.or(p.rate_frame)),
-                }
-            })
-            .collect(),
+        progress: progress.into_iter().map(ProgressRow::from).collect(),
         formats: EXPORT_FORMATS
             .iter()
             .map(|f| FormatLink {
@@ -116,6 +104,20 @@ pub(super) async fn survey_page(
             .collect(),
     };
     render(StatusCode::OK, &page, cookie)
+}
+
+impl From<StratumResponses> for ProgressRow {
+    fn from(p: StratumResponses) -> Self {
+        let count = |n: i64| thousands(n.max(0) as u64);
+        ProgressRow {
+            label: p.label,
+            population: thousands(p.population),
+            invited: count(p.invited),
+            complete: count(p.complete),
+            partial: count(p.partial),
+            rate: percent(p.rate_invited.or(p.rate_frame)),
+        }
+    }
 }
 
 pub(super) async fn set_status(
