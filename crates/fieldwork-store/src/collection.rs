@@ -10,6 +10,7 @@ use fieldwork_survey::ValidatedResponse;
 
 use crate::audit::{insert_audit, AuditEvent, RESPONDENT_ACTOR};
 use crate::connection::DbConnection;
+use crate::consent::{record_consent, GivenConsent};
 use crate::responses::{
     insert_unless_stored, InsertOutcome, NewResponseRow, ResponseRow, StoredResponse,
 };
@@ -199,7 +200,8 @@ impl Store {
     }
 
     /// Begin (or find again) a respondent's response to `survey`, identified by the hash of
-    /// their session secret. An invited respondent's response uses the invitation, atomically.
+    /// their session secret. An invited respondent's response uses the invitation, and the
+    /// consent they gave is recorded with it, atomically.
     pub fn start_response(
         &self,
         survey: &StoredSurvey,
@@ -207,6 +209,7 @@ impl Store {
         stratum: Option<&str>,
         invitation_hash: Option<&str>,
         resume_expires_at: NaiveDateTime,
+        consent: Option<&GivenConsent>,
     ) -> Result<StartOutcome, StoreError> {
         let timestamp = now();
         let outcome: Result<StartOutcome, StoreError> = self.write_transaction(|conn| {
@@ -246,6 +249,9 @@ impl Store {
                     // Returning Err rolls the insert back with the transaction.
                     return Err(StoreError::Refused(refusal));
                 }
+            }
+            if let Some(consent) = consent {
+                record_consent(conn, id, consent, timestamp)?;
             }
             let started: ResponseRow = responses::table
                 .find(id)

@@ -135,7 +135,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consents (response_id) {
+        response_id -> BigInt,
+        information_version -> Text,
+        statements -> Text,
+        given_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pledges (id) {
+        id -> BigInt,
+        response_id -> BigInt,
+        question_id -> Text,
+        attribution -> Text,
+        status -> Text,
+        chosen_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
+diesel::joinable!(consents -> responses (response_id));
+diesel::joinable!(pledges -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(survey_roles -> users (user_id));
@@ -155,5 +178,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_failures,
     published_reports,
     report_files,
+    consents,
+    pledges,
 );
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

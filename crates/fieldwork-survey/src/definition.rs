@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::trust::{ParticipantInformation, PrivacyNotice};
+
 /// A whole survey: metadata, pages of questions, and how it is stratified.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -28,6 +30,12 @@ pub struct SurveyDefinition {
     pub allow_open_link: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stratification: Option<Stratification>,
+    /// Shown before the first question, with the statements a respondent must agree to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant_information: Option<ParticipantInformation>,
+    /// Required before the survey can be opened; every respondent page links to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_notice: Option<PrivacyNotice>,
     pub pages: Vec<Page>,
 }
 
@@ -89,6 +97,10 @@ pub struct Question {
     /// exports for researchers whose role allows it; the codebook carries the flag.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// A free-text answer the respondent may choose to have published, such as a pledge: they
+    /// are offered a separate, unticked choice to publish it. Never a sensitive question.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub publishable: bool,
     #[serde(flatten)]
     pub kind: QuestionKind,
 }
@@ -231,6 +243,25 @@ impl SurveyDefinition {
             Some(QuestionKind::SingleChoice { options }) => options.iter().collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Why respondents cannot be let in yet, if they cannot: under UK GDPR no answer may be
+    /// collected before people are told who holds their data and why, so a survey without a
+    /// privacy notice is not opened (by `fieldwork survey open` or the admin pages).
+    pub fn open_refusal(&self) -> Option<String> {
+        self.privacy_notice.is_none().then(|| {
+            format!(
+                "`{}` has no privacy notice, and a survey cannot take answers without one: add \
+                 `privacy_notice` to the definition (docs/survey-format.md, \"Privacy notice\") \
+                 and import it as a new version",
+                self.slug
+            )
+        })
+    }
+
+    /// The questions whose answer a respondent may choose to publish.
+    pub fn publishable_questions(&self) -> impl Iterator<Item = &Question> {
+        self.questions().filter(|q| q.publishable)
     }
 
     /// The canonical JSON of this definition, as the store keeps it.

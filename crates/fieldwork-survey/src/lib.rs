@@ -6,6 +6,7 @@ mod invited;
 mod parse;
 mod safe_csv;
 mod synthetic;
+mod trust;
 mod wide;
 
 pub use answers::{
@@ -23,6 +24,7 @@ pub use parse::{
 };
 pub use safe_csv::{rows_to_safe_csv, safe_cell, SafeCsvWriter};
 pub use synthetic::SyntheticRespondents;
+pub use trust::{formatted_blocks, Block, ConsentStatement, ParticipantInformation, PrivacyNotice};
 pub use wide::{
     escape_cell, read_wide_csv, unescape_cell, ImportErrors, ImportProblem, ImportedResponse,
     Labels, MetaColumn, StoredAnswersError, Variable, VariableKind, WideLayout, MAX_CELL_BYTES,

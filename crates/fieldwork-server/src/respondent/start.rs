@@ -258,6 +258,7 @@ async fn start_response(
                 stratum.as_deref(),
                 token_hash.as_deref(),
                 expires,
+                None,
             )
         })
         .await?;

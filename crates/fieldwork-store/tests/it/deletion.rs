@@ -7,8 +7,8 @@ use chrono::{TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use fieldwork_store::testing::TestDatabase;
 use fieldwork_store::{
-    NewReportFile, NewResponse, Role, StartOutcome, StoreError, SurveyContents, TokenScope,
-    CLI_ACTOR,
+    GivenConsent, NewReportFile, NewResponse, Role, StartOutcome, StoreError, SurveyContents,
+    TokenScope, CLI_ACTOR,
 };
 use fieldwork_survey::SurveyDefinition;
 
@@ -45,6 +45,7 @@ fn table_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
         "api_tokens",
         "published_reports",
         "report_files",
+        "consents",
         "audit_log",
         "users",
     ];
@@ -125,9 +126,16 @@ fn populate(db: &TestDatabase, slug: &str) {
             Some("police"),
             Some(&format!("{slug}-i1")),
             resume,
+            Some(&GivenConsent {
+                information_version: "1.0".into(),
+                statements: vec!["read_information".into()],
+            }),
         )
         .unwrap();
-    assert!(matches!(started, StartOutcome::Started(_)), "{started:?}");
+    let StartOutcome::Started(started) = started else {
+        panic!("{started:?}")
+    };
+    assert!(db.store.consent_of(started.id).unwrap().is_some());
     for (email, role) in [
         ("owner@example.org", Role::Owner),
         ("analyst@example.org", Role::Analyst),
@@ -207,6 +215,7 @@ fn deleting_a_survey_removes_all_of_it_and_nothing_else(db: TestDatabase) {
         ("api_tokens", 1),
         ("published_reports", 1),
         ("report_files", 2),
+        ("consents", 1),
         ("audit_log", -1),
         ("users", 0),
     ];

@@ -105,6 +105,10 @@ impl Checker {
         let stratification = raw
             .stratification
             .map(|raw| self.stratification(raw, &pages));
+        let participant_information = raw
+            .participant_information
+            .map(|raw| self.participant_information(raw));
+        let privacy_notice = raw.privacy_notice.map(|raw| self.privacy_notice(raw));
         SurveyDefinition {
             slug,
             title,
@@ -112,6 +116,8 @@ impl Checker {
             description: raw.description,
             allow_open_link: raw.allow_open_link.unwrap_or(false),
             stratification,
+            participant_information,
+            privacy_notice,
             pages,
         }
     }
@@ -197,6 +203,7 @@ impl Checker {
             .as_ref()
             .and_then(|c| self.condition(c, &format!("{path}.show_if"), earlier, &id));
         let kind = self.kind(&raw, path)?;
+        let publishable = self.publishable(&raw, path, &kind);
         Some(Question {
             id,
             text,
@@ -208,6 +215,7 @@ impl Checker {
             required: raw.required.unwrap_or(true),
             show_if,
             sensitive: raw.sensitive.unwrap_or(false),
+            publishable,
             kind,
         })
     }

@@ -10,6 +10,7 @@ mod check;
 mod conditions;
 mod questions;
 mod raw;
+mod trust;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -13,7 +13,34 @@ pub(super) struct RawSurvey {
     pub(super) description: Option<String>,
     pub(super) allow_open_link: Option<bool>,
     pub(super) stratification: Option<RawStratification>,
+    pub(super) participant_information: Option<RawParticipantInformation>,
+    pub(super) privacy_notice: Option<RawPrivacyNotice>,
     pub(super) pages: Option<Vec<RawPage>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawParticipantInformation {
+    pub(super) version: Option<String>,
+    pub(super) text: Option<String>,
+    pub(super) consent: Option<Vec<RawConsentStatement>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawConsentStatement {
+    pub(super) id: Option<String>,
+    pub(super) text: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawPrivacyNotice {
+    pub(super) controller: Option<String>,
+    pub(super) purpose: Option<String>,
+    pub(super) lawful_basis: Option<String>,
+    pub(super) data_kept: Option<String>,
+    pub(super) retention: Option<String>,
+    pub(super) recipients: Option<String>,
+    pub(super) rights: Option<String>,
+    pub(super) contact: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +86,7 @@ pub(super) struct RawQuestion {
     pub(super) format: Option<String>,
     pub(super) max_length: Option<u32>,
     pub(super) sensitive: Option<bool>,
+    pub(super) publishable: Option<bool>,
 }
 
 #[derive(Deserialize)]

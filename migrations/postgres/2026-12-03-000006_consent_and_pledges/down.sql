@@ -1,0 +1,2 @@
+DROP TABLE pledges;
+DROP TABLE consents;
