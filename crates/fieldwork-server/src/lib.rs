@@ -246,6 +246,7 @@ async fn home() -> Result<HttpResponse, PageError> {
         &pages::MessagePage {
             service_name: "fieldwork".into(),
             has_errors: false,
+            privacy_href: None,
             heading: "Surveys run with fieldwork".into(),
             paragraphs: vec![
                 "To take part in a survey, use the link in your invitation, or the link the \

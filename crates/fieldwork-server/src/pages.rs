@@ -254,6 +254,8 @@ pub struct Link {
 pub struct MessagePage {
     pub service_name: String,
     pub has_errors: bool,
+    /// The survey's privacy notice, linked from the footer of every page.
+    pub privacy_href: Option<String>,
     pub heading: String,
     pub paragraphs: Vec<String>,
     pub link: Option<Link>,
@@ -272,6 +274,8 @@ pub enum PageError {
         status: StatusCode,
         heading: String,
         paragraphs: Vec<String>,
+        /// The survey's privacy notice, for a page about a survey that has one.
+        privacy_href: Option<String>,
     },
     #[error("the form was not sent from this site")]
     Csrf,
@@ -294,7 +298,16 @@ impl PageError {
             status,
             heading: heading.to_owned(),
             paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            privacy_href: None,
         }
+    }
+
+    /// This page, linking to a survey's privacy notice (`None`: the survey has none).
+    pub fn with_privacy(mut self, href: Option<String>) -> Self {
+        if let PageError::Message { privacy_href, .. } = &mut self {
+            *privacy_href = href;
+        }
+        self
     }
 }
 
@@ -346,7 +359,11 @@ impl ResponseError for PageError {
                 "Page not found",
                 vec!["If you typed the web address, check it is correct. If you followed a link from an invitation, check you used the whole link.".into()],
             ),
-            PageError::Message { heading, paragraphs, .. } => (heading, paragraphs.clone()),
+            PageError::Message {
+                heading,
+                paragraphs,
+                ..
+            } => (heading, paragraphs.clone()),
             PageError::Csrf => (
                 "Your answers could not be sent",
                 vec!["The form had expired or was not sent from this site. Go back, reload the page and try again.".into()],
@@ -375,9 +392,14 @@ impl ResponseError for PageError {
                 vec!["Try again later.".into()],
             ),
         };
+        let privacy_href = match self {
+            PageError::Message { privacy_href, .. } => privacy_href.clone(),
+            _ => None,
+        };
         let page = MessagePage {
             service_name: "fieldwork".into(),
             has_errors: false,
+            privacy_href,
             heading: heading.to_owned(),
             paragraphs,
             link: None,

@@ -305,6 +305,25 @@ impl Store {
         }))
     }
 
+    /// The sent response of survey `slug` with this receipt (the hash of its receipt code), for
+    /// the respondent to see their own answers.
+    pub fn response_by_receipt(
+        &self,
+        slug: &str,
+        receipt_hash: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let row: Option<(ResponseRow, i32)> = self.with_connection(|conn| {
+            responses::table
+                .inner_join(surveys::table)
+                .filter(surveys::slug.eq(slug))
+                .filter(responses::receipt_hash.eq(receipt_hash))
+                .select((ResponseRow::as_select(), surveys::version))
+                .first(conn)
+                .optional()
+        })?;
+        Ok(row.map(|(row, version)| row.into_stored(version)))
+    }
+
     /// Change a partial response's answers by `merge`, which is given the answers stored now
     /// (JSON) and returns what to store instead, or `None` to store nothing. What another
     /// save wrote in between (a second tab, another server) is never overwritten: the update

@@ -11,6 +11,11 @@ use crate::{accounts, open_store, read_text};
 
 pub(crate) fn set_status(database: &str, slug: &str, status: SurveyStatus) -> Result<()> {
     let store = open_store(database)?;
+    if status == SurveyStatus::Open {
+        if let Some(problem) = store.latest_survey(slug)?.definition.open_refusal() {
+            bail!(problem);
+        }
+    }
     let survey = store.set_survey_status_as(slug, status, fieldwork_store::CLI_ACTOR)?;
     println!(
         "`{}` version {} is now {}",

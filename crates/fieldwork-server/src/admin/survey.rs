@@ -140,8 +140,22 @@ pub(super) async fn set_status(
         }
     };
     let (s, email) = (slug.clone(), researcher.user.email.clone());
-    state
-        .store_call(move |store| store.set_survey_status_as(&s, status, &email))
+    let refusal = state
+        .store_call(move |store| {
+            if status == SurveyStatus::Open {
+                if let Some(problem) = store.latest_survey(&s)?.definition.open_refusal() {
+                    return Ok(Some(problem));
+                }
+            }
+            store.set_survey_status_as(&s, status, &email).map(|_| None)
+        })
         .await?;
+    if let Some(problem) = refusal {
+        return Err(PageError::message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The survey cannot be opened yet",
+            &[&problem, "Nothing was changed."],
+        ));
+    }
     Ok(see_other(&format!("/admin/surveys/{slug}")))
 }

@@ -3,11 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use fieldwork_store::{StorageFault, StoredResponse, StoredSurvey};
-use fieldwork_survey::{validate_answers, Completeness, FieldError, Question};
+use fieldwork_store::{ConsentRecord, StorageFault, StoredResponse, StoredSurvey};
+use fieldwork_survey::{validate_answers, Completeness, FieldError, Question, SurveyDefinition};
 
 use super::answerable_survey;
 use super::load_session;
+use super::privacy_href;
 use super::RespondentForm;
 use super::Session;
 use super::RECEIPT_PURPOSE;
@@ -23,11 +24,38 @@ use crate::AppState;
 struct CheckPage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
     errors: Vec<SummaryError>,
     slug: String,
     sections: Vec<CheckSection>,
+    consent: Option<ConsentSummary>,
     csrf_token: String,
     back_href: String,
+}
+
+/// The consent the respondent gave, as the check page shows it.
+struct ConsentSummary {
+    statements: Vec<String>,
+    version: String,
+    given_on: String,
+}
+
+impl ConsentSummary {
+    fn of(definition: &SurveyDefinition, given: ConsentRecord) -> Self {
+        let text_of = |id: &String| {
+            definition
+                .participant_information
+                .iter()
+                .flat_map(|info| &info.consent)
+                .find(|s| &s.id == id)
+                .map_or_else(|| id.clone(), |s| s.text.clone())
+        };
+        ConsentSummary {
+            statements: given.statements.iter().map(text_of).collect(),
+            version: given.information_version,
+            given_on: given.given_at.format("%-d %B %Y").to_string(),
+        }
+    }
 }
 
 struct CheckSection {
@@ -43,7 +71,7 @@ struct CheckRow {
 
 /// The check page; with `unsaved`, shown again after the storage refused to store the
 /// response (the answers saved page by page are still there).
-fn render_check(
+async fn render_check(
     state: &AppState,
     req: &HttpRequest,
     session: &Session,
@@ -82,6 +110,11 @@ fn render_check(
         })
         .filter(|s| !s.rows.is_empty())
         .collect();
+    let response_id = session.response.id;
+    let consent = state
+        .store_call(move |store| store.consent_of(response_id))
+        .await?
+        .map(|given| ConsentSummary::of(session.definition(), given));
     let (csrf, cookie) = csrf_token(state, req);
     let summary: Vec<SummaryError> = unsaved
         .map(|fault| SummaryError {
@@ -100,9 +133,11 @@ fn render_check(
     let page = CheckPage {
         service_name: session.survey.definition.title.clone(),
         has_errors: !summary.is_empty(),
+        privacy_href: privacy_href(&session.survey.definition),
         errors: summary,
         slug: slug.clone(),
         sections,
+        consent,
         csrf_token: csrf,
         back_href: asked
             .last()
@@ -141,7 +176,7 @@ pub(super) async fn check_page(
     if session.response.complete {
         return Err(PageError::Redirect(format!("/s/{slug}/done")));
     }
-    render_check(&state, &req, &session, &[], None)
+    render_check(&state, &req, &session, &[], None).await
 }
 
 pub(super) async fn submit(
@@ -164,7 +199,7 @@ pub(super) async fn submit(
         Completeness::Complete,
     ) {
         Ok(validated) => validated,
-        Err(errors) => return render_check(&state, &req, &session, &errors, None),
+        Err(errors) => return render_check(&state, &req, &session, &errors, None).await,
     };
     let receipt = receipt_code(&state.secret, &session.response.public_id);
     let receipt_hash = hash(RECEIPT_PURPOSE, &receipt);
@@ -174,7 +209,7 @@ pub(super) async fn submit(
         .await;
     if let Err(error) = completed {
         return match storage_refused(&error) {
-            Some(fault) => render_check(&state, &req, &session, &[], Some(fault)),
+            Some(fault) => render_check(&state, &req, &session, &[], Some(fault)).await,
             None => Err(error.into()),
         };
     }
@@ -187,6 +222,7 @@ pub(super) async fn submit(
 struct DonePage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
     slug: String,
     title: String,
     receipt: String,
@@ -200,6 +236,7 @@ pub(super) fn confirmation(
     let page = DonePage {
         service_name: survey.definition.title.clone(),
         has_errors: false,
+        privacy_href: privacy_href(&survey.definition),
         slug: survey.definition.slug.clone(),
         title: survey.definition.title.clone(),
         receipt: receipt_code(&state.secret, &response.public_id),

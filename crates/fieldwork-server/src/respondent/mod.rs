@@ -7,7 +7,9 @@
 //! open-link respondent it is a random id issued with the start form, so a double click on
 //! "Start" finds the response the first click made.
 
+mod answers;
 mod check;
+mod consent;
 mod question;
 mod resume;
 mod start;
@@ -24,9 +26,11 @@ use fieldwork_survey::{
     answer_from_stored, fix_invited_stratum, is_shown, Answer, Question, SubmittedAnswers,
 };
 
+use self::answers::{answers, download};
 use self::check::check_page;
 use self::check::done_page;
 use self::check::submit;
+use self::consent::{declined_page, privacy_page};
 use self::question::answer_question;
 use self::resume::resume;
 use self::resume::resume_page;
@@ -55,6 +59,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes
         .add(Method::GET, "/s/{slug}", web::route().to(start_page))
         .add(Method::POST, "/s/{slug}/start", web::route().to(start))
+        .add(
+            Method::GET,
+            "/s/{slug}/declined",
+            web::route().to(declined_page),
+        )
+        .add(
+            Method::GET,
+            "/s/{slug}/privacy",
+            web::route().to(privacy_page),
+        )
+        .add(Method::POST, "/s/{slug}/answers", web::route().to(answers))
+        .add(
+            Method::POST,
+            "/s/{slug}/answers/download",
+            web::route().to(download),
+        )
         .add(
             Method::GET,
             "/s/{slug}/q/{question}",
@@ -103,25 +123,35 @@ pub(super) fn session_cookie(state: &AppState, slug: &str, secret: &str) -> Cook
         .finish()
 }
 
+/// Where the survey's privacy notice is, for the footer of its every page (a survey without
+/// one cannot be opened, but a draft may be previewed).
+pub(super) fn privacy_href(definition: &fieldwork_survey::SurveyDefinition) -> Option<String> {
+    definition
+        .privacy_notice
+        .as_ref()
+        .map(|_| format!("/s/{}/privacy", definition.slug))
+}
+
 /// The survey respondents may answer now, or a page saying why not.
 pub(super) async fn answerable_survey(
     state: &AppState,
     slug: &str,
 ) -> Result<Arc<StoredSurvey>, PageError> {
     let survey = state.current_survey(slug).await?;
-    match survey.status {
-        SurveyStatus::Open => Ok(survey),
-        SurveyStatus::Closed => Err(PageError::message(
+    let refusal = match survey.status {
+        SurveyStatus::Open => return Ok(survey),
+        SurveyStatus::Closed => PageError::message(
             StatusCode::OK,
             &format!("{} has closed", survey.definition.title),
             &["This survey is no longer taking answers. Thank you for your interest."],
-        )),
-        SurveyStatus::Draft => Err(PageError::message(
+        ),
+        SurveyStatus::Draft => PageError::message(
             StatusCode::OK,
             &format!("{} is not open yet", survey.definition.title),
             &["This survey has not started taking answers. Try the link again later."],
-        )),
-    }
+        ),
+    };
+    Err(refusal.with_privacy(privacy_href(&survey.definition)))
 }
 
 /// An invited response's stratum comes from its invitation (`fix_invited_stratum`), filled in

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use fieldwork_store::StorageFault;
 use fieldwork_store::StoreError;
+use fieldwork_store::{Attribution, PledgeChoice, StorageFault};
 use fieldwork_survey::{
     drop_hidden_answers, validate_answers, Completeness, FieldError, Question, QuestionKind,
     SubmittedAnswers,
@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::answerable_survey;
 use super::fill_fixed_stratum;
 use super::load_session;
+use super::privacy_href;
 use super::resume::saved_page;
 use super::RespondentForm;
 use super::Session;
@@ -35,6 +36,7 @@ use crate::AppState;
 struct QuestionPage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
     errors: Vec<SummaryError>,
     slug: String,
     section: String,
@@ -42,6 +44,10 @@ struct QuestionPage {
     csrf_token: String,
     back_href: String,
     change: bool,
+    /// A publishable answer (a pledge): the respondent's choice to publish it, and how.
+    publishable: bool,
+    publish: bool,
+    publish_with_sector: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -59,6 +65,8 @@ struct Shown<'a> {
     /// The storage refused to save the answer, which stays in the form for the respondent
     /// to send again.
     unsaved: Option<StorageFault>,
+    /// For a publishable question: publish the answer so, or (None) not at all.
+    publish: Option<Attribution>,
 }
 
 /// The question page.
@@ -74,6 +82,7 @@ fn render_question(
         errors,
         change,
         unsaved,
+        publish,
     } = shown;
     let status = if unsaved.is_some() {
         StatusCode::SERVICE_UNAVAILABLE
@@ -130,6 +139,7 @@ fn render_question(
     let page = QuestionPage {
         service_name: session.survey.definition.title.clone(),
         has_errors: !summary.is_empty(),
+        privacy_href: privacy_href(&session.survey.definition),
         errors: summary,
         slug: slug.clone(),
         section: session.section_of(&question.id),
@@ -137,6 +147,9 @@ fn render_question(
         csrf_token: csrf,
         back_href,
         change,
+        publishable: question.publishable,
+        publish: publish.is_some(),
+        publish_with_sector: publish == Some(Attribution::Sector),
     };
     let mut response = html(status, &page)?;
     if unsaved.is_some() {
@@ -168,7 +181,17 @@ pub(super) async fn question_page(
     };
     let checked = session.checked();
     let entered = Entered::from_answer(checked.get(&question.id));
+    let publish = match question.publishable {
+        true => {
+            let (response_id, id) = (session.response.id, question.id.clone());
+            state
+                .store_call(move |store| store.pledge_choice(response_id, &id))
+                .await?
+        }
+        false => None,
+    };
     let shown = Shown {
+        publish,
         entered: &entered,
         errors: &[],
         change: query.change.is_some(),
@@ -248,11 +271,13 @@ pub(super) async fn answer_question(
     let saving = form.first("action") == Some("save");
     let (value, entered) = submitted_value(&question, &form);
     let errors = answer_errors(&mut session, &question, value.clone(), !saving);
+    let publish = publish_choice(&question, &form);
     let mut shown = Shown {
         entered: &entered,
         errors: &errors,
         change,
         unsaved: None,
+        publish,
     };
     if !errors.is_empty() {
         return render_question(&state, &req, &session, &question, shown);
@@ -265,12 +290,38 @@ pub(super) async fn answer_question(
             return render_question(&state, &req, &session, &question, shown);
         }
     }
+    if question.publishable {
+        let (response_id, id) = (session.response.id, question.id.clone());
+        // An empty answer has nothing to publish.
+        let publish = publish.filter(|_| session.answers.contains_key(&question.id));
+        state
+            .store_call(move |store| {
+                store.choose_pledge(PledgeChoice {
+                    response_id,
+                    question_id: &id,
+                    publish,
+                })
+            })
+            .await?;
+    }
     if saving {
         return saved_page(&state, &req, &session, state.resume_expiry());
     }
     Err(PageError::Redirect(next_page(
         &session, &slug, &question, change,
     )))
+}
+
+/// The respondent's choice to publish a publishable answer: a separate, unticked checkbox, and
+/// how it is attributed (anonymously unless they chose their sector).
+fn publish_choice(question: &Question, form: &FormFields) -> Option<Attribution> {
+    if !question.publishable || form.first("publish") != Some("yes") {
+        return None;
+    }
+    match form.first("attribution") {
+        Some("sector") => Some(Attribution::Sector),
+        _ => Some(Attribution::Anonymous),
+    }
 }
 
 /// Put `value` into the session's answers and say what is wrong with this question's answer

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::answerable_survey;
+use super::privacy_href;
 use super::session_cookie;
 use super::session_cookie_name;
 use super::RespondentForm;
@@ -22,6 +23,7 @@ use crate::AppState;
 struct SavedPage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
     resume_url: String,
     expires: String,
     continue_href: String,
@@ -42,6 +44,7 @@ pub(super) fn saved_page(
     let page = SavedPage {
         service_name: session.survey.definition.title.clone(),
         has_errors: false,
+        privacy_href: privacy_href(&session.survey.definition),
         resume_url: format!("{base}/s/{slug}/resume?code={secret}"),
         expires: expires.format("%-d %B %Y").to_string(),
         continue_href: session.resume_href(),
@@ -59,6 +62,7 @@ pub(super) struct CodeQuery {
 struct ResumePage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
     slug: String,
     title: String,
     csrf_token: String,
@@ -89,6 +93,7 @@ pub(super) async fn resume_page(
     let page = ResumePage {
         service_name: survey.definition.title.clone(),
         has_errors: false,
+        privacy_href: privacy_href(&survey.definition),
         slug,
         title: survey.definition.title.clone(),
         csrf_token: csrf,

@@ -5,11 +5,17 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use fieldwork_store::{StartOutcome, StoreError, StoredResponse, StoredSurvey, SubmissionRefused};
+use fieldwork_store::{
+    GivenConsent, StartOutcome, StoreError, StoredResponse, StoredSurvey, SubmissionRefused,
+};
 use fieldwork_survey::SurveyDefinition;
 
 use super::answerable_survey;
 use super::check::confirmation;
+use super::consent::{
+    block_views, consent_views, given_consent, BlockView, ConsentMissing, ConsentView,
+};
+use super::privacy_href;
 use super::session_cookie;
 use super::session_cookie_name;
 use super::RespondentForm;
@@ -18,7 +24,7 @@ use super::SESSION_PURPOSE;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::invitations::INVITATION_PURPOSE;
-use crate::pages::{html_with_cookie, PageError};
+use crate::pages::{html_with_cookie, PageError, SummaryError};
 use crate::slug::Slug;
 use crate::tokens::{constant_time_eq, hash, new_token};
 use crate::AppState;
@@ -28,7 +34,14 @@ use crate::AppState;
 struct StartPage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
+    errors: Vec<SummaryError>,
     slug: String,
+    /// The participant information, when the survey asks for consent before starting (and
+    /// this respondent has not started already).
+    information: Vec<BlockView>,
+    consent: Vec<ConsentView>,
+    consent_error: Option<&'static str>,
     title: String,
     description: Vec<String>,
     question_count: usize,
@@ -52,10 +65,15 @@ pub(super) async fn start_page(
     let slug = path.into_inner().into_string();
     let survey = answerable_survey(&state, &slug).await?;
     let invite = query.into_inner().invite.filter(|t| !t.is_empty());
-    let start_label = match &invite {
+    let asks = if survey.definition.participant_information.is_some() {
+        ConsentAsked::Yes
+    } else {
+        ConsentAsked::No
+    };
+    let (start_label, consent) = match &invite {
         Some(token) => match invitation_progress(&state, &slug, token).await? {
-            InvitationProgress::Unused => "Start now",
-            InvitationProgress::Started => "Carry on",
+            InvitationProgress::Unused => ("Start now", asks),
+            InvitationProgress::Started => ("Carry on", ConsentAsked::No),
             // The receipt (which can withdraw the answers) only for the browser that sent
             // them: a forwarded or leaked invitation link shows that it was used, no more.
             InvitationProgress::Finished(response) => {
@@ -69,24 +87,59 @@ pub(super) async fn start_page(
                 };
             }
         },
-        None if survey.definition.allow_open_link => "Start now",
-        None => return Err(invitation_needed()),
+        None if survey.definition.allow_open_link => ("Start now", asks),
+        None => return Err(invitation_needed().with_privacy(privacy_href(&survey.definition))),
     };
     let (csrf, cookie) = csrf_token(&state, &req);
-    let page = StartPage::new(&survey.definition, csrf, invite, start_label);
+    let page = StartPage::new(&survey.definition, csrf, invite, start_label, consent);
     html_with_cookie(StatusCode::OK, &page, cookie)
 }
 
 impl StartPage {
+    /// The start page; `consent` is what the form sent when a statement was left unticked,
+    /// `asks_consent` false for a respondent carrying on with a response already started.
     fn new(
         definition: &SurveyDefinition,
         csrf_token: String,
         invite: Option<String>,
         start_label: &'static str,
+        consent: ConsentAsked<'_>,
     ) -> Self {
+        let (information, statements, consent_error) = match consent {
+            ConsentAsked::No => (Vec::new(), Vec::new(), None),
+            ConsentAsked::Yes => (
+                definition
+                    .participant_information
+                    .as_ref()
+                    .map(|info| block_views(&info.text))
+                    .unwrap_or_default(),
+                consent_views(definition, None),
+                None,
+            ),
+            ConsentAsked::Missing(form) => (
+                definition
+                    .participant_information
+                    .as_ref()
+                    .map(|info| block_views(&info.text))
+                    .unwrap_or_default(),
+                consent_views(definition, Some(form)),
+                Some(ConsentMissing::MESSAGE),
+            ),
+        };
         StartPage {
             service_name: definition.title.clone(),
-            has_errors: false,
+            has_errors: consent_error.is_some(),
+            errors: consent_error
+                .map(|message| SummaryError {
+                    href: "#consent".into(),
+                    message: message.into(),
+                })
+                .into_iter()
+                .collect(),
+            information,
+            consent: statements,
+            consent_error,
+            privacy_href: privacy_href(definition),
             slug: definition.slug.clone(),
             title: definition.title.clone(),
             description: definition
@@ -114,6 +167,13 @@ impl StartPage {
             start_label,
         }
     }
+}
+
+/// Whether the start page asks for consent, and what was ticked when a statement was not.
+enum ConsentAsked<'a> {
+    No,
+    Yes,
+    Missing(&'a FormFields),
 }
 
 /// How far the respondent holding an invitation link has got.
@@ -198,7 +258,26 @@ pub(super) async fn start(
         None => return Err(PageError::Redirect(format!("/s/{slug}"))),
     };
     let invited = invite.is_some();
-    let response = start_response(&state, &survey, &secret, invited, stratum).await?;
+    let consent = match given_consent(&survey.definition, &form) {
+        Ok(consent) => consent,
+        // Carrying on with a response already started needs no new consent.
+        Err(ConsentMissing) if already_started(&state, &slug, &secret).await? => None,
+        Err(ConsentMissing) => {
+            let (csrf, cookie) = csrf_token(&state, &req);
+            let label = "Start now";
+            let asked = ConsentAsked::Missing(&form);
+            let invite = invite.map(str::to_owned);
+            let page = StartPage::new(&survey.definition, csrf, invite, label, asked);
+            return html_with_cookie(StatusCode::UNPROCESSABLE_ENTITY, &page, cookie);
+        }
+    };
+    let start = NewStart {
+        secret: &secret,
+        invited,
+        stratum,
+        consent,
+    };
+    let response = start_response(&state, &survey, start).await?;
     let next = if response.complete {
         format!("/s/{slug}/done")
     } else {
@@ -238,14 +317,37 @@ fn open_link_start_id(form: &FormFields, slug: &str) -> Result<String, PageError
     }
 }
 
-/// Starts the response keyed by `secret`, or finds the one it already started.
+/// Whether the respondent with this session secret has a response already.
+async fn already_started(state: &AppState, slug: &str, secret: &str) -> Result<bool, PageError> {
+    let key_hash = hash(SESSION_PURPOSE, secret);
+    let slug = slug.to_owned();
+    let existing = state
+        .store_call(move |store| store.response_by_key(&slug, &key_hash))
+        .await?;
+    Ok(existing.is_some())
+}
+
+/// What starting a response needs: the respondent's session secret (an invitation token, or
+/// an open-link start id), the invitation's stratum and the consent they gave.
+struct NewStart<'a> {
+    secret: &'a str,
+    invited: bool,
+    stratum: Option<String>,
+    consent: Option<GivenConsent>,
+}
+
+/// Starts the response keyed by the secret, or finds the one it already started.
 async fn start_response(
     state: &AppState,
     survey: &Arc<StoredSurvey>,
-    secret: &str,
-    invited: bool,
-    stratum: Option<String>,
+    start: NewStart<'_>,
 ) -> Result<StoredResponse, PageError> {
+    let NewStart {
+        secret,
+        invited,
+        stratum,
+        consent,
+    } = start;
     let key_hash = hash(SESSION_PURPOSE, secret);
     let token_hash = invited.then(|| hash(INVITATION_PURPOSE, secret));
     let expires = state.resume_expiry();
@@ -258,7 +360,7 @@ async fn start_response(
                 stratum.as_deref(),
                 token_hash.as_deref(),
                 expires,
-                None,
+                consent.as_ref(),
             )
         })
         .await?;

@@ -6,10 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{StoreError, StoredSurvey};
 
+use super::privacy_href;
 use super::session_cookie_name;
 use super::RespondentForm;
 use super::RECEIPT_PURPOSE;
-use crate::csrf::csrf_token;
+use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::pages::{
     html, html_with_cookie, with_cookies, Link, MessagePage, PageError, SummaryError,
@@ -23,6 +24,7 @@ use crate::AppState;
 struct WithdrawPage {
     service_name: String,
     has_errors: bool,
+    privacy_href: Option<String>,
     errors: Vec<SummaryError>,
     slug: String,
     csrf_token: String,
@@ -30,7 +32,7 @@ struct WithdrawPage {
     value: String,
 }
 
-fn render_withdraw(
+pub(super) fn render_withdraw(
     state: &AppState,
     req: &HttpRequest,
     survey: &StoredSurvey,
@@ -48,6 +50,7 @@ fn render_withdraw(
     let page = WithdrawPage {
         service_name: survey.definition.title.clone(),
         has_errors: error.is_some(),
+        privacy_href: privacy_href(&survey.definition),
         errors,
         slug: survey.definition.slug.clone(),
         csrf_token: csrf,
@@ -82,19 +85,10 @@ pub(super) async fn withdraw(
     let slug = path.into_inner().into_string();
     state.check_rate(&req)?;
     let survey = state.current_survey(&slug).await?;
-    let typed = form
-        .first("receipt")
-        .unwrap_or("")
-        .chars()
-        .take(64)
-        .collect::<String>();
-    let Some(candidates) = receipt_candidates(&typed) else {
-        let message = if typed.trim().is_empty() {
-            "Enter your receipt code"
-        } else {
-            "Enter the receipt code in the right format: 16 letters and numbers, like 7K2M-9QXD-4RTA-HW3B"
-        };
-        return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
+    let typed = typed_receipt(&form);
+    let candidates = match receipt_candidates(&typed) {
+        Ok(candidates) => candidates,
+        Err(message) => return render_withdraw(&state, &req, &survey, Some(message.into()), typed),
     };
     let slug_owned = slug.clone();
     let withdrawn = state
@@ -108,8 +102,7 @@ pub(super) async fn withdraw(
         })
         .await?;
     if !withdrawn {
-        let message = "No answers were found with that receipt code. Check it and try again.";
-        return render_withdraw(&state, &req, &survey, Some(message.into()), typed);
+        return render_withdraw(&state, &req, &survey, Some(NO_SUCH_RECEIPT.into()), typed);
     }
     tracing::info!(survey = %slug, "response withdrawn");
     let mut gone = Cookie::build(session_cookie_name(&slug), "")
@@ -119,15 +112,34 @@ pub(super) async fn withdraw(
     with_cookies(html(StatusCode::OK, &withdrawn_page(&survey))?, [gone])
 }
 
+/// What a receipt code that matches no response is told.
+pub(super) const NO_SUCH_RECEIPT: &str =
+    "No answers were found with that receipt code. Check it and try again.";
+
+/// The receipt code as typed, cut short if it is far too long to be one.
+pub(super) fn typed_receipt(form: &FormFields) -> String {
+    form.first("receipt")
+        .unwrap_or("")
+        .chars()
+        .take(64)
+        .collect()
+}
+
 /// The hashes a typed receipt code may be stored under: the code as written now, and as codes
-/// issued before Crockford's alphabet were written. None when it cannot be a receipt code.
-fn receipt_candidates(typed: &str) -> Option<Vec<String>> {
+/// issued before Crockford's alphabet were written; or what is wrong with what was typed.
+pub(super) fn receipt_candidates(typed: &str) -> Result<Vec<String>, &'static str> {
     let candidates: Vec<String> = normalise_receipt(typed)
         .into_iter()
         .chain(legacy_receipt(typed))
         .map(|code| hash(RECEIPT_PURPOSE, &code))
         .collect();
-    (!candidates.is_empty()).then_some(candidates)
+    if !candidates.is_empty() {
+        Ok(candidates)
+    } else if typed.trim().is_empty() {
+        Err("Enter your receipt code")
+    } else {
+        Err("Enter the receipt code in the right format: 16 letters and numbers, like 7K2M-9QXD-4RTA-HW3B")
+    }
 }
 
 fn withdrawn_page(survey: &StoredSurvey) -> MessagePage {
@@ -135,6 +147,7 @@ fn withdrawn_page(survey: &StoredSurvey) -> MessagePage {
     MessagePage {
         service_name: survey.definition.title.clone(),
         has_errors: false,
+        privacy_href: privacy_href(&survey.definition),
         heading: "Your answers have been withdrawn".into(),
         paragraphs: vec![
             "We have deleted your answers. They will not appear in any analysis, report or export \

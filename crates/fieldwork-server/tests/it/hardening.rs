@@ -69,10 +69,13 @@ fn start_with_headers(app: &crate::TestApp, invite: &str, headers: &[(&str, &str
     for (name, value) in headers {
         post = post.header(*name, *value);
     }
-    post.form(&[("csrf_token", csrf(&html).as_str()), ("invite", invite)])
-        .send()
-        .unwrap()
-        .status()
+    post.form(&crate::with_consent(&[
+        ("csrf_token", csrf(&html).as_str()),
+        ("invite", invite),
+    ]))
+    .send()
+    .unwrap()
+    .status()
 }
 
 #[test]
@@ -161,7 +164,10 @@ fn links_name_the_configured_address_whatever_the_request_says() {
         .post(format!("{}/s/digital-leadership/start", app.base))
         .header("Sec-Fetch-Site", "same-origin")
         .header("Origin", "https://survey.example.org")
-        .form(&[("csrf_token", csrf(&html).as_str()), ("invite", invite)])
+        .form(&crate::with_consent(&[
+            ("csrf_token", csrf(&html).as_str()),
+            ("invite", invite),
+        ]))
         .send()
         .unwrap();
     assert_eq!(started.status(), StatusCode::OK);
@@ -304,7 +310,10 @@ fn hostile_form_input_never_gives_a_500() {
     let token = csrf(&html);
     client
         .post(format!("{}/s/digital-leadership/start", app.base))
-        .form(&[("csrf_token", token.as_str()), ("invite", invite)])
+        .form(&crate::with_consent(&[
+            ("csrf_token", token.as_str()),
+            ("invite", invite),
+        ]))
         .send()
         .unwrap();
     let url = format!("{}/s/digital-leadership/q/pledge", app.base);
@@ -409,10 +418,10 @@ fn an_open_link_survey_needs_no_invitation() {
         .unwrap();
     let started = client
         .post(format!("{}/s/digital-leadership/start", app.base))
-        .form(&[
+        .form(&crate::with_consent(&[
             ("csrf_token", csrf(&html).as_str()),
             ("start_id", crate::field(&html, "start_id").as_str()),
-        ])
+        ]))
         .send()
         .unwrap();
     assert_eq!(

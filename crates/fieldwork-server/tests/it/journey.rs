@@ -45,11 +45,11 @@ fn full_journey(db: TestDatabase) {
     let token = csrf(&html);
     let started = client
         .post(format!("{}/s/digital-leadership/start", app.base))
-        .form(&[
+        .form(&crate::with_consent(&[
             ("csrf_token", token.as_str()),
             ("invite", invite),
             ("start_id", "unused-for-invitations"),
-        ])
+        ]))
         .send()
         .unwrap();
     // The sector comes from the invitation: the first question asked is the role.
@@ -202,9 +202,50 @@ fn full_journey(db: TestDatabase) {
             "<script>alert('x')</script> '; DROP TABLE responses; --",
         )],
     );
-    let check = answer(&other, &app, "pledge", &[("pledge", "Open our roadmap")]);
+    // The pledge page offers a separate, unticked choice to publish it.
+    let pledge_page = other
+        .get(format!("{}/s/digital-leadership/q/pledge", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(pledge_page.contains("name=\"publish\" type=\"checkbox\" value=\"yes\">"));
+    let check = answer(
+        &other,
+        &app,
+        "pledge",
+        &[
+            ("pledge", "Open our roadmap"),
+            ("publish", "yes"),
+            ("attribution", "sector"),
+        ],
+    );
     assert_eq!(path(&check), "/s/digital-leadership/check");
+    let response_id = app
+        .store
+        .load_responses(
+            "digital-leadership",
+            &fieldwork_store::ResponseFilter {
+                include_partial: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()[0]
+        .id;
+    assert_eq!(
+        app.store.pledge_choice(response_id, "pledge").unwrap(),
+        Some(fieldwork_store::Attribution::Sector)
+    );
     let html = check.text().unwrap();
+    // The consent given before the first question is on the check page, and stored.
+    assert!(html.contains("Your consent"));
+    assert!(html.contains("I have read the information above"));
+    let consent = app.store.consent_of(response_id).unwrap().unwrap();
+    assert_eq!(
+        consent.statements,
+        ["read_information", "voluntary", "published_figures"]
+    );
+    assert!(consent.information_version.starts_with("1.0"));
     assert!(html.contains("Check your answers before sending them"));
     assert!(
         html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
@@ -285,6 +326,50 @@ fn full_journey(db: TestDatabase) {
         .unwrap()
         .text()
         .unwrap();
+    // The receipt shows the respondent their own answers and consent, and downloads them.
+    let own_answers = third
+        .post(format!("{}/s/digital-leadership/answers", app.base))
+        .form(&[
+            ("csrf_token", csrf(&form).as_str()),
+            ("receipt", receipt.as_str()),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(own_answers.status(), StatusCode::OK);
+    let own_answers = own_answers.text().unwrap();
+    assert!(own_answers.contains("Which best describes your role?"));
+    assert!(own_answers.contains("Open our roadmap"));
+    assert!(own_answers.contains("taking part is voluntary"));
+    let download = third
+        .post(format!(
+            "{}/s/digital-leadership/answers/download",
+            app.base
+        ))
+        .form(&[
+            ("csrf_token", csrf(&form).as_str()),
+            ("receipt", receipt.as_str()),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("digital-leadership-my-answers.csv"));
+    let csv = download.text().unwrap();
+    assert!(csv.starts_with("question,answer\n"), "{csv}");
+    assert!(csv.contains("Which best describes your role?,Head of the organisation"));
+    // A formula a respondent typed stays text in their own file too.
+    assert!(csv.contains("Open our roadmap"));
+    let unknown = third
+        .post(format!("{}/s/digital-leadership/answers", app.base))
+        .form(&[
+            ("csrf_token", csrf(&form).as_str()),
+            ("receipt", "AAAA-BBBB-CCCC-DDDD"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let wrong = third
         .post(format!("{}/s/digital-leadership/withdraw", app.base))
         .form(&[
@@ -318,6 +403,13 @@ fn full_journey(db: TestDatabase) {
         .load_responses("digital-leadership", &all)
         .unwrap()
         .is_empty());
+    // The consent and the pledge choice went with the answers.
+    assert!(app.store.consent_of(response_id).unwrap().is_none());
+    assert!(app
+        .store
+        .pledge_choice(response_id, "pledge")
+        .unwrap()
+        .is_none());
     // The withdrawal is in the audit log, without who or what.
     let withdrawals: Vec<_> = app
         .store
@@ -398,7 +490,7 @@ fn a_double_click_on_start_makes_one_response(db: TestDatabase) {
         .text()
         .unwrap();
     let token = csrf(&html);
-    let form = [("csrf_token", token.as_str()), ("invite", invite.as_str())];
+    let form = crate::with_consent(&[("csrf_token", token.as_str()), ("invite", invite.as_str())]);
     let url = format!("{}/s/digital-leadership/start", app.base);
     let first = client.post(&url).form(&form).send().unwrap();
     let second = client.post(&url).form(&form).send().unwrap();
@@ -431,7 +523,10 @@ fn two_saves_at_once_lose_no_answer(db: TestDatabase) {
         let token = csrf(&html);
         client
             .post(format!("{}/s/digital-leadership/start", app.base))
-            .form(&[("csrf_token", token.as_str()), ("invite", invite.as_str())])
+            .form(&crate::with_consent(&[
+                ("csrf_token", token.as_str()),
+                ("invite", invite.as_str()),
+            ]))
             .send()
             .unwrap();
         let save = |question: &str, code: &str| {

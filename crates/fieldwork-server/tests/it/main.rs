@@ -1,6 +1,7 @@
 //! The collection service over real HTTP: a server on port 0 over a real database.
 
 mod api;
+mod consent;
 mod hardening;
 mod journey;
 mod reports;
@@ -108,4 +109,24 @@ pub fn field(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} field in:\n{html}"))
         + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The consent statements of the digital-leadership study (`with_consent` checks them against
+/// the fixture, so they cannot drift apart).
+const CONSENT: [&str; 3] = ["read_information", "voluntary", "published_figures"];
+
+/// A start form's fields with every consent statement of the digital-leadership study ticked,
+/// as a respondent who agrees sends them.
+pub fn with_consent<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let definition = fixture_definition();
+    let statements: Vec<&str> = definition
+        .participant_information
+        .iter()
+        .flat_map(|i| &i.consent)
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(statements, CONSENT, "the fixture's consent statements");
+    let mut fields = fields.to_vec();
+    fields.extend(CONSENT.iter().map(|id| ("consent", *id)));
+    fields
 }

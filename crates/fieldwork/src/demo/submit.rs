@@ -200,10 +200,22 @@ pub(super) async fn journey(
     )
     .await?;
     let csrf = hidden_value(&start.1, "csrf_token").context("no CSRF token on the start page")?;
-    let mut current = page(client.post(format!("{base}/s/{slug}/start")).form(&[
+    // The respondent reads the participant information and agrees to every statement.
+    let mut start_form = vec![
         ("csrf_token", csrf.as_str()),
         ("invite", respondent.token.as_str()),
-    ]))
+    ];
+    let statements = definition.participant_information.iter();
+    start_form.extend(
+        statements
+            .flat_map(|info| &info.consent)
+            .map(|statement| ("consent", statement.id.as_str())),
+    );
+    let mut current = page(
+        client
+            .post(format!("{base}/s/{slug}/start"))
+            .form(&start_form),
+    )
     .await?;
     let question_prefix = format!("/s/{slug}/q/");
     let mut answered = 0;

@@ -150,6 +150,9 @@ impl Respondent {
             .form(&[
                 ("csrf_token", field(&page, "csrf_token")),
                 ("start_id", field(&page, "start_id")),
+                ("consent", "read_information".into()),
+                ("consent", "voluntary".into()),
+                ("consent", "published_figures".into()),
             ])
             .send()
             .unwrap();

@@ -1,0 +1,187 @@
+//! A respondent's own answers, seen and downloaded with their receipt code. The code travels
+//! only in POST bodies (never in a URL a log or a browser history keeps), under the same rate
+//! limit as withdrawal, and a wrong code says no more than withdrawal does.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use fieldwork_store::{StoreError, StoredResponse, StoredSurvey};
+use fieldwork_survey::{answer_from_stored, SubmittedAnswers};
+use serde::Serialize;
+
+use super::privacy_href;
+use super::withdraw::{receipt_candidates, render_withdraw, typed_receipt, NO_SUCH_RECEIPT};
+use super::RespondentForm;
+use crate::csrf::csrf_token;
+use crate::extract::CheckedForm;
+use crate::pages::{answer_lines, html_with_cookie, PageError};
+use crate::slug::Slug;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "answers.html")]
+struct AnswersPage {
+    service_name: String,
+    has_errors: bool,
+    privacy_href: Option<String>,
+    slug: String,
+    title: String,
+    receipt: String,
+    sent_on: String,
+    rows: Vec<AnswerRow>,
+    consent: Vec<String>,
+    csrf_token: String,
+}
+
+/// One question and the answer given, as the respondent saw them.
+#[derive(Serialize)]
+struct AnswerRow {
+    question: String,
+    answer: String,
+}
+
+/// The response with the typed receipt code, or the receipt page again saying why not.
+async fn response_for_receipt(
+    state: &AppState,
+    req: &HttpRequest,
+    survey: &StoredSurvey,
+    typed: String,
+) -> Result<Result<StoredResponse, HttpResponse>, PageError> {
+    let candidates = match receipt_candidates(&typed) {
+        Ok(candidates) => candidates,
+        Err(message) => {
+            return Ok(Err(render_withdraw(
+                state,
+                req,
+                survey,
+                Some(message.into()),
+                typed,
+            )?))
+        }
+    };
+    let slug = survey.slug().to_owned();
+    let found = state
+        .store_call(move |store| -> Result<Option<StoredResponse>, StoreError> {
+            for receipt_hash in &candidates {
+                if let Some(response) = store.response_by_receipt(&slug, receipt_hash)? {
+                    return Ok(Some(response));
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+    match found {
+        Some(response) => Ok(Ok(response)),
+        None => Ok(Err(render_withdraw(
+            state,
+            req,
+            survey,
+            Some(NO_SUCH_RECEIPT.into()),
+            typed,
+        )?)),
+    }
+}
+
+/// The questions answered, in form order, with the answers in the words respondents saw.
+fn answer_rows(survey: &StoredSurvey, response: &StoredResponse) -> Vec<AnswerRow> {
+    let answers: SubmittedAnswers = serde_json::from_str(&response.answers).unwrap_or_default();
+    survey
+        .definition
+        .questions()
+        .filter_map(|question| {
+            let value = answers.get(&question.id)?;
+            let answer = answer_from_stored(question, value);
+            Some(AnswerRow {
+                question: question.text.clone(),
+                answer: answer_lines(question, answer.as_ref()).join("; "),
+            })
+        })
+        .collect()
+}
+
+/// The survey version the response answered: its questions are the ones to show.
+async fn answered_version(
+    state: &AppState,
+    slug: &str,
+    response: &StoredResponse,
+) -> Result<std::sync::Arc<StoredSurvey>, PageError> {
+    Ok(state
+        .survey_version(slug, response.survey_version, response.survey_id)
+        .await?)
+}
+
+pub(super) async fn answers(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    CheckedForm(form): RespondentForm,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    state.check_rate(&req)?;
+    let survey = state.current_survey(&slug).await?;
+    let typed = typed_receipt(&form);
+    let response = match response_for_receipt(&state, &req, &survey, typed.clone()).await? {
+        Ok(response) => response,
+        Err(page) => return Ok(page),
+    };
+    let answered = answered_version(&state, &slug, &response).await?;
+    let response_id = response.id;
+    let consent = state
+        .store_call(move |store| store.consent_of(response_id))
+        .await?;
+    let statement_text = |id: &String| {
+        answered
+            .definition
+            .participant_information
+            .iter()
+            .flat_map(|info| &info.consent)
+            .find(|s| &s.id == id)
+            .map_or_else(|| id.clone(), |s| s.text.clone())
+    };
+    let (csrf, cookie) = csrf_token(&state, &req);
+    let page = AnswersPage {
+        service_name: survey.definition.title.clone(),
+        has_errors: false,
+        privacy_href: privacy_href(&survey.definition),
+        slug,
+        title: answered.definition.title.clone(),
+        receipt: typed,
+        sent_on: response
+            .submitted_at
+            .map_or_else(String::new, |t| t.format("%-d %B %Y").to_string()),
+        rows: answer_rows(&answered, &response),
+        consent: consent
+            .map(|c| c.statements.iter().map(statement_text).collect())
+            .unwrap_or_default(),
+        csrf_token: csrf,
+    };
+    html_with_cookie(StatusCode::OK, &page, cookie)
+}
+
+/// The respondent's answers as a CSV file: one row per question answered.
+pub(super) async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+    CheckedForm(form): RespondentForm,
+) -> Result<HttpResponse, PageError> {
+    let slug = path.into_inner().into_string();
+    state.check_rate(&req)?;
+    let survey = state.current_survey(&slug).await?;
+    let typed = typed_receipt(&form);
+    let response = match response_for_receipt(&state, &req, &survey, typed).await? {
+        Ok(response) => response,
+        Err(page) => return Ok(page),
+    };
+    let answered = answered_version(&state, &slug, &response).await?;
+    let csv = fieldwork_survey::rows_to_safe_csv(&answer_rows(&answered, &response))
+        .map_err(|_| PageError::Internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{slug}-my-answers.csv\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(csv))
+}
