@@ -113,7 +113,7 @@ describe('researchers', () => {
       response = await open(invited, link);
       assert.equal(response.status(), 200);
       await checker.page(invited, 'invitation-link-start');
-      assert.equal(await invited.getByRole('button', { name: 'Start now' }).count(), 1, 'the new invitation works');
+      assert.equal(await invited.getByRole('button', { name: 'Agree and start' }).count(), 1, 'the new invitation works');
       await invited.context().close();
 
       // An export, downloaded from the survey's page.

@@ -38,7 +38,15 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
   assert.equal(response.status(), 200);
   await checker.page(page, 'start');
   assert.equal(await heading(page), DEFINITION.title);
-  assert.equal(await page.getByRole('button', { name: 'Start now' }).count(), 1, 'a Start now button');
+  // Participant information before anything is asked, and a consent checkbox per statement.
+  for (const h of ['Why we are doing this study', 'Risks', 'Withdrawing']) {
+    assert.equal(await page.getByRole('heading', { name: h, exact: true }).count(), 1, `the information has "${h}"`);
+  }
+  const statements = DEFINITION.participant_information.consent;
+  for (const statement of statements) {
+    assert.equal(await page.getByLabel(statement.text, { exact: true }).isChecked(), false, 'consent is never pre-ticked');
+  }
+  assert.equal(await page.getByRole('button', { name: 'Agree and start' }).count(), 1, 'an Agree and start button');
   // An invited respondent is never asked the stratum question: at most all the others.
   const most = Object.keys(QUESTIONS).length - 1;
   const stated = /There are (\d+) questions/.exec(await mainText(page));
@@ -46,7 +54,29 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
     !stated || Number(stated[1]) <= most,
     `start page: "${stated?.[0]}", but an invited respondent is asked at most ${most} (never the sector)`,
   );
-  await press(page, 'Start now');
+  // The privacy notice, from the footer, and back.
+  await follow(page, page.getByRole('link', { name: 'Privacy notice' }));
+  expectPath(page, `/s/${SLUG}/privacy`);
+  await checker.page(page, 'privacy');
+  assert.equal(await heading(page), 'Privacy notice');
+  await open(page, inviteUrl);
+  await checker.page(page, 'start-after-privacy');
+  // Declining: an exit page, and nothing kept.
+  await follow(page, page.getByRole('link', { name: 'I do not want to take part' }));
+  expectPath(page, `/s/${SLUG}/declined`);
+  await checker.page(page, 'declined');
+  assert.match(await heading(page), /not to take part/i);
+  await open(page, inviteUrl);
+  await checker.page(page, 'start-after-declining');
+  // One statement left unticked: told so, with the others still ticked.
+  for (const statement of statements.slice(0, -1)) await page.getByLabel(statement.text, { exact: true }).check();
+  response = await press(page, 'Agree and start');
+  expectPath(page, `/s/${SLUG}/start`, 'consent missing: the start page again');
+  await checker.page(page, 'start-error-consent');
+  await expectErrorPage(checker, page, 'consent, one statement unticked', { response });
+  assert.ok(await page.getByLabel(statements[0].text, { exact: true }).isChecked(), 'ticked statements stay ticked');
+  await page.getByLabel(statements.at(-1).text, { exact: true }).check();
+  await press(page, 'Agree and start');
 
   // The sector comes from the invitation, so the first question is the role.
   expectPath(page, `/s/${SLUG}/q/role`, 'the sector is known from the invitation');
@@ -193,6 +223,11 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
   await checker.page(later, 'q-pledge');
   await counter.see(later, 'pledge', { last: true });
   await later.getByLabel(text('pledge'), { exact: false }).fill('Spend a day a month with a delivery team.');
+  // Publishing is a separate choice, unticked until the respondent ticks it.
+  const publish = later.getByLabel("Publish my answer on the study's website", { exact: true });
+  assert.equal(await publish.isChecked(), false, 'publishing is never pre-ticked');
+  await publish.check();
+  await later.getByLabel('A leader in my sector', { exact: true }).check();
   await press(later, 'Continue');
 
   // Check answers: everything from both sessions is there.
@@ -211,6 +246,7 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
   assert.deepEqual(rows[text('learning_needs')], ['Using data well', 'Cyber security', 'The ethics of data and AI']);
   assert.deepEqual(rows[text('hostility')], ['Yes, I witnessed it']);
   assert.deepEqual(rows[text('pledge')], ['Spend a day a month with a delivery team.']);
+  assert.equal(await later.getByRole('heading', { name: 'Your consent', exact: true }).count(), 1, 'the consent given is on the check page');
 
   // Change an answer from the check page: "Yes" hides the follow-up and its answer goes.
   await follow(later, later.getByRole('link', { name: `Change ${text('capable')}` }));
@@ -243,17 +279,28 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
   await again.context().close();
 
   // Withdraw: nothing typed, a code that is not theirs, then theirs as people type it.
-  await follow(later, later.getByRole('link', { name: 'withdraw your answers' }));
+  await follow(later, later.getByRole('link', { name: 'see your answers, download them or withdraw them' }));
   expectPath(later, `/s/${SLUG}/withdraw`);
   await checker.page(later, 'withdraw');
   response = await press(later, 'Withdraw my answers');
   await checker.page(later, 'withdraw-error-empty');
   await expectErrorPage(checker, later, 'withdraw, empty', { response });
-  await later.getByLabel('Withdraw your answers').fill('ABCD-EFGH-JKMN-PQRS');
-  response = await press(later, 'Withdraw my answers');
-  await checker.page(later, 'withdraw-error-unknown');
-  messages = await expectErrorPage(checker, later, 'withdraw, unknown code', { response });
-  await later.getByLabel('Withdraw your answers').fill(receipt.toLowerCase().replaceAll('-', ' '));
+  await later.getByLabel('Your receipt code').fill('ABCD-EFGH-JKMN-PQRS');
+  response = await press(later, 'See my answers');
+  await checker.page(later, 'answers-error-unknown');
+  messages = await expectErrorPage(checker, later, 'see answers, unknown code', { response });
+  // Their own answers, with the receipt as people type it; then withdraw from there.
+  await later.getByLabel('Your receipt code').fill(receipt.toLowerCase().replaceAll('-', ' '));
+  response = await press(later, 'See my answers');
+  assert.equal(response.status(), 200);
+  await checker.page(later, 'own-answers');
+  assert.equal(await heading(later), 'Your answers');
+  assert.match(await mainText(later), /Spend a day a month with a delivery team\./);
+  const [download] = await Promise.all([
+    later.waitForEvent('download'),
+    later.getByRole('button', { name: 'Download your answers (CSV)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `${SLUG}-my-answers.csv`);
   response = await press(later, 'Withdraw my answers');
   assert.equal(response.status(), 200);
   await checker.page(later, 'withdrawn');
@@ -264,7 +311,7 @@ export async function invitedJourney({ base, checker, token, javaScript }) {
   await checker.page(later, 'after-withdrawal-start');
   await open(later, `${base}/s/${SLUG}/withdraw`);
   await checker.page(later, 'withdraw-again');
-  await later.getByLabel('Withdraw your answers').fill(receipt);
+  await later.getByLabel('Your receipt code').fill(receipt);
   response = await press(later, 'Withdraw my answers');
   await checker.page(later, 'withdraw-again-error');
   await expectErrorPage(checker, later, 'withdraw, code already used', { response });

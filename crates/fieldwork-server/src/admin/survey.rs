@@ -39,6 +39,8 @@ struct FormatLink {
 struct SurveyPage {
     chrome: Chrome,
     slug: String,
+    /// Why the survey cannot be opened (it has no privacy notice), shown instead of "Open".
+    open_refusal: Option<String>,
     title: String,
     version: u32,
     status: &'static str,
@@ -88,6 +90,7 @@ pub(super) async fn survey_page(
         chrome,
         slug,
         title: survey.definition.title.clone(),
+        open_refusal: survey.definition.open_refusal(),
         version: survey.version(),
         status: survey.status.as_str(),
         role: role_text(standing),

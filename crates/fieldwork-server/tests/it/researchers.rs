@@ -1740,7 +1740,33 @@ fn a_wrong_current_password_counts_as_a_failed_sign_in(db: TestDatabase) {
     );
 }
 
+/// The admin "Open" refuses a survey without a privacy notice, saying why; it stays a draft.
+fn a_survey_without_a_privacy_notice_cannot_be_opened(db: TestDatabase) {
+    let app = spawn_app(db);
+    add_user(&app, "admin@example.org", true);
+    let mut definition = crate::fixture_definition();
+    definition.slug = "no-notice".into();
+    definition.privacy_notice = None;
+    app.store.import_survey(&definition).unwrap();
+    let browser = signed_in(&app, "admin@example.org");
+    let token = page_csrf(&browser, &app.base);
+    let refused = browser
+        .post(format!("{}/admin/surveys/no-notice/status", app.base))
+        .form(&[("csrf_token", token.as_str()), ("status", "open")])
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().unwrap();
+    assert!(page.contains("The survey cannot be opened yet"), "{page}");
+    assert!(page.contains("has no privacy notice"), "{page}");
+    assert_eq!(
+        app.store.latest_survey("no-notice").unwrap().status,
+        fieldwork_store::SurveyStatus::Draft
+    );
+}
+
 fieldwork_store::on_both_backends!(
+    a_survey_without_a_privacy_notice_cannot_be_opened,
     owners_delete_a_survey_after_typing_its_slug,
     researchers_change_their_password_and_other_sessions_end,
     a_wrong_current_password_counts_as_a_failed_sign_in,

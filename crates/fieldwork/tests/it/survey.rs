@@ -238,3 +238,39 @@ fn a_closed_stdout_ends_the_program_quietly() {
     assert_eq!(output.status.code(), Some(141), "{stderr}");
     assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
 }
+
+/// No answer may be collected before people are told who holds their data and why: a survey
+/// without a privacy notice stays a draft, and the message says how to add one.
+#[test]
+fn a_survey_without_a_privacy_notice_cannot_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_in(&dir);
+    let mut definition: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let object = definition.as_object_mut().unwrap();
+    object.remove("privacy_notice");
+    object.remove("participant_information");
+    object.insert("slug".into(), "no-notice".into());
+    // The frame is read relative to the definition: point at the fixture's own.
+    let frame = std::path::Path::new(FIXTURE)
+        .parent()
+        .unwrap()
+        .join("../frames/uk-public-sector.csv");
+    let stratification = object.get_mut("stratification").unwrap();
+    stratification["frame"]["csv"] = frame.to_str().unwrap().into();
+    let file = dir.path().join("no-notice.json");
+    std::fs::write(&file, definition.to_string()).unwrap();
+    let imported = fieldwork(
+        dir.path(),
+        &db,
+        &["survey", "import", file.to_str().unwrap()],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let refused = fieldwork(dir.path(), &db, &["survey", "open", "no-notice"]);
+    assert_one_line_error(
+        &refused,
+        "`no-notice` has no privacy notice, and a survey cannot take answers without one",
+    );
+    let list = stdout(&fieldwork(dir.path(), &db, &["survey", "list"]));
+    assert!(list.contains(" draft "), "{list}");
+}
