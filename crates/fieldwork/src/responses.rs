@@ -45,7 +45,7 @@ struct Counted {
     partial: u64,
 }
 
-fn import(database: &str, slug: &str, file: &Path) -> Result<()> {
+pub(crate) fn import(database: &str, slug: &str, file: &Path) -> Result<()> {
     let store = Store::open(database)?;
     let survey = store.current_survey(slug)?;
     let digest = file_digest(file)?;
