@@ -61,6 +61,38 @@ macro_rules! insert_unless_stored {
     }};
 }
 
+/// A validated response made ready to store: checked to belong to the survey, its answers
+/// written as JSON. Any thread can make it, so that this work need not wait on the one writing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedResponse {
+    survey_id: i64,
+    stratum: Option<String>,
+    complete: bool,
+    answers: String,
+}
+
+impl PreparedResponse {
+    pub fn new(survey: &StoredSurvey, response: &ValidatedResponse) -> Result<Self, StoreError> {
+        if response.survey_slug() != survey.slug() || response.survey_version() != survey.version()
+        {
+            return Err(StoreError::WrongSurvey {
+                slug: survey.slug().to_owned(),
+                version: survey.version(),
+            });
+        }
+        Ok(PreparedResponse {
+            survey_id: survey.id,
+            stratum: response.stratum().map(str::to_owned),
+            complete: response.completeness() == Completeness::Complete,
+            answers: response.answers_json(),
+        })
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+}
+
 /// Where an import puts the responses it reads, inside its transaction
 /// ([`Store::import_responses`]).
 pub struct ResponseSink<'a> {
@@ -88,28 +120,25 @@ impl ResponseSink<'_> {
     /// the key's index in one place (see `responses import`).
     pub fn push(
         &mut self,
-        response: &ValidatedResponse,
+        response: PreparedResponse,
         submission_key: String,
     ) -> Result<(), StoreError> {
-        if response.survey_slug() != self.survey.slug()
-            || response.survey_version() != self.survey.version()
-        {
+        if response.survey_id != self.survey.id {
             return Err(StoreError::WrongSurvey {
                 slug: self.survey.slug().to_owned(),
                 version: self.survey.version(),
             });
         }
-        let complete = response.completeness() == Completeness::Complete;
         self.batch.push(ImportRow {
             public_id: crate::new_public_id(),
-            survey_id: self.survey.id,
+            survey_id: response.survey_id,
             submission_key,
-            stratum: response.stratum().map(str::to_owned),
-            complete,
-            answers: response.answers_json(),
+            stratum: response.stratum,
+            complete: response.complete,
+            answers: response.answers,
             created_at: self.at,
             updated_at: self.at,
-            submitted_at: complete.then_some(self.at),
+            submitted_at: response.complete.then_some(self.at),
         });
         self.received += 1;
         if self.batch.len() == BATCH {

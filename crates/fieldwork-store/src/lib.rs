@@ -23,7 +23,7 @@ pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use deletion::SurveyContents;
 pub use error::{StorageFault, StoreError};
-pub use import::{ImportFailed, Imported, ResponseSink};
+pub use import::{ImportFailed, Imported, PreparedResponse, ResponseSink};
 pub use invitations::{Invitation, InvitationClaim};
 pub use reports::{is_valid_report_path, NewReportFile, PublishedReport, ReportFile, REPORT_INDEX};
 pub use responses::{InsertOutcome, NewResponse, ResponseFilter, StoredResponse, StratumCount};

@@ -1,8 +1,8 @@
 //! `fieldwork responses import`: a wide CSV into a survey, all of it or nothing.
 //!
 //! The file is read once to take its digest (each row's idempotency key comes from it), then
-//! once more, a row at a time: each row is checked and, while no row has had a problem,
-//! stored, a batch per statement, inside one transaction. A problem anywhere stops the storing
+//! once more, a row at a time: each row is checked (on a thread of its own) and, while no row
+//! has had a problem, stored, a batch per statement, inside one transaction. A problem anywhere stops the storing
 //! (the rest is still read, to list every problem) and rolls back all that was stored. So
 //! memory stays flat however long the file, and a good file is read and checked only once.
 
@@ -12,10 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use anyhow::{bail, Context, Result};
-use fieldwork_store::{ImportFailed, ResponseSink, Store};
-use fieldwork_survey::{
-    Completeness, ImportErrors, ImportedResponse, SurveyDefinition, WideCsvReader,
-};
+use fieldwork_store::{ImportFailed, PreparedResponse, ResponseSink, Store, StoredSurvey};
+use fieldwork_survey::{ImportErrors, WideCsvReader};
 use sha2::{Digest, Sha256};
 
 /// The first data row: the header is row 1.
@@ -61,9 +59,7 @@ pub(crate) fn import(database: &str, slug: &str, file: &Path) -> Result<()> {
             );
         }
     }
-    let imported = store.import_responses(&survey, |sink| {
-        store_rows(&survey.definition, file, &digest, sink)
-    });
+    let imported = store.import_responses(&survey, |sink| store_rows(&survey, file, &digest, sink));
     let imported = match imported {
         Ok(imported) => imported,
         Err(ImportFailed::Refused(error)) => {
@@ -92,46 +88,40 @@ pub(crate) fn import(database: &str, slug: &str, file: &Path) -> Result<()> {
 
 /// Read `file` a row at a time into `sink`; refused with the file's problems if it has any.
 ///
-/// Reading and checking rows runs on a thread of its own, beside the storing: each takes about
-/// half of an import's time. Checked rows come over in batches through a channel of a few
-/// batches, so no more than that is ever held.
+/// Reading, checking and preparing rows (their answers as JSON) runs on a thread of its own,
+/// beside the storing: each side takes about half of an import's time. Prepared rows come over
+/// in batches through a channel of a few batches, so no more than that is ever held.
 fn store_rows(
-    definition: &SurveyDefinition,
+    survey: &StoredSurvey,
     file: &Path,
     digest: &str,
     sink: &mut ResponseSink<'_>,
 ) -> Result<Counted, ImportFailed<anyhow::Error>> {
-    let refused = |error: anyhow::Error| ImportFailed::Refused(error);
     let input = File::open(file)
         .with_context(|| format!("cannot read {}", file.display()))
-        .map_err(refused)?;
-    let rows = WideCsvReader::new(definition, BufReader::with_capacity(256 * 1024, input))
-        .map_err(|errors| refused(errors.into()))?;
-    let (send, receive) = mpsc::sync_channel::<Vec<ImportedResponse>>(CHANNEL_BATCHES);
+        .map_err(ImportFailed::Refused)?;
+    let rows = WideCsvReader::new(
+        &survey.definition,
+        BufReader::with_capacity(256 * 1024, input),
+    )
+    .map_err(|errors| ImportFailed::Refused(errors.into()))?;
+    let (send, receive) = mpsc::sync_channel::<Vec<(u64, PreparedResponse)>>(CHANNEL_BATCHES);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || check_rows(rows, &send));
-        let mut partial = 0;
+        let reader = scope.spawn(move || prepare_rows(survey, rows, &send));
         let mut stored = Ok(());
-        for batch in &receive {
-            for row in batch {
-                if row.response.completeness() == Completeness::Partial {
-                    partial += 1;
-                }
-                stored = sink.push(&row.response, row_key(digest, row.row));
+        'batches: for batch in &receive {
+            for (row, response) in batch {
+                stored = sink.push(response, row_key(digest, row));
                 if stored.is_err() {
-                    break;
+                    // Dropping the receiver stops the reader at its next batch.
+                    break 'batches;
                 }
-            }
-            if stored.is_err() {
-                // Dropping the receiver stops the reader at its next batch.
-                break;
             }
         }
         drop(receive);
-        let checked = reader.join().expect("the thread reading the file panicked");
+        let prepared = reader.join().expect("the thread reading the file panicked");
         stored?;
-        checked.map_err(|errors| refused(errors.into()))?;
-        Ok(Counted { partial })
+        prepared
     })
 }
 
@@ -139,12 +129,14 @@ fn store_rows(
 const CHANNEL_ROWS: usize = 256;
 const CHANNEL_BATCHES: usize = 4;
 
-/// Read and check every row, sending the good ones to `send` until one has a problem (then
-/// only reading on, to list the others) or the receiver is gone.
-fn check_rows<R: Read>(
+/// Read and check every row, sending the good ones, prepared, to `send` until one has a
+/// problem (then only reading on, to list the others) or the receiver is gone.
+fn prepare_rows<R: Read>(
+    survey: &StoredSurvey,
     mut rows: WideCsvReader<'_, R>,
-    send: &mpsc::SyncSender<Vec<ImportedResponse>>,
-) -> Result<u64, ImportErrors> {
+    send: &mpsc::SyncSender<Vec<(u64, PreparedResponse)>>,
+) -> Result<Counted, ImportFailed<anyhow::Error>> {
+    let mut partial = 0;
     let mut batch = Vec::with_capacity(CHANNEL_ROWS);
     while let Some(row) = rows.next_response() {
         // Once a row has a problem nothing will be kept.
@@ -152,7 +144,11 @@ fn check_rows<R: Read>(
             batch.clear();
             continue;
         }
-        batch.push(row);
+        let response = PreparedResponse::new(survey, &row.response)?;
+        if !response.is_complete() {
+            partial += 1;
+        }
+        batch.push((row.row, response));
         if batch.len() == CHANNEL_ROWS {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(CHANNEL_ROWS));
             if send.send(full).is_err() {
@@ -165,6 +161,8 @@ fn check_rows<R: Read>(
         let _ = send.send(batch);
     }
     rows.finish()
+        .map_err(|errors| ImportFailed::Refused(errors.into()))?;
+    Ok(Counted { partial })
 }
 
 /// The error for a file with problems, after listing them on standard error.
