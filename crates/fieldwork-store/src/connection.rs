@@ -318,9 +318,21 @@ impl Store {
         E: From<diesel::result::Error> + FaultCause,
         StoreError: From<E>,
     {
+        self.write_transaction_as(|conn| body(conn).map_err(StoreError::from))
+    }
+
+    /// [`Store::write_transaction`] for a body whose errors are not all the store's (an
+    /// import refused for its file's problems): they come back as they are.
+    pub(crate) fn write_transaction_as<T, E>(
+        &self,
+        mut body: impl FnMut(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<StoreError> + FaultCause,
+    {
         let mut attempts = 0;
         loop {
-            let mut pooled = self.pool.get()?;
+            let mut pooled = self.pool.get().map_err(StoreError::from)?;
             let result = match &mut pooled.conn {
                 conn @ DbConnection::Sqlite(_) => immediate_transaction(conn, &mut body),
                 conn @ DbConnection::Postgres(_) => conn.transaction(&mut body),
@@ -332,7 +344,7 @@ impl Store {
                     continue;
                 }
             }
-            return Ok(result?);
+            return result;
         }
     }
 }

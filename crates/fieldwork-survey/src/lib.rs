@@ -27,6 +27,6 @@ pub use synthetic::SyntheticRespondents;
 pub use trust::{formatted_blocks, Block, ConsentStatement, ParticipantInformation, PrivacyNotice};
 pub use wide::{
     escape_cell, read_wide_csv, unescape_cell, ImportErrors, ImportProblem, ImportedResponse,
-    Labels, MetaColumn, StoredAnswersError, Variable, VariableKind, WideLayout, MAX_CELL_BYTES,
-    MAX_LISTED_PROBLEMS, NOT_AVAILABLE, NOT_SHOWN,
+    Labels, MetaColumn, StoredAnswersError, Variable, VariableKind, WideCsvReader, WideLayout,
+    MAX_CELL_BYTES, MAX_LISTED_PROBLEMS, NOT_AVAILABLE, NOT_SHOWN,
 };

@@ -163,7 +163,13 @@ pub fn reset_peak() {
 
 /// The peak resident set size since the last reset (VmHWM), in bytes; 0 where unknown.
 pub fn peak() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_of("self")
+}
+
+/// The peak resident set size (VmHWM) of process `pid` (`self`, or a number), in bytes; 0
+/// where unknown, as once the process has exited.
+pub fn peak_of(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use fieldwork_store::DEFAULT_DATABASE_URL;
 
-use crate::{accounts, bench_all, demo, export};
+use crate::{accounts, bench_all, demo, export, responses};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,7 +53,7 @@ pub(crate) enum Command {
     Export(export::ExportArgs),
     /// Responses: import from a wide CSV.
     #[command(subcommand)]
-    Responses(export::ResponsesCommand),
+    Responses(responses::ResponsesCommand),
     /// Researchers' accounts.
     #[command(subcommand)]
     User(accounts::UserCommand),

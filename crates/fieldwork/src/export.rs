@@ -1,14 +1,13 @@
-//! `fieldwork export` and `fieldwork responses import`.
+//! `fieldwork export`.
 
-use std::io::{BufReader, BufWriter, Read, Write as _};
+use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDateTime;
 use fieldwork_analysis::export::{export, parse_since, ExportFormat, ExportOptions, ExportSummary};
-use fieldwork_store::{InsertOutcome, NewResponse, Store};
-use fieldwork_survey::{read_wide_csv, Labels};
-use sha2::{Digest, Sha256};
+use fieldwork_store::Store;
+use fieldwork_survey::Labels;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -56,19 +55,6 @@ fn parse_format(name: &str) -> Result<ExportFormat, String> {
         let names: Vec<&str> = ExportFormat::ALL.iter().map(|(_, n)| *n).collect();
         format!("use one of {}", names.join(", "))
     })
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum ResponsesCommand {
-    /// Import responses from a wide CSV (one row per response, columns named by question id).
-    /// Every row is checked first; a file with any problem imports nothing.
-    Import {
-        /// The survey's slug; rows are checked against its open version (else its latest).
-        #[arg(long)]
-        survey: String,
-        /// The CSV file.
-        file: PathBuf,
-    },
 }
 
 pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
@@ -171,107 +157,4 @@ fn write_export(
     file.sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(summary)
-}
-
-pub fn run_responses(database: &str, command: ResponsesCommand) -> Result<()> {
-    match command {
-        ResponsesCommand::Import { survey, file } => import(database, &survey, &file),
-    }
-}
-
-fn import(database: &str, slug: &str, file: &Path) -> Result<()> {
-    let store = Store::open(database)?;
-    let survey = store.current_survey(slug)?;
-    let digest = file_digest(file)?;
-    let reader =
-        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let rows = match read_wide_csv(
-        &survey.definition,
-        BufReader::with_capacity(256 * 1024, reader),
-    ) {
-        Ok(rows) => rows,
-        Err(errors) => {
-            for problem in &errors.problems {
-                eprintln!("{}: {problem}", file.display());
-            }
-            let listed = if errors.total > errors.problems.len() {
-                format!(" (the first {} are listed)", errors.problems.len())
-            } else {
-                String::new()
-            };
-            bail!(
-                "{} problem{} in {}{listed}; nothing was imported",
-                errors.total,
-                if errors.total == 1 { "" } else { "s" },
-                file.display()
-            );
-        }
-    };
-    // A row's key is its file's digest and its row number: importing the same file again
-    // stores nothing twice.
-    let keys: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let mut hash = Sha256::new();
-            hash.update(b"fieldwork responses import\n");
-            hash.update(digest.as_bytes());
-            hash.update(format!("\n{}", r.row).as_bytes());
-            format!("{:x}", hash.finalize())
-        })
-        .collect();
-    if let Some(existing) = store.response_by_key(slug, &keys[0])? {
-        bail!(
-            "{} was imported into `{slug}` before (its row {} is response {}); nothing was imported",
-            file.display(),
-            rows[0].row,
-            existing.public_id
-        );
-    }
-    let batch: Vec<NewResponse<'_>> = rows
-        .iter()
-        .zip(&keys)
-        .map(|(row, key)| NewResponse {
-            response: &row.response,
-            submission_key: key,
-        })
-        .collect();
-    let outcomes = store.insert_responses(&survey, &batch)?;
-    let inserted = outcomes
-        .iter()
-        .filter(|o| matches!(o, InsertOutcome::Inserted { .. }))
-        .count();
-    let partial = rows
-        .iter()
-        .filter(|r| r.response.completeness() == fieldwork_survey::Completeness::Partial)
-        .count();
-    println!(
-        "imported {inserted} responses ({partial} partial) into `{slug}` version {} from {}",
-        survey.version(),
-        file.display()
-    );
-    if inserted < rows.len() {
-        println!(
-            "{} rows were stored already by an earlier import of the same file",
-            rows.len() - inserted
-        );
-    }
-    Ok(())
-}
-
-/// SHA-256 of a file, in hex.
-fn file_digest(path: &Path) -> Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut hash = Sha256::new();
-    let mut buffer = vec![0u8; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buffer[..n]);
-    }
-    Ok(format!("{:x}", hash.finalize()))
 }

@@ -11,6 +11,7 @@ mod demo;
 mod export;
 mod fixtures;
 mod invite;
+mod responses;
 mod serve;
 mod survey;
 
@@ -122,7 +123,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => analyze::report(database, args),
         Command::Bench(command) => bench::run(database, command),
         Command::Export(args) => export::run_export(database, args),
-        Command::Responses(command) => export::run_responses(database, command),
+        Command::Responses(command) => responses::run_responses(database, command),
         Command::User(command) => accounts::user(&open_store(database)?, command),
         Command::Token(command) => accounts::token(&open_store(database)?, command),
         Command::Audit(args) => accounts::audit(&open_store(database)?, args),

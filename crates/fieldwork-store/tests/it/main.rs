@@ -2,6 +2,7 @@
 
 mod accounts;
 mod deletion;
+mod imports;
 mod invitations;
 mod reports;
 mod responses;

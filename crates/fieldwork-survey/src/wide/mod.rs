@@ -17,7 +17,9 @@
 
 mod import;
 
-pub use self::import::{read_wide_csv, ImportErrors, ImportProblem, ImportedResponse};
+pub use self::import::{
+    read_wide_csv, ImportErrors, ImportProblem, ImportedResponse, WideCsvReader,
+};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};

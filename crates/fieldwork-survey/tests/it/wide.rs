@@ -1,8 +1,8 @@
 //! Reading a wide CSV back: a file in, the answers or the exact problems out.
 
 use fieldwork_survey::{
-    parse_definition, read_wide_csv, Answer, Completeness, Labels, SurveyDefinition, WideLayout,
-    MAX_CELL_BYTES,
+    parse_definition, read_wide_csv, Answer, Completeness, Labels, SurveyDefinition, WideCsvReader,
+    WideLayout, MAX_CELL_BYTES,
 };
 use serde_json::json;
 
@@ -323,4 +323,42 @@ fn cells_written_by_the_layout_read_back_to_the_same_answers() {
         let rows = read_wide_csv(&definition, file.as_slice()).unwrap();
         assert_eq!(rows[0].response.answers(), response.answers(), "{labels:?}");
     }
+}
+
+/// The streaming reader hands out good rows as it reads them, says once a problem has been
+/// seen, and keeps reading to list every problem; a repeated response id is found however far
+/// apart the two rows are.
+#[test]
+fn the_reader_streams_rows_and_lists_problems_at_the_end() {
+    let definition = pulse();
+    let mut csv = String::from("response_id,unit,load\n");
+    for row in 2..=200_001 {
+        let id = if row == 200_001 { 2 } else { row };
+        csv.push_str(&format!("r{id},ops,low\n"));
+    }
+    csv.push_str("r-late,ops,heavy\n");
+    let mut reader = WideCsvReader::new(&definition, csv.as_bytes()).unwrap();
+    let first = reader.next_response().unwrap();
+    assert_eq!(first.row, 2);
+    assert!(!reader.has_problems());
+    let mut rows = 1;
+    while reader.next_response().is_some() {
+        rows += 1;
+    }
+    assert_eq!(rows, 199_999);
+    assert!(reader.has_problems());
+    let problems: Vec<String> = reader
+        .finish()
+        .unwrap_err()
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "row 200001, column response_id: response `r2` is also on row 2",
+            "row 200002, column load: `heavy` is not a code or label of `load`; its codes are low, ok, high, dk",
+        ]
+    );
 }

@@ -44,6 +44,12 @@ pub enum Step {
     },
     /// Serve the study (open link) on a free loopback port until standard input closes.
     Serve,
+    /// `responses import` of the wide CSV FILE into the study, which it imports first (not
+    /// measured).
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Insert N synthetic responses straight through the store: the raw insert ceiling.
     Ceiling {
         #[arg(long)]
@@ -130,6 +136,18 @@ pub fn step(database: &str, step: Step) -> Result<()> {
                 seconds: pass.seconds,
                 rows: pass.rows,
                 bytes: pass.bytes,
+                ..StepReport::default()
+            }
+        }
+        Step::Import { file } => {
+            store.import_survey(&fixtures::digital_leadership()?)?;
+            drop(store);
+            reset_peak();
+            let started = std::time::Instant::now();
+            crate::responses::import(database, &slug, &file)?;
+            StepReport {
+                seconds: started.elapsed().as_secs_f64(),
+                bytes: std::fs::metadata(&file)?.len(),
                 ..StepReport::default()
             }
         }

@@ -8,7 +8,8 @@
 //!
 //! Per size: the responses are stored once in a scratch SQLite file (not measured); then the
 //! plain read, `analyze` end to end, each export, and the pandas baseline on the csv-wide
-//! export run on that file. HTTP ingest runs the real server in a child (this process posts,
+//! export run on that file; then that export is imported with `responses import` into a fresh
+//! file, and with `sqlite3`'s `.import` into a plain table beside it. HTTP ingest runs the real server in a child (this process posts,
 //! as a client would) on a fresh database, and the raw insert ceiling in another child on
 //! another fresh database: SQLite files, and on PostgreSQL scratch databases made on the server
 //! given with `--postgres` and dropped afterwards.
@@ -30,7 +31,7 @@ use self::child::parse_report;
 use self::child::run_step;
 use self::child::step_command;
 use self::child::StepReport;
-use crate::{bench, bench_analyze, fixtures};
+use crate::{bench, bench_analyze, bench_export, fixtures};
 
 /// The slug the HTTP ingest posts to (an open-link copy of the study).
 const HTTP_SLUG: &str = "bench-http";
@@ -277,6 +278,8 @@ fn analysis_and_exports(
         );
     }
 
+    let imported = import_against_sqlite3(n, &wide, dir)?;
+
     let mut rows = vec![
         Row {
             size: n,
@@ -317,7 +320,75 @@ fn analysis_and_exports(
             ),
         });
     }
+    rows.push(imported);
     Ok(rows)
+}
+
+/// `responses import` of the csv-wide export into a fresh database, against `sqlite3`'s own
+/// `.import` of the same file into a plain table of text columns.
+fn import_against_sqlite3(n: usize, wide: &Path, dir: &Path) -> Result<Row> {
+    let target = format!("sqlite://{}", dir.join("import.db").display());
+    let wide_name = wide.to_string_lossy();
+    let ours = run_step(&target, &["import", "--file", &wide_name])?;
+    eprintln!("  imported the csv-wide export in {:.2} s", ours.seconds);
+    let plain = dir.join("sqlite3-import.db");
+    let theirs = sqlite3_import(wide, &plain)?;
+    eprintln!("  sqlite3 .import in {:.2} s", theirs.time());
+    for file in [
+        "import.db",
+        "import.db-wal",
+        "import.db-shm",
+        "sqlite3-import.db",
+    ] {
+        std::fs::remove_file(dir.join(file)).ok();
+    }
+    Ok(Row {
+        size: n,
+        measurement:
+            "responses import of the csv-wide export, against sqlite3 .import into a plain table"
+                .to_owned(),
+        ours: Some(seconds(&ours)),
+        baseline: Some(theirs),
+        notes: format!(
+            "{:.1} MB file; every row checked, all or nothing in one transaction",
+            ours.bytes as f64 / 1e6
+        ),
+    })
+}
+
+/// `sqlite3 DB ".import --csv FILE t"`: its time, and its peak memory, read from /proc while
+/// it runs (VmHWM only grows, so the last reading is the peak; an exited process has none).
+fn sqlite3_import(csv: &Path, database: &Path) -> Result<Figure> {
+    let started = std::time::Instant::now();
+    let mut child = Command::new("sqlite3")
+        .arg(database)
+        .arg(format!(".import --csv '{}' t", csv.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run sqlite3 (Debian package sqlite3), the baseline of responses import")?;
+    let pid = child.id().to_string();
+    let mut peak_bytes = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        peak_bytes = peak_bytes.max(bench_export::peak_of(&pid));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    if !status.success() {
+        let mut message = String::new();
+        if let Some(mut stderr) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut stderr, &mut message)?;
+        }
+        bail!("sqlite3 .import failed: {}", message.trim());
+    }
+    Ok(Figure::Seconds {
+        seconds,
+        peak_bytes,
+    })
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -79,6 +79,7 @@ fn bench_all_writes_every_row_between_the_markers() {
         "export csv-wide, against reading the rows",
         "export csv-long, against reading the rows",
         "export parquet, against reading the rows",
+        "responses import of the csv-wide export, against sqlite3 .import into a plain table",
         "ingest over HTTP, SQLite, against the raw insert ceiling",
         "ingest over HTTP, PostgreSQL, against the raw insert ceiling",
     ] {

@@ -150,6 +150,70 @@ fn a_file_with_problems_lists_each_by_row_and_column_and_imports_nothing() {
     assert_eq!(complete_responses(&dir, &db), "0");
 }
 
+/// Rows stored as the file is read, a batch at a time, are all rolled back by a problem on
+/// one of the last rows, and every problem is still listed.
+fn a_bad_row_late_in_a_long_file_imports_nothing(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        fieldwork(dir.path(), database, &["survey", "import", PULSE])
+            .status
+            .success()
+    );
+    let mut csv = String::from("unit,load,tools__mail,tools__chat,tools__none,chat_hours,note\n");
+    // Rows 2 to 3001; rows 2990 and 3000 are bad.
+    for row in 2..=3001 {
+        csv.push_str(match row {
+            2990 => "ops,heavy,1,1,0,2,late\n",
+            3000 => "ops,low,1,1,0,lots,later\n",
+            _ => "ops,high,1,1,0,4.5,fine\n",
+        });
+    }
+    std::fs::write(dir.path().join("long.csv"), &csv).unwrap();
+    let output = fieldwork(
+        dir.path(),
+        database,
+        &["responses", "import", "--survey", "pulse", "long.csv"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        "long.csv: row 2990, column load: `heavy` is not a code or label of `load`; its codes are low, ok, high, dk\n\
+         long.csv: row 3000, column chat_hours: `lots` is not a number: `chat_hours` takes numbers written like 12, -3.5 or 1,200; leave the cell empty (or `NA`) if it was not answered (not_a_number)\n\
+         error: 2 problems in long.csv; nothing was imported\n"
+    );
+    assert_eq!(complete_responses(&dir, database), "0");
+    // Fixed, the same rows import whole.
+    let fixed = csv
+        .replace("ops,heavy,", "ops,high,")
+        .replace(",lots,", ",3,");
+    std::fs::write(dir.path().join("long.csv"), fixed).unwrap();
+    let output = fieldwork(
+        dir.path(),
+        database,
+        &["responses", "import", "--survey", "pulse", "long.csv"],
+    );
+    assert_eq!(
+        stdout(&output),
+        "imported 3000 responses (0 partial) into `pulse` version 1 from long.csv\n",
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(complete_responses(&dir, database), "3000");
+}
+
+#[test]
+fn a_bad_row_late_in_a_long_file_imports_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_bad_row_late_in_a_long_file_imports_nothing(&database(&dir, "long.db"));
+}
+
+#[test]
+fn a_bad_row_late_in_a_long_file_imports_nothing_on_postgres() {
+    a_bad_row_late_in_a_long_file_imports_nothing(
+        &fieldwork_store::testing::postgres_database_url(),
+    );
+}
+
 #[test]
 fn export_mistakes_are_one_line_each() {
     let dir = tempfile::tempdir().unwrap();
