@@ -3,6 +3,7 @@
 mod accounts;
 mod deletion;
 mod invitations;
+mod pledges;
 mod reports;
 mod responses;
 mod schema;
