@@ -3,6 +3,7 @@
 mod api;
 mod hardening;
 mod journey;
+mod pledges;
 mod reports;
 mod researchers;
 
