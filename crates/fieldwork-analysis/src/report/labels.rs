@@ -104,6 +104,6 @@ mod tests {
         assert_eq!(display_estimate("yes", 0.4567), "45.7%");
         assert_eq!(display_estimate("_positive", 0.5), "50.0%");
         assert_eq!(display_estimate("_net", -0.125), "-12.5 pts");
-        assert_eq!(display_estimate("_mean", 3.14159), "3.14");
+        assert_eq!(display_estimate("_mean", 3.21987), "3.22");
     }
 }
