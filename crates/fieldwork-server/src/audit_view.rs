@@ -60,6 +60,8 @@ fn what_was_done(action: &str, detail: &Map<String, Value>) -> String {
         "user.password_changed" => "Changed a password".into(),
         "report.published" => "Published the report".into(),
         "report.unpublished" => "Took the published report down".into(),
+        "pledge.approved" => "Approved a pledge for publishing".into(),
+        "pledge.rejected" => "Rejected a pledge".into(),
         other => other.replace(['.', '_'], " "),
     }
 }
@@ -79,7 +81,9 @@ fn value(key: &str, value: &Value) -> String {
         Value::Bool(true) => "yes".into(),
         Value::Bool(false) => "no".into(),
         Value::Number(n) => match n.as_i64() {
-            Some(i) if i >= 0 && key != "version" && key != "token_id" => thousands(i as u64),
+            Some(i) if i >= 0 && !matches!(key, "version" | "token_id" | "pledge") => {
+                thousands(i as u64)
+            }
             _ => n.to_string(),
         },
         Value::String(s) => s.clone(),

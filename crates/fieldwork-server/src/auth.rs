@@ -26,6 +26,8 @@ pub enum Need {
     Report,
     /// Results and exports: analyst or owner.
     Results,
+    /// Moderating pledges (approving or rejecting them for publishing): analyst or owner.
+    Moderate,
     /// Status, invitations, sharing, the audit log: owner.
     Manage,
 }
@@ -34,7 +36,7 @@ impl Need {
     fn least_role(self) -> Role {
         match self {
             Need::Report => Role::Viewer,
-            Need::Results => Role::Analyst,
+            Need::Results | Need::Moderate => Role::Analyst,
             Need::Manage => Role::Owner,
         }
     }

@@ -7,6 +7,8 @@
 //! - [`write_export`]: `fieldwork_analysis::export::export` in every format it offers.
 //! - [`publish_report`], [`unpublish_report`], [`published_report_path`]: the report built by
 //!   `fieldwork_analysis::report` and the published-reports store (served at `/r/{slug}/`).
+//! - [`live_pledges_page`]: the published report's pledges page, read from the store on each
+//!   request (`fieldwork_analysis::report::pledges`).
 
 use std::io::Write;
 
@@ -204,15 +206,14 @@ pub fn write_export(
 
 /// Publish the survey's current report (at `/r/{slug}/`): analyse it with the default plan
 /// (every question but free text, threshold 10), build the site and store it, replacing the
-/// report published before.
+/// report published before. The pledges page is not stored: [`live_pledges_page`] serves it.
 pub fn publish_report(store: &Store, slug: &str) -> Result<(), IntegrationError> {
     let survey = store.latest_survey(slug)?;
     let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
     let site = fieldwork_analysis::report::report(store, slug, &plan, None)
         .map_err(IntegrationError::Report)?;
     let files: Vec<NewReportFile<'_>> = site
-        .files
-        .iter()
+        .published_files()
         .map(|f| NewReportFile {
             path: &f.path,
             content_type: f.content_type,
@@ -235,4 +236,24 @@ pub fn published_report_path(
     slug: &str,
 ) -> Result<Option<String>, IntegrationError> {
     Ok(store.published_report(slug)?.map(|_| format!("/r/{slug}/")))
+}
+
+/// The pledges page of survey `slug`'s published report, as the store has it now: approved
+/// pledges of sent responses, newest first, a sector named only at the default plan's
+/// suppression threshold. `None` when the survey has no published report or takes no pledges.
+/// Read on every request, so a withdrawn response's pledge (or a deleted survey's) is gone at
+/// once, without publishing again.
+pub fn live_pledges_page(store: &Store, slug: &str) -> Result<Option<String>, IntegrationError> {
+    if store.published_report(slug)?.is_none() {
+        return Ok(None);
+    }
+    let survey = store.latest_survey(slug)?;
+    if survey.definition.publishable_questions().next().is_none() {
+        return Ok(None);
+    }
+    let threshold = fieldwork_analysis::Plan::default_for(&survey.definition).suppression_threshold;
+    let pledges = store.published_pledges(slug)?;
+    fieldwork_analysis::report::pledges::pledges_page(&survey.definition, threshold, &pledges)
+        .map(Some)
+        .map_err(IntegrationError::Report)
 }

@@ -2,6 +2,11 @@
 //! serves the same report: `/r/{slug}/` is the report's `index.html`, `/r/{slug}/{path}` its
 //! other files (pages, charts, CSVs). `fieldwork report --publish` puts a report there.
 //!
+//! The pledges page (`/r/{slug}/pledges`, and `pledges.html` as the report's index links it) is
+//! not a stored file: it is rendered from the store on every request
+//! ([`integration::live_pledges_page`]), only while the survey's report is published, so a
+//! withdrawn pledge disappears at once without publishing again.
+//!
 //! Only files of a published report are served: a path is looked up exactly, after checking it
 //! is a plain relative path, so nothing outside the report can be reached. The service-wide
 //! security headers apply; the report needs no scripts, only its own stylesheet and images.
@@ -10,6 +15,7 @@ use actix_web::http::{header, Method};
 use actix_web::{web, HttpResponse};
 use fieldwork_store::{is_valid_report_path, ReportFile, REPORT_INDEX};
 
+use crate::integration::{self, IntegrationError};
 use crate::pages::PageError;
 use crate::routing::Routes;
 use crate::slug::Slug;
@@ -18,12 +24,20 @@ use crate::AppState;
 /// How long a browser or proxy may keep a report's file: publishing again reaches readers
 /// within this time.
 const REPORT_CACHE: &str = "public, max-age=60";
+/// The pledges page is asked for again each time: a withdrawn pledge must not linger in a cache.
+const PLEDGES_CACHE: &str = "no-cache";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut routes = Routes::default();
     routes
         .add(Method::GET, "/r/{slug}", web::route().to(report_root))
         .add(Method::GET, "/r/{slug}/", web::route().to(report_index))
+        .add(Method::GET, "/r/{slug}/pledges", web::route().to(pledges))
+        .add(
+            Method::GET,
+            "/r/{slug}/pledges.html",
+            web::route().to(pledges),
+        )
         .add(
             Method::GET,
             "/r/{slug}/{path:.+}",
@@ -79,4 +93,26 @@ fn serve(file: Option<ReportFile>) -> Result<HttpResponse, PageError> {
         .insert_header((header::CONTENT_TYPE, file.content_type))
         .insert_header((header::CACHE_CONTROL, REPORT_CACHE))
         .body(file.body))
+}
+
+async fn pledges(
+    state: web::Data<AppState>,
+    slug: web::Path<Slug>,
+) -> Result<HttpResponse, PageError> {
+    let slug = slug.into_inner().into_string();
+    let page = state
+        .store_call(move |store| Ok(integration::live_pledges_page(store, &slug)))
+        .await?;
+    match page {
+        Ok(Some(html)) => Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, PLEDGES_CACHE))
+            .body(html)),
+        Ok(None) => Err(PageError::NotFound),
+        Err(IntegrationError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "the pledges page failed");
+            Err(PageError::Internal)
+        }
+    }
 }

@@ -208,7 +208,7 @@ impl Store {
 
     /// Approves or rejects the pending pledge `id` of survey `slug`, audited with the reason
     /// given. Returns false when there is no such pending pledge (decided already, withdrawn,
-    /// or another survey's).
+    /// or another survey's), and for a "decision" of [`PledgeStatus::Pending`], which is none.
     pub fn decide_pledge(
         &self,
         slug: &str,
@@ -217,6 +217,9 @@ impl Store {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<bool, StoreError> {
+        if decision == PledgeStatus::Pending {
+            return Ok(false);
+        }
         let timestamp = now();
         self.write_transaction(|conn| {
             let belongs: Option<i64> = pledges::table

@@ -4,6 +4,7 @@ mod answers;
 mod definition;
 mod invited;
 mod parse;
+mod personal_data;
 mod safe_csv;
 mod synthetic;
 mod trust;
@@ -22,6 +23,7 @@ pub use parse::{
     is_slug, parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
     MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,
 };
+pub use personal_data::{personal_data_flags, Flag, FlagKind};
 pub use safe_csv::{rows_to_safe_csv, safe_cell, SafeCsvWriter};
 pub use synthetic::SyntheticRespondents;
 pub use trust::{formatted_blocks, Block, ConsentStatement, ParticipantInformation, PrivacyNotice};

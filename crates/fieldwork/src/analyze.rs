@@ -100,8 +100,7 @@ pub(crate) fn publish_site(
     site: &fieldwork_analysis::report::Site,
 ) -> Result<i64> {
     let files: Vec<fieldwork_store::NewReportFile<'_>> = site
-        .files
-        .iter()
+        .published_files()
         .map(|f| fieldwork_store::NewReportFile {
             path: &f.path,
             content_type: f.content_type,

@@ -10,13 +10,14 @@ pub mod charts;
 mod figures;
 mod findings;
 pub mod labels;
+pub mod pledges;
 mod site;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
-use fieldwork_store::Store;
+use fieldwork_store::{PublishedPledge, Store};
 use fieldwork_survey::SurveyDefinition;
 use sha2::{Digest, Sha256};
 
@@ -51,6 +52,15 @@ pub struct Site {
 impl Site {
     pub fn file(&self, path: &str) -> Option<&SiteFile> {
         self.files.iter().find(|f| f.path == path)
+    }
+
+    /// The files to store as the published report: all but the pledges page, which the server
+    /// renders from the store on every request (so that a withdrawn pledge is never served,
+    /// nor kept in the stored report).
+    pub fn published_files(&self) -> impl Iterator<Item = &SiteFile> {
+        self.files
+            .iter()
+            .filter(|f| f.path != pledges::PLEDGES_PAGE)
     }
 
     /// Write every file under `dir` (created if missing).
@@ -89,8 +99,8 @@ pub fn plan_hash(plan_file: &[u8]) -> String {
         .collect()
 }
 
-/// Analyse survey `slug` as `plan` says and build its report. `plan_file` is the plan's
-/// bytes when it came from a file (for its hash).
+/// Analyse survey `slug` as `plan` says and build its report, with its approved pledges.
+/// `plan_file` is the plan's bytes when it came from a file (for its hash).
 pub fn report(
     store: &Store,
     slug: &str,
@@ -104,7 +114,8 @@ pub fn report(
         submissions: store.submission_span(slug)?,
         generated: Some(chrono::Utc::now().naive_utc()),
     };
-    build_site(&survey.definition, plan, &analysis, &provenance)
+    let pledges: Vec<PublishedPledge> = store.published_pledges(slug)?;
+    build_site(&survey.definition, plan, &analysis, &provenance, &pledges)
 }
 
 /// A chart with what the page needs beside it.

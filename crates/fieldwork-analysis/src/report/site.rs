@@ -6,6 +6,7 @@ use fieldwork_survey::{QuestionKind, SurveyDefinition};
 
 use super::findings::findings;
 use super::labels::{answer_label, display_estimate};
+use super::pledges::{pledges_page, PLEDGES_PAGE};
 use super::{
     charts as chart_list_for, question_charts, stem, Lookup, Provenance, ReportChart, Site,
     SiteFile,
@@ -80,6 +81,8 @@ struct IndexPage<'a> {
     sections: Vec<Link>,
     downloads: Vec<Link>,
     facts: Vec<Fact>,
+    /// The pledges page, when the survey has a publishable question.
+    pledges: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -283,12 +286,14 @@ fn date(d: chrono::NaiveDateTime) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
-/// Build every file of the report of `analysis`.
+/// Build every file of the report of `analysis`, with a pledges page of `pledges` (approved,
+/// newest first) when the survey has a publishable question.
 pub fn build_site(
     definition: &SurveyDefinition,
     plan: &Plan,
     analysis: &Analysis,
     provenance: &Provenance,
+    pledges: &[fieldwork_store::PublishedPledge],
 ) -> Result<Site, AnalysisError> {
     let lookup = Lookup::new(definition, plan, analysis);
     let mut files: Vec<SiteFile> = Vec::new();
@@ -467,6 +472,13 @@ pub fn build_site(
         .find(|c| c.chart.name == "response-rates")
         .ok_or_else(|| AnalysisError::Report("no response-rate chart".into()))?;
     let facts = provenance_facts(definition, plan, analysis, provenance);
+    // Linked whenever the survey takes pledges, none published yet included: the served
+    // report's page is read live, so pledges approved after publishing appear on it.
+    let takes_pledges = definition.publishable_questions().next().is_some();
+    if takes_pledges {
+        let page = pledges_page(definition, plan.suppression_threshold, pledges)?;
+        add(PLEDGES_PAGE.into(), HTML, page.into_bytes());
+    }
     let index = IndexPage {
         site_title,
         page_title: format!("{site_title}: findings"),
@@ -493,6 +505,7 @@ pub fn build_site(
             },
         ],
         facts: facts.clone(),
+        pledges: takes_pledges.then_some(PLEDGES_PAGE),
     };
     add(
         "index.html".into(),

@@ -452,3 +452,81 @@ fn hostile_text_in_the_definition_is_escaped_everywhere() {
     // The default plan has no hash to quote.
     assert_eq!(site.plan_hash, None);
 }
+
+#[test]
+fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
+    use fieldwork_store::{Attribution, PledgeChoice, PledgeStatus, ResponseFilter};
+    let definition = definition_from(&fixture_text());
+    let db = testing::sqlite();
+    store_responses(
+        &db,
+        &definition,
+        &[
+            ("civil_service", 15),
+            ("councils", 15),
+            ("schools", 15),
+            ("police", 12),
+            ("mps", 15),
+        ],
+    );
+    let slug = definition.slug.as_str();
+    // Every respondent who wrote a pledge publishes it, with their sector; all but the
+    // newest are approved.
+    let responses = db
+        .store
+        .load_responses(slug, &ResponseFilter::default())
+        .unwrap();
+    let mut pledged = 0;
+    for response in &responses {
+        let answers: serde_json::Value = serde_json::from_str(&response.answers).unwrap();
+        if answers.get("pledge").and_then(|p| p.as_str()).is_some() {
+            pledged += 1;
+            db.store
+                .choose_pledge(PledgeChoice {
+                    response_id: response.id,
+                    question_id: "pledge",
+                    publish: Some(Attribution::Sector),
+                })
+                .unwrap();
+        }
+    }
+    assert!(pledged > 20, "{pledged}");
+    let pending = db.store.pending_pledges(slug).unwrap();
+    for pledge in &pending[1..] {
+        db.store
+            .decide_pledge(slug, pledge.id, PledgeStatus::Approved, "cli", None)
+            .unwrap();
+    }
+    let plan = Plan::default_for(&definition);
+    let site = report::report(&db.store, slug, &plan, None).unwrap();
+    let page = text(&site, "pledges.html");
+    let published = db.store.published_pledges(slug).unwrap();
+    assert_eq!(published.len(), pledged - 1);
+    assert_eq!(
+        page.matches("<figure class=\"pledge\">").count(),
+        pledged - 1
+    );
+    // Sectors named only where ten or more published pledges name them.
+    let sectors = report::pledges::attributions(&published, &[], plan.suppression_threshold);
+    assert!(sectors
+        .iter()
+        .all(|s| s == report::pledges::PUBLIC_SECTOR_LEADER));
+    let labels: Vec<(String, String)> = definition
+        .strata()
+        .iter()
+        .map(|c| (c.code.clone(), c.label.clone()))
+        .collect();
+    for (sector, label) in &labels {
+        let count = published
+            .iter()
+            .filter(|p| p.stratum.as_deref() == Some(sector.as_str()))
+            .count();
+        let shown = page
+            .matches(&format!("<figcaption>{label}</figcaption>"))
+            .count();
+        assert_eq!(shown, if count >= 10 { count } else { 0 }, "{label}");
+    }
+    assert!(text(&site, "index.html").contains("<a href=\"pledges.html\">read the pledges</a>"));
+    assert!(site.published_files().all(|f| f.path != "pledges.html"));
+    assert_eq!(site.published_files().count(), site.files.len() - 1);
+}

@@ -1,6 +1,6 @@
 //! The researchers' pages: sign-in, their surveys, importing, opening and closing, progress,
-//! invitations, exports, the report, sharing, the audit log, deleting a survey and changing
-//! one's password. Server-rendered like the respondent pages; every form is a POST behind the
+//! invitations, exports, the report, moderating pledges, sharing, the audit log, deleting a
+//! survey and changing one's password. Server-rendered like the respondent pages; every form is a POST behind the
 //! CSRF check, nothing changes over GET.
 
 mod audit_log;
@@ -11,6 +11,7 @@ mod import;
 mod invitations;
 mod notices;
 mod password;
+mod pledges;
 mod report;
 mod sharing;
 mod sign_in;
@@ -103,6 +104,21 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
         Method::POST,
         "/admin/surveys/{slug}/report/unpublish",
         web::route().to(report::unpublish),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/pledges",
+        web::route().to(pledges::pledges_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/pledges/{id}/approve",
+        web::route().to(pledges::approve),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/pledges/{id}/reject",
+        web::route().to(pledges::reject),
     );
     route(
         Method::GET,

@@ -14,6 +14,7 @@ const NOTICE_COOKIE: &str = "fieldwork_notice";
 pub(super) enum Notice {
     Deleted { slug: String, responses: i64 },
     PasswordChanged { sessions_ended: i64 },
+    PledgeDecided { approved: bool },
 }
 
 impl Notice {
@@ -21,6 +22,8 @@ impl Notice {
         match self {
             Notice::Deleted { slug, responses } => format!("deleted:{slug}:{responses}"),
             Notice::PasswordChanged { sessions_ended } => format!("password:{sessions_ended}"),
+            Notice::PledgeDecided { approved: true } => "pledge:approved".into(),
+            Notice::PledgeDecided { approved: false } => "pledge:rejected".into(),
         }
     }
 
@@ -40,6 +43,8 @@ impl Notice {
             ("password", Some(n), None) => Notice::PasswordChanged {
                 sessions_ended: n.parse().ok()?,
             },
+            ("pledge", Some("approved"), None) => Notice::PledgeDecided { approved: true },
+            ("pledge", Some("rejected"), None) => Notice::PledgeDecided { approved: false },
             _ => return None,
         };
         parts.next().is_none().then_some(notice)
@@ -62,6 +67,14 @@ impl Notice {
                     1 => "You have been signed out of 1 other session.".into(),
                     n => format!("You have been signed out of {n} other sessions."),
                 },
+            },
+            Notice::PledgeDecided { approved: true } => NoticeView {
+                heading: "The pledge has been approved".into(),
+                body: "It is on the pledges page of the published report.".into(),
+            },
+            Notice::PledgeDecided { approved: false } => NoticeView {
+                heading: "The pledge has been rejected".into(),
+                body: "It will not be published. The audit log keeps your reason.".into(),
             },
         }
     }
@@ -109,6 +122,8 @@ mod tests {
                 responses: 1234,
             },
             Notice::PasswordChanged { sessions_ended: 2 },
+            Notice::PledgeDecided { approved: true },
+            Notice::PledgeDecided { approved: false },
         ] {
             assert_eq!(Notice::decode(&notice.encode()), Some(notice));
         }
@@ -120,6 +135,9 @@ mod tests {
             "deleted:x:1:more",
             "password:",
             "password:1:2",
+            "pledge:",
+            "pledge:maybe",
+            "pledge:approved:1",
             "other:1",
         ] {
             assert_eq!(Notice::decode(forged), None, "{forged}");

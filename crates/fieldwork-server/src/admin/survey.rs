@@ -48,6 +48,8 @@ struct SurveyPage {
     retain_until: String,
     can_results: bool,
     can_manage: bool,
+    /// "3 pledges awaiting a decision", when the survey takes pledges and the caller moderates.
+    pledges_waiting: Option<String>,
     progress: Vec<ProgressRow>,
     formats: Vec<FormatLink>,
 }
@@ -72,8 +74,9 @@ pub(super) async fn survey_page(
     let slug = path.into_inner().into_string();
     let standing = standing(&state, &researcher.user, &slug, Need::Report).await?;
     let can_results = standing.allows(Need::Results);
+    let can_moderate = standing.allows(Need::Moderate);
     let s = slug.clone();
-    let (survey, retain_until, progress) = state
+    let (survey, retain_until, progress, waiting) = state
         .store_call(move |store| {
             let survey = store.latest_survey(&s)?;
             let retain = store.retention(&s)?;
@@ -82,7 +85,8 @@ pub(super) async fn survey_page(
             } else {
                 Vec::new()
             };
-            Ok((survey, retain, progress))
+            let waiting = pledges_waiting(store, &survey.definition, can_moderate)?;
+            Ok((survey, retain, progress, waiting))
         })
         .await?;
     let (chrome, cookie) = chrome(&state, &req, Some(&researcher.user), false);
@@ -97,6 +101,7 @@ pub(super) async fn survey_page(
         retain_until: retain_until.map_or_else(|| "Not set".to_owned(), |d| d.to_string()),
         can_results,
         can_manage: standing.allows(Need::Manage),
+        pledges_waiting: waiting,
         progress: progress.into_iter().map(ProgressRow::from).collect(),
         formats: EXPORT_FORMATS
             .iter()
@@ -107,6 +112,22 @@ pub(super) async fn survey_page(
             .collect(),
     };
     render(StatusCode::OK, &page, cookie)
+}
+
+/// How many pledges await a decision, in words, when the survey takes pledges and the caller
+/// may moderate them.
+fn pledges_waiting(
+    store: &fieldwork_store::Store,
+    definition: &fieldwork_survey::SurveyDefinition,
+    can_moderate: bool,
+) -> Result<Option<String>, fieldwork_store::StoreError> {
+    if !can_moderate || definition.publishable_questions().next().is_none() {
+        return Ok(None);
+    }
+    Ok(Some(match store.pending_pledges(&definition.slug)?.len() {
+        1 => "1 pledge awaiting a decision".to_owned(),
+        n => format!("{} pledges awaiting a decision", thousands(n as u64)),
+    }))
 }
 
 impl From<StratumResponses> for ProgressRow {

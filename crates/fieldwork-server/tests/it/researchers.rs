@@ -19,7 +19,7 @@ const OTHER: &str = "other-survey";
 const PASSWORD: &str = "a long enough password";
 
 /// A browser that does not follow redirects, so each status is seen as sent.
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -27,7 +27,7 @@ fn client() -> Client {
         .unwrap()
 }
 
-fn add_user(app: &TestApp, email: &str, admin: bool) {
+pub(crate) fn add_user(app: &TestApp, email: &str, admin: bool) {
     let hash = hash_password(PASSWORD).unwrap();
     app.store
         .create_user(email, &hash, admin, CLI_ACTOR)
@@ -56,7 +56,7 @@ fn token(
 }
 
 /// Sign in with a browser of its own; returns the browser.
-fn signed_in(app: &TestApp, email: &str) -> Client {
+pub(crate) fn signed_in(app: &TestApp, email: &str) -> Client {
     let browser = client();
     let page = browser
         .get(format!("{}/admin/sign-in", app.base))
@@ -79,7 +79,7 @@ fn signed_in(app: &TestApp, email: &str) -> Client {
 }
 
 /// The CSRF token a browser's pages carry.
-fn page_csrf(browser: &Client, base: &str) -> String {
+pub(crate) fn page_csrf(browser: &Client, base: &str) -> String {
     let page = browser.get(format!("{base}/admin/sign-in")).send().unwrap();
     let page = if page.status() == StatusCode::SEE_OTHER {
         browser.get(format!("{base}/admin")).send().unwrap()
@@ -219,6 +219,8 @@ struct Case {
 }
 
 const SIGN_IN: u16 = 303;
+/// A decision on a pledge that is not waiting for one: the caller's role let them ask.
+const NOT_PENDING: u16 = 409;
 
 #[rustfmt::skip]
 const CASES: &[Case] = &[
@@ -239,6 +241,14 @@ const CASES: &[Case] = &[
     Case { method: "GET",  route: "/admin/surveys/{slug}/report", path: "/admin/surveys/digital-leadership/report", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200] },
     Case { method: "POST", route: "/admin/surveys/{slug}/report/publish", path: "/admin/surveys/digital-leadership/report/publish", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
     Case { method: "POST", route: "/admin/surveys/{slug}/report/unpublish", path: "/admin/surveys/digital-leadership/report/unpublish", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
+    // Pledges: owners and analysts moderate. No pledge 999999 waits, so whoever may decide is
+    // told it is not pending; a path that cannot name a pledge is no page at all.
+    Case { method: "GET",  route: "/admin/surveys/{slug}/pledges", path: "/admin/surveys/digital-leadership/pledges", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200] },
+    Case { method: "GET",  route: "/admin/surveys/{slug}/pledges", path: "/admin/surveys/other-survey/pledges", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 200, 200] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/pledges/{id}/approve", path: "/admin/surveys/digital-leadership/pledges/999999/approve", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, NOT_PENDING, NOT_PENDING, NOT_PENDING] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/pledges/{id}/approve", path: "/admin/surveys/other-survey/pledges/999999/approve", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, NOT_PENDING, NOT_PENDING] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/pledges/{id}/reject", path: "/admin/surveys/digital-leadership/pledges/999999/reject", body: Body::Form(&[("reason", "names a person")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, NOT_PENDING, NOT_PENDING, NOT_PENDING] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/pledges/{id}/reject", path: "/admin/surveys/digital-leadership/pledges/not-a-number/reject", body: Body::Form(&[]), expect: [404, 404, 404, 404, 404, 404, 404, 404] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/sharing", path: "/admin/surveys/digital-leadership/sharing", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
     Case { method: "POST", route: "/admin/surveys/{slug}/sharing", path: "/admin/surveys/digital-leadership/sharing", body: Body::Form(&[("email", "colleague@example.org"), ("role", "viewer")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/audit", path: "/admin/surveys/digital-leadership/audit", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },

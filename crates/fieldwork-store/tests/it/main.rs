@@ -4,6 +4,7 @@ mod accounts;
 mod deletion;
 mod imports;
 mod invitations;
+mod pledges;
 mod reports;
 mod responses;
 mod schema;

@@ -4,10 +4,12 @@
 //! invites synthetic respondents by sector and sends their answers through the real HTTP
 //! paths of a real server: the JSON API for complete responses, and the respondent's web
 //! journey (CSRF, cookies, one question per page) for those who save part-way and for those
-//! who submit and then withdraw with their receipt code. Then it analyses, publishes the
-//! report and serves it all until Ctrl-C.
+//! who submit and then withdraw with their receipt code. Some respondents choose to publish
+//! their pledge and most of those are approved. Then it analyses, publishes the report (with
+//! its pledges page) and serves it all until Ctrl-C.
 
 mod plan;
+mod pledges;
 mod progress;
 mod signals;
 mod site;
@@ -25,6 +27,7 @@ use serde_json::Value;
 use self::plan::allocate;
 use self::plan::invite;
 use self::plan::plan_respondents;
+use self::pledges::publish_pledges;
 use self::progress::Progress;
 use self::signals::StopSignal;
 use self::site::analyse_and_publish;
@@ -175,6 +178,7 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
                 &progress,
                 &stop,
             )?;
+            publish_pledges(&store, &definition)?;
         }
     }
     stop.check()?;

@@ -71,6 +71,7 @@ impl Links {
             self.password
         );
         println!("  published report:              {base}/r/{slug}/");
+        println!("  published pledges:             {base}/r/{slug}/pledges");
         println!("  JSON API:                      {base}/api/v1/openapi.json");
     }
 }
