@@ -13,6 +13,7 @@
 //! to an HTTP response body as they are made.
 
 mod codebook;
+mod csv_text;
 mod native;
 mod parquet;
 mod stream;

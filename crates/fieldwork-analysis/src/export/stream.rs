@@ -1,13 +1,15 @@
-//! Responses read from the store on this thread, made into output by workers (one per core),
-//! and handed back in the order they were read.
+//! Responses read from the store on one thread, made into output by workers (one per core),
+//! and handed back to this thread in the order they were read.
 //!
-//! Reading the store is one thread's work, and parsing each response's answers and writing
-//! its cells costs about as much again: done on other cores, an export takes little longer
-//! than the read. This thread reads and packs responses into chunks, deals the chunks to the
-//! workers in turn, and takes each chunk's output back in the same turn, so the output is in
-//! the order read whatever the number of workers. Only this thread touches the output.
+//! Reading the store is one thread's work; parsing each response's answers and writing its
+//! cells costs about as much again, and putting the output out (a file, a response body) a
+//! good part of that: each on threads of their own, an export takes little longer than the
+//! read. The reader packs responses into chunks and deals them to the workers in turn; this
+//! thread takes each chunk's output back in the same turn, so the output is in the order read
+//! whatever the number of workers, and only this thread touches the output. Every channel is
+//! bounded, so memory holds a few chunks whatever the number of responses.
 
-use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use chrono::NaiveDateTime;
 use fieldwork_store::{Store, StoredResponse};
@@ -88,8 +90,8 @@ impl Chunk {
 
 /// Workers at most: more would wait for the one thread reading the store.
 const MAX_WORKERS: usize = 4;
-/// Chunks in flight per worker at most, read but not yet taken back: bounds memory.
-const IN_FLIGHT_PER_WORKER: usize = 2;
+/// Chunks waiting per worker at most, on each side of it.
+const QUEUED_PER_WORKER: usize = 2;
 
 /// Read the responses `options` select, `rows_per_chunk` at a time; `work` makes each chunk's
 /// output on a worker (with a state made by `worker` on each), and `take` gets the outputs in
@@ -108,16 +110,17 @@ where
 {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     std::thread::scope(|scope| {
-        let mut inputs: Vec<Sender<Chunk>> = Vec::with_capacity(workers);
+        let mut inputs = Vec::with_capacity(workers);
         let mut outputs = Vec::with_capacity(workers);
         let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let (input, chunks) = channel::<Chunk>();
-            let (output, done) = channel::<Result<T, ExportError>>();
+            let (input, chunks) = sync_channel::<Chunk>(QUEUED_PER_WORKER);
+            let (output, done) = sync_channel::<Result<T, ExportError>>(QUEUED_PER_WORKER);
             let (worker, work) = (&worker, &work);
             handles.push(scope.spawn(move || {
                 let mut state = worker();
                 for chunk in chunks {
+                    // This thread stopped taking outputs: stop.
                     if output.send(work(&mut state, &chunk)).is_err() {
                         break;
                     }
@@ -126,104 +129,79 @@ where
             inputs.push(input);
             outputs.push(done);
         }
-        let mut outputs = Outputs {
-            outputs,
-            sent: 0,
-            taken: 0,
-        };
-        let mut count = 0u64;
-        let mut chunk = Chunk::default();
-        let read = store.for_each_response(slug, &filter(options), |response| {
-            chunk.push(&response);
-            count += 1;
-            if chunk.len() == rows_per_chunk {
-                let next = Chunk {
-                    text: String::with_capacity(chunk.text.len() + chunk.text.len() / 8),
-                    rows: Vec::with_capacity(rows_per_chunk),
-                };
-                outputs.send(&inputs, std::mem::replace(&mut chunk, next), &mut take)?;
-            }
-            Ok::<(), ExportError>(())
-        });
-        let mut result = read.map_err(ExportError::from).and_then(|read| read);
-        if result.is_ok() && chunk.len() > 0 {
-            result = outputs.send(&inputs, chunk, &mut take);
-        }
-        // No more chunks: the workers finish theirs and stop.
-        drop(inputs);
-        if result.is_ok() {
-            result = outputs.take_all(&mut take);
-        }
-        // A worker that panicked: its panic, not the error its silence caused.
+        let reader = scope.spawn(move || read(store, slug, options, rows_per_chunk, inputs));
+        let taken = take_in_order(&outputs, &mut take);
+        // Taking stopped (at an error, or at the end): the workers and the reader stop too.
+        drop(outputs);
+        let read = reader.join();
+        // A thread that panicked: its panic, not the errors its silence caused elsewhere.
         for handle in handles {
             if let Err(panic) = handle.join() {
                 std::panic::resume_unwind(panic);
             }
         }
-        result.map(|()| count)
+        let count = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // An error taking first: the reader's is then only that nobody took its chunks.
+        taken?;
+        count
     })
 }
 
-/// The workers' outputs, taken in the order their chunks were dealt.
-struct Outputs<T> {
-    outputs: Vec<Receiver<Result<T, ExportError>>>,
-    sent: usize,
-    taken: usize,
+/// The reader: every response, packed into chunks dealt to the workers in turn. Stops early,
+/// with an error, when the workers have stopped.
+fn read(
+    store: &Store,
+    slug: &str,
+    options: &ExportOptions,
+    rows_per_chunk: usize,
+    inputs: Vec<SyncSender<Chunk>>,
+) -> Result<u64, ExportError> {
+    let mut count = 0u64;
+    let mut sent = 0usize;
+    let mut chunk = Chunk::default();
+    let mut send = |chunk: Chunk| {
+        let sent_to = &inputs[sent % inputs.len()];
+        sent += 1;
+        sent_to.send(chunk).map_err(|_| workers_stopped())
+    };
+    store.for_each_response(slug, &filter(options), |response| {
+        chunk.push(&response);
+        count += 1;
+        if chunk.len() == rows_per_chunk {
+            // The next chunk will be about as long: no growing it as it fills.
+            let next = Chunk {
+                text: String::with_capacity(chunk.text.len() + chunk.text.len() / 8),
+                rows: Vec::with_capacity(rows_per_chunk),
+            };
+            send(std::mem::replace(&mut chunk, next))?;
+        }
+        Ok::<(), ExportError>(())
+    })??;
+    if chunk.len() > 0 {
+        send(chunk)?;
+    }
+    Ok(count)
 }
 
-impl<T> Outputs<T> {
-    /// Deal `chunk` to the next worker, first taking outputs back while too many are in
-    /// flight, then taking those already done.
-    fn send(
-        &mut self,
-        inputs: &[Sender<Chunk>],
-        chunk: Chunk,
-        take: &mut impl FnMut(T) -> Result<(), ExportError>,
-    ) -> Result<(), ExportError> {
-        while self.sent - self.taken >= IN_FLIGHT_PER_WORKER * inputs.len() {
-            self.take_next(take)?;
-        }
-        inputs[self.sent % inputs.len()]
-            .send(chunk)
-            .map_err(|_| worker_stopped())?;
-        self.sent += 1;
-        while self.taken < self.sent {
-            match self.outputs[self.taken % self.outputs.len()].try_recv() {
-                Ok(output) => {
-                    self.taken += 1;
-                    take(output?)?;
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return Err(worker_stopped()),
-            }
-        }
-        Ok(())
+/// Take the workers' outputs in the order their chunks were dealt, until the workers are done
+/// (the reader has finished and they have emptied their queues) or an output is an error.
+fn take_in_order<T>(
+    outputs: &[Receiver<Result<T, ExportError>>],
+    take: &mut impl FnMut(T) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    for next in (0..outputs.len()).cycle() {
+        // Chunks are dealt in turn: the first worker with nothing more to give was dealt the
+        // chunk after the last.
+        let Ok(output) = outputs[next].recv() else {
+            return Ok(());
+        };
+        take(output?)?;
     }
-
-    /// Wait for the oldest chunk's output and take it.
-    fn take_next(
-        &mut self,
-        take: &mut impl FnMut(T) -> Result<(), ExportError>,
-    ) -> Result<(), ExportError> {
-        let output = self.outputs[self.taken % self.outputs.len()]
-            .recv()
-            .map_err(|_| worker_stopped())?;
-        self.taken += 1;
-        take(output?)
-    }
-
-    fn take_all(
-        &mut self,
-        take: &mut impl FnMut(T) -> Result<(), ExportError>,
-    ) -> Result<(), ExportError> {
-        while self.taken < self.sent {
-            self.take_next(take)?;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
-/// Only after a worker's panic, which is raised in its place once the workers are joined.
-fn worker_stopped() -> ExportError {
-    ExportError::Write(std::io::Error::other("an export worker stopped"))
+/// Only when this thread stopped taking outputs (its own error is the one reported), or
+/// after a worker's panic (raised in its place).
+fn workers_stopped() -> ExportError {
+    ExportError::Write(std::io::Error::other("the export's workers stopped"))
 }

@@ -11,6 +11,7 @@ use fieldwork_survey::{
     SurveyDefinition, WideLayout,
 };
 
+use super::csv_text::{self, Record, END};
 use super::stream::{in_order, Chunk, Row};
 use super::{corrupt_answers, layout, populations, timestamp, weights, ExportError, ExportOptions};
 
@@ -20,26 +21,13 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// few enough that the workers start at once.
 const ROWS_PER_CHUNK: usize = 1024;
 
-/// RFC 4180: fields quoted when they hold a comma, a quote or a line break; CRLF after each
-/// record.
-fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(csv::QuoteStyle::Necessary)
-        .buffer_capacity(64 * 1024)
-        .from_writer(out)
-}
-
 /// A chunk's CSV text, made by `write` (the last chunk's length is a guess at its length).
 fn chunk_text(
     last_len: &mut usize,
-    write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> Result<(), ExportError>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), ExportError>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut text = Vec::with_capacity(*last_len + *last_len / 8);
-    let mut writer = csv_writer(&mut text);
-    write(&mut writer)?;
-    writer.flush()?;
-    drop(writer);
+    write(&mut text)?;
     *last_len = text.len();
     Ok(text)
 }
@@ -49,12 +37,12 @@ fn write_header(
     options: &ExportOptions,
     header: &[&str],
 ) -> Result<(), ExportError> {
+    let mut text = Vec::new();
     if options.bom {
-        out.write_all(BOM)?;
+        text.extend_from_slice(BOM);
     }
-    let mut writer = csv_writer(&mut *out);
-    writer.write_record(header)?;
-    writer.flush()?;
+    csv_text::record(&mut text, header.iter().copied());
+    out.write_all(&text)?;
     Ok(())
 }
 
@@ -119,16 +107,22 @@ impl WideRows<'_> {
             last_len,
             last_time,
         } = self;
-        chunk_text(last_len, |csv| {
+        chunk_text(last_len, |text| {
             for row in chunk.rows() {
                 answers
                     .read(row.answers)
                     .map_err(|e| corrupt_answers(row.public_id, e))?;
+                let mut record = Record::new(text);
                 for (column, _) in layout.meta() {
-                    write_meta(csv, last_time, *column, &row, meta)?;
+                    write_meta(&mut record, last_time, *column, &row, meta);
                 }
-                layout.write_cells(answers, labels, |cell| csv.write_field(cell))?;
-                csv.write_record(None::<&[u8]>)?;
+                layout
+                    .write_cells(answers, labels, |cell| {
+                        record.field(cell);
+                        Ok::<(), std::convert::Infallible>(())
+                    })
+                    .unwrap_or_else(|never| match never {});
+                record.end();
             }
             Ok(())
         })
@@ -136,41 +130,37 @@ impl WideRows<'_> {
 }
 
 fn write_meta(
-    csv: &mut csv::Writer<&mut Vec<u8>>,
+    record: &mut Record<'_>,
     last_time: &mut Option<(chrono::NaiveDateTime, String)>,
     column: MetaColumn,
     row: &Row<'_>,
     meta: &MetaCells,
-) -> Result<(), csv::Error> {
-    {
-        match column {
-            MetaColumn::ResponseId => csv.write_field(row.public_id),
-            MetaColumn::SurveyVersion => csv.write_field(itoa_u32(row.survey_version).as_str()),
-            MetaColumn::Stratum => {
-                csv.write_field(escape_cell(row.stratum.unwrap_or("")).as_bytes())
-            }
-            MetaColumn::SubmittedAt => match row.submitted_at {
-                Some(at) => {
-                    if last_time.as_ref().is_none_or(|(t, _)| *t != at) {
-                        *last_time = Some((at, timestamp(at)));
-                    }
-                    csv.write_field(last_time.as_ref().map_or("", |(_, s)| s.as_str()))
+) {
+    match column {
+        MetaColumn::ResponseId => record.field(row.public_id),
+        MetaColumn::SurveyVersion => record.field(itoa_u32(row.survey_version).as_str()),
+        MetaColumn::Stratum => record.field(&escape_cell(row.stratum.unwrap_or(""))),
+        MetaColumn::SubmittedAt => match row.submitted_at {
+            Some(at) => {
+                if last_time.as_ref().is_none_or(|(t, _)| *t != at) {
+                    *last_time = Some((at, timestamp(at)));
                 }
-                None => csv.write_field(""),
-            },
-            MetaColumn::Weight => {
-                let weight = row
-                    .stratum
-                    .filter(|_| row.complete)
-                    .and_then(|s| meta.weights.get(s));
-                csv.write_field(weight.map_or("", String::as_str))
+                record.field(last_time.as_ref().map_or("", |(_, s)| s.as_str()))
             }
-            MetaColumn::Population => {
-                let population = row.stratum.and_then(|s| meta.populations.get(s));
-                csv.write_field(population.map_or("", String::as_str))
-            }
-            MetaColumn::Complete => csv.write_field(if row.complete { "1" } else { "0" }),
+            None => record.field(""),
+        },
+        MetaColumn::Weight => {
+            let weight = row
+                .stratum
+                .filter(|_| row.complete)
+                .and_then(|s| meta.weights.get(s));
+            record.field(weight.map_or("", String::as_str))
         }
+        MetaColumn::Population => {
+            let population = row.stratum.and_then(|s| meta.populations.get(s));
+            record.field(population.map_or("", String::as_str))
+        }
+        MetaColumn::Complete => record.field(if row.complete { "1" } else { "0" }),
     }
 }
 
@@ -232,6 +222,7 @@ pub(super) fn long(
         || LongRows {
             answers: ParsedAnswers::new(definition),
             last_len: 0,
+            id: Vec::new(),
             number: String::new(),
         },
         |rows, chunk| rows.write(chunk, &questions),
@@ -239,48 +230,90 @@ pub(super) fn long(
     )
 }
 
-/// A question of the long table, and its choices as written in its value cells.
+/// A question of the long table. Each of its records is the response id and then one of the
+/// ends written here beforehand, or, for a value that is not one of its choices (a number,
+/// free text), a beginning written here, the value, and [`END`].
 struct LongQuestion<'d> {
     position: usize,
     question: &'d Question,
-    /// Each choice's cell (its code or label, escaped), in the question's choice order.
-    coded: Vec<String>,
     labels: Labels,
+    /// `,question_id,,`
+    start: Vec<u8>,
+    /// Per choice: `,question_id,,value` and [`END`].
+    ends: Vec<Vec<u8>>,
+    /// A grid's items: `,question_id,item,`, and per choice that and `value` and [`END`].
+    items: Vec<(Vec<u8>, Vec<Vec<u8>>)>,
 }
 
 impl<'d> LongQuestion<'d> {
     fn new(position: usize, question: &'d Question, labels: Labels) -> Self {
-        let coded = question
-            .choices()
-            .map(|c| match labels {
-                Labels::Codes => escape_cell(&c.code).into_owned(),
-                Labels::Text => escape_cell(&c.label).into_owned(),
-            })
-            .collect();
+        let beginning = |item: &str| {
+            let mut start = vec![b','];
+            csv_text::push_field(&mut start, &question.id);
+            start.push(b',');
+            csv_text::push_field(&mut start, item);
+            start.push(b',');
+            start
+        };
+        let ends = |start: &[u8]| -> Vec<Vec<u8>> {
+            question
+                .choices()
+                .map(|choice| {
+                    let value = match labels {
+                        Labels::Codes => &choice.code,
+                        Labels::Text => &choice.label,
+                    };
+                    let mut end = start.to_vec();
+                    csv_text::push_field(&mut end, &escape_cell(value));
+                    end.extend_from_slice(END);
+                    end
+                })
+                .collect()
+        };
+        let start = beginning("");
+        let items = match &question.kind {
+            QuestionKind::LikertGrid { items, .. } => items
+                .iter()
+                .map(|item| {
+                    let start = beginning(&item.id);
+                    let ends = ends(&start);
+                    (start, ends)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         LongQuestion {
             position,
             question,
-            coded,
             labels,
+            ends: ends(&start),
+            start,
+            items,
         }
     }
 
-    /// A code's value cell: its choice's cell, or the code as given when it is none of them.
-    fn coded<'c>(&'c self, code: Code<'c>) -> std::borrow::Cow<'c, str> {
-        match code.choice.and_then(|i| self.coded.get(i)) {
-            Some(cell) => cell.into(),
-            None => escape_cell(code.text),
+    /// The record of `code`, after the response id; `start` and `ends` are the item's.
+    fn coded(out: &mut Vec<u8>, start: &[u8], ends: &[Vec<u8>], code: Code<'_>) {
+        match code.choice.and_then(|i| ends.get(i)) {
+            Some(end) => out.extend_from_slice(end),
+            None => Self::value(out, start, &escape_cell(code.text)),
         }
     }
 
-    /// A multi-choice code's value cell.
-    fn option<'c>(&'c self, code: &'c str) -> std::borrow::Cow<'c, str> {
+    fn value(out: &mut Vec<u8>, start: &[u8], value: &str) {
+        out.extend_from_slice(start);
+        csv_text::push_field(out, value);
+        out.extend_from_slice(END);
+    }
+
+    /// A multi-choice code's choice.
+    fn option<'c>(&self, code: &'c str) -> Code<'c> {
         let choice = match self.labels {
-            // The code's own cell either way: no need to look for it.
+            // Written the same whether it is a choice or not: no need to look for it.
             Labels::Codes => None,
             Labels::Text => self.question.choices().position(|c| c.code == code),
         };
-        self.coded(Code { text: code, choice })
+        Code { text: code, choice }
     }
 }
 
@@ -288,6 +321,8 @@ impl<'d> LongQuestion<'d> {
 struct LongRows<'d> {
     answers: ParsedAnswers<'d>,
     last_len: usize,
+    /// The response id as written.
+    id: Vec<u8>,
     number: String,
 }
 
@@ -300,16 +335,19 @@ impl LongRows<'_> {
         let LongRows {
             answers,
             last_len,
+            id,
             number,
         } = self;
-        chunk_text(last_len, |csv| {
+        chunk_text(last_len, |text| {
             for row in chunk.rows() {
                 answers
                     .read(row.answers)
                     .map_err(|e| corrupt_answers(row.public_id, e))?;
+                id.clear();
+                csv_text::push_field(id, row.public_id);
                 for question in questions {
                     if let Some(answer) = answers.answer(question.position) {
-                        write_answer(csv, number, row.public_id, question, answer)?;
+                        write_answer(text, number, id, question, answer);
                     }
                 }
             }
@@ -318,44 +356,50 @@ impl LongRows<'_> {
     }
 }
 
-/// One answer's rows of the long table.
+/// One answer's records of the long table.
 fn write_answer(
-    csv: &mut csv::Writer<&mut Vec<u8>>,
+    out: &mut Vec<u8>,
     number: &mut String,
-    id: &str,
+    id: &[u8],
     question: &LongQuestion<'_>,
     answer: AnswerRef<'_>,
-) -> Result<(), csv::Error> {
-    let qid = question.question.id.as_str();
+) {
+    let (start, ends) = (question.start.as_slice(), question.ends.as_slice());
     match answer {
-        AnswerRef::Choice(code) => csv.write_record([id, qid, "", &*question.coded(code)]),
+        AnswerRef::Choice(code) => {
+            out.extend_from_slice(id);
+            LongQuestion::coded(out, start, ends, code);
+        }
         AnswerRef::Choices { codes, .. } => {
             for code in codes {
-                csv.write_record([id, qid, "", &*question.option(code)])?;
+                out.extend_from_slice(id);
+                LongQuestion::coded(out, start, ends, question.option(code));
             }
-            Ok(())
         }
         AnswerRef::Grid(grid) => {
             // In the definition's item order.
-            if let QuestionKind::LikertGrid { items, .. } = &question.question.kind {
-                for (position, item) in items.iter().enumerate() {
-                    if let Some(code) = grid.item(position) {
-                        csv.write_record([id, qid, &item.id, &*question.coded(code)])?;
-                    }
+            for (position, (start, ends)) in question.items.iter().enumerate() {
+                if let Some(code) = grid.item(position) {
+                    out.extend_from_slice(id);
+                    LongQuestion::coded(out, start, ends, code);
                 }
             }
-            Ok(())
         }
         AnswerRef::Integer(n) => {
             number.clear();
             let _ = write!(number, "{n}");
-            csv.write_record([id, qid, "", number.as_str()])
+            out.extend_from_slice(id);
+            LongQuestion::value(out, start, number);
         }
         AnswerRef::Decimal(x) => {
             number.clear();
             let _ = write!(number, "{x}");
-            csv.write_record([id, qid, "", number.as_str()])
+            out.extend_from_slice(id);
+            LongQuestion::value(out, start, number);
         }
-        AnswerRef::Text(text) => csv.write_record([id, qid, "", &*escape_cell(text)]),
+        AnswerRef::Text(text) => {
+            out.extend_from_slice(id);
+            LongQuestion::value(out, start, &escape_cell(text));
+        }
     }
 }

@@ -456,6 +456,7 @@ fn with_text<R>(value: impl Display, f: impl FnOnce(&str) -> R) -> R {
 /// A text cell as written: a leading `'` when a spreadsheet could run it as a formula (it
 /// starts with `=`, `+`, `-`, `@`, tab, CR or LF), when it starts with `'` itself, and when it
 /// is exactly [`NOT_SHOWN`]. Numbers are not passed through this.
+#[inline]
 pub fn escape_cell(text: &str) -> Cow<'_, str> {
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n', '\'']) || text == NOT_SHOWN;
     if risky {

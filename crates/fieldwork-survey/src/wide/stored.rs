@@ -61,6 +61,7 @@ pub struct GridAnswer {
 
 impl GridAnswer {
     /// The code given for the item at `position` (in the definition's item order).
+    #[inline]
     pub fn item(&self, position: usize) -> Option<Code<'_>> {
         self.items.get(position)?.as_ref().map(CodeSlot::code)
     }
@@ -86,6 +87,7 @@ impl<'d> Choices<'d> {
         Choices { codes, position_of }
     }
 
+    #[inline]
     fn position(&self, code: &str) -> Option<usize> {
         match &self.position_of {
             Some(map) => map.get(code).copied(),
@@ -101,6 +103,7 @@ struct CodeSlot {
 }
 
 impl CodeSlot {
+    #[inline]
     fn code(&self) -> Code<'_> {
         Code {
             text: &self.text,
@@ -202,6 +205,7 @@ impl<'d> ParsedAnswers<'d> {
     }
 
     /// The position of the question `id` in form order.
+    #[inline]
     pub fn position(&self, id: &str) -> Option<usize> {
         self.position_of.get(id).copied()
     }
@@ -253,6 +257,7 @@ impl<'d> ParsedAnswers<'d> {
     }
 
     /// The answer to the question at `position`, if it has one.
+    #[inline]
     pub fn answer(&self, position: usize) -> Option<AnswerRef<'_>> {
         let slot = self.slots.get(position).filter(|s| s.present)?;
         Some(match &slot.value {
