@@ -384,13 +384,10 @@ impl Slot<'_> {
     }
 
     fn text(&mut self, text: &str) {
-        match &mut self.value {
-            Value::Text(buffer) => {
-                buffer.clear();
-                buffer.push_str(text);
-                self.present = true;
-            }
-            _ => {}
+        if let Value::Text(buffer) = &mut self.value {
+            buffer.clear();
+            buffer.push_str(text);
+            self.present = true;
         }
     }
 
