@@ -28,7 +28,8 @@ pub use safe_csv::{rows_to_safe_csv, safe_cell, SafeCsvWriter};
 pub use synthetic::SyntheticRespondents;
 pub use trust::{formatted_blocks, Block, ConsentStatement, ParticipantInformation, PrivacyNotice};
 pub use wide::{
-    escape_cell, read_wide_csv, unescape_cell, ImportErrors, ImportProblem, ImportedResponse,
-    Labels, MetaColumn, StoredAnswersError, Variable, VariableKind, WideCsvReader, WideLayout,
-    MAX_CELL_BYTES, MAX_LISTED_PROBLEMS, NOT_AVAILABLE, NOT_SHOWN,
+    escape_cell, read_wide_csv, unescape_cell, AnswerRef, Code, GridAnswer, ImportErrors,
+    ImportProblem, ImportedResponse, Labels, MetaColumn, ParsedAnswers, StoredAnswersError,
+    Variable, VariableKind, WideCsvReader, WideLayout, MAX_CELL_BYTES, MAX_LISTED_PROBLEMS,
+    NOT_AVAILABLE, NOT_SHOWN,
 };

@@ -1,17 +1,22 @@
 //! Exports: a survey's responses for analysts, in the formats of `docs/exports.md`.
 //!
-//! [`export`] reads responses through [`Store::for_each_response`] and writes each as it
-//! arrives, so memory stays flat however many there are; only `parquet` builds the whole
-//! frame first (polars writes a table). The layout of the wide table, and the conventions for
-//! skipped and hidden questions, come from [`fieldwork_survey::WideLayout`], which the
-//! importer reads back with.
+//! [`export`] reads responses through [`Store::for_each_response`] and writes them as they
+//! arrive, so memory stays flat however many there are. `csv-wide`, `csv-long` and `parquet`
+//! read on one thread and hand chunks of responses to workers on the other cores
+//! ([`stream`]), which parse each response's answers once, by question position
+//! ([`fieldwork_survey::ParsedAnswers`]), and write its cells; `parquet` gathers the chunks'
+//! columns into row groups of [`parquet::ROWS_PER_GROUP`] rows and writes each when full. The
+//! layout of the wide table, and the conventions for skipped and hidden questions, come from
+//! [`fieldwork_survey::WideLayout`], which the importer reads back with.
 //!
 //! The output is any [`Write`]: a file for the CLI, or a [`ChunkedWriter`] that hands chunks
 //! to an HTTP response body as they are made.
 
 mod codebook;
+mod csv_text;
 mod native;
 mod parquet;
+mod stream;
 mod syntax;
 mod tables;
 
@@ -20,7 +25,7 @@ use std::io::{self, Write};
 
 use chrono::NaiveDateTime;
 use fieldwork_store::{ResponseFilter, Store, StoreError, StoredResponse};
-use fieldwork_survey::{Answer, Labels, StoredAnswersError, SurveyDefinition, WideLayout};
+use fieldwork_survey::{Labels, ParsedAnswers, StoredAnswersError, SurveyDefinition, WideLayout};
 
 /// The export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,27 +363,48 @@ pub(crate) fn populations(definition: &SurveyDefinition) -> BTreeMap<String, u64
         .unwrap_or_default()
 }
 
-/// Call `each` with every response the options select and its answers, read by `layout`.
+/// Call `each` with every response the options select and its answers, read by `layout`'s
+/// definition, one after another on this thread.
 pub(crate) fn for_each_response(
     store: &Store,
     layout: &WideLayout<'_>,
     options: &ExportOptions,
-    mut each: impl FnMut(&StoredResponse, &BTreeMap<String, Answer>) -> Result<(), ExportError>,
+    mut each: impl FnMut(&StoredResponse, &ParsedAnswers<'_>) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
     let mut count = 0u64;
+    let mut answers = layout.parsed_answers();
     let slug = layout.definition().slug.clone();
     store.for_each_response(&slug, &filter(options), |response| {
-        let answers = layout.answers_from_stored_text(&response.answers).map_err(
-            |e: StoredAnswersError| ExportError::CorruptAnswers {
-                response: response.public_id.clone(),
-                reason: e.to_string(),
-            },
-        )?;
+        answers
+            .read(&response.answers)
+            .map_err(|e| corrupt_answers(&response.public_id, e))?;
         each(&response, &answers)?;
         count += 1;
         Ok::<(), ExportError>(())
     })??;
     Ok(count)
+}
+
+/// Append `answers`' cells (codes, not labels) to `record`.
+pub(crate) fn push_cells(
+    layout: &WideLayout<'_>,
+    answers: &ParsedAnswers<'_>,
+    record: &mut csv::StringRecord,
+) {
+    layout
+        .write_cells(answers, Labels::Codes, |cell| {
+            record.push_field(cell);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+}
+
+/// The error for a response whose stored answers cannot be read.
+pub(crate) fn corrupt_answers(response: &str, error: StoredAnswersError) -> ExportError {
+    ExportError::CorruptAnswers {
+        response: response.to_owned(),
+        reason: error.to_string(),
+    }
 }
 
 /// `submitted_at` as written: ISO 8601 in UTC, to the second.

@@ -37,7 +37,9 @@ use super::syntax::{
     columns, package_names, spss_missing, spss_reserved, stata_reserved, truncate_bytes,
     truncate_chars, Column, Conversion,
 };
-use super::{filter, for_each_response, layout, populations, weights, ExportError, ExportOptions};
+use super::{
+    filter, for_each_response, layout, populations, push_cells, weights, ExportError, ExportOptions,
+};
 
 /// Stata's extended missing values, as the do-file codes them.
 const STATA_NOT_SHOWN: char = 'n';
@@ -145,7 +147,7 @@ fn write(
             None => None,
         };
         record.clear();
-        layout.push_cells(answers, Labels::Codes, &mut record);
+        push_cells(&layout, answers, &mut record);
         let weight = response
             .stratum
             .as_ref()
@@ -441,7 +443,7 @@ fn gather_strls(
     let mut record = csv::StringRecord::new();
     for_each_response(store, layout, options, |response, answers| {
         record.clear();
-        layout.push_cells(answers, Labels::Codes, &mut record);
+        push_cells(layout, answers, &mut record);
         let mut ids = Vec::with_capacity(strl_columns.len());
         for &index in &strl_columns {
             let text = record.get(index).unwrap_or("");

@@ -16,18 +16,20 @@
 //!   changed.
 
 mod import;
+mod stored;
 
 pub use self::import::{
     read_wide_csv, ImportErrors, ImportProblem, ImportedResponse, WideCsvReader,
 };
+pub use self::stored::{AnswerRef, Code, GridAnswer, ParsedAnswers, StoredAnswersError};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
+use std::fmt::Display;
 
 use serde_json::Value;
 
-use crate::answers::{answer_from_stored, is_shown, Answer};
+use crate::answers::{answer_from_stored, Answer};
 use crate::definition::{Choice, GridItem, Question, QuestionKind, SurveyDefinition};
 
 /// The cell of a question that was not shown to the respondent (its `show_if` was false).
@@ -165,6 +167,65 @@ pub struct WideLayout<'a> {
     definition: &'a SurveyDefinition,
     meta: Vec<(MetaColumn, String)>,
     variables: Vec<Variable<'a>>,
+    /// Beside each variable: where its cells come from, worked out once.
+    cells: Vec<VariableCells>,
+}
+
+/// Where a variable's cells come from in [`ParsedAnswers`], and its coded cells as written.
+#[derive(Debug, Clone)]
+struct VariableCells {
+    /// The position of the variable's question in form order.
+    question: usize,
+    /// The position of its option (multi-choice) or item (grid) in the question's.
+    part: usize,
+    /// Each of the question's choices as a cell, by code and by label (escaped), in the
+    /// question's choice order; empty for a variable that is not coded.
+    codes: Vec<String>,
+    labels: Vec<String>,
+}
+
+impl VariableCells {
+    fn new(question: usize, variable: &Variable<'_>) -> Self {
+        let part = match variable.kind {
+            VariableKind::Option(option) => variable
+                .question
+                .choices()
+                .position(|c| c.code == option.code),
+            VariableKind::GridItem(item) => match &variable.question.kind {
+                QuestionKind::LikertGrid { items, .. } => {
+                    items.iter().position(|i| i.id == item.id)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let codes = variable.codes();
+        VariableCells {
+            question,
+            part: part.unwrap_or(0),
+            codes: codes
+                .iter()
+                .map(|c| escape_cell(&c.code).into_owned())
+                .collect(),
+            labels: codes
+                .iter()
+                .map(|c| escape_cell(&c.label).into_owned())
+                .collect(),
+        }
+    }
+
+    /// A coded cell: the choice's code or label as written, or the code as given when it is
+    /// none of the question's.
+    fn coded<'c>(&'c self, code: Code<'c>, labels: Labels) -> Cow<'c, str> {
+        let written = match labels {
+            Labels::Codes => &self.codes,
+            Labels::Text => &self.labels,
+        };
+        match code.choice.and_then(|i| written.get(i)) {
+            Some(cell) => Cow::Borrowed(cell),
+            None => escape_cell(code.text),
+        }
+    }
 }
 
 impl<'a> WideLayout<'a> {
@@ -181,7 +242,8 @@ impl<'a> WideLayout<'a> {
         complete_column: bool,
     ) -> Self {
         let mut variables = Vec::new();
-        for question in definition.questions() {
+        let mut positions = Vec::new();
+        for (position, question) in definition.questions().enumerate() {
             match &question.kind {
                 QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => {
                     variables.push(Variable {
@@ -215,6 +277,7 @@ impl<'a> WideLayout<'a> {
                     kind: VariableKind::Text,
                 }),
             }
+            positions.resize(variables.len(), position);
         }
         // Metadata names give way to question variables (compared without case, as SPSS
         // does): `fw_` is put in front until the name is free. Computed over every variable,
@@ -241,13 +304,21 @@ impl<'a> WideLayout<'a> {
                 (column, name)
             })
             .collect();
+        let mut cells: Vec<VariableCells> = variables
+            .iter()
+            .zip(positions)
+            .map(|(variable, position)| VariableCells::new(position, variable))
+            .collect();
         if !sensitive_text {
+            let mut keep = variables.iter().map(|v| !v.is_sensitive_text());
+            cells.retain(|_| keep.next().unwrap_or(true));
             variables.retain(|v| !v.is_sensitive_text());
         }
         WideLayout {
             definition,
             meta,
             variables,
+            cells,
         }
     }
 
@@ -297,136 +368,97 @@ impl<'a> WideLayout<'a> {
             .collect()
     }
 
-    /// A stored answers object, as the store keeps it (JSON text), read back as
-    /// [`WideLayout::answers_from_stored`] does.
-    pub fn answers_from_stored_text(
-        &self,
-        stored: &str,
-    ) -> Result<BTreeMap<String, Answer>, StoredAnswersError> {
-        let mut map: serde_json::Map<String, Value> =
-            serde_json::from_str(stored).map_err(|e| StoredAnswersError(e.to_string()))?;
-        // Moved out of the parsed object rather than copied: this runs once per exported row.
-        Ok(self
-            .definition
-            .questions()
-            .filter_map(|q| {
-                let value = map.remove(&q.id)?;
-                answer_from_value(q, value).map(|a| (q.id.clone(), a))
-            })
-            .collect())
+    /// A place to parse stored answers into for [`WideLayout::write_cells`], reused from
+    /// response to response.
+    pub fn parsed_answers(&self) -> ParsedAnswers<'a> {
+        ParsedAnswers::new(self.definition)
     }
 
-    /// Append one cell per answer column to `record`.
+    /// Append one cell per answer column to `record`, for `answers` by question id. For many
+    /// responses, parse each into one [`ParsedAnswers`] and use [`WideLayout::write_cells`].
     pub fn push_cells(
         &self,
         answers: &BTreeMap<String, Answer>,
         labels: Labels,
         record: &mut csv::StringRecord,
     ) {
-        let mut number = String::new();
-        let mut shown_for: Option<(&str, bool)> = None;
-        for variable in &self.variables {
-            let question = variable.question;
-            let answer = answers.get(&question.id);
-            if answer.is_none() {
-                // Several columns of one question share one evaluation.
+        let mut parsed = self.parsed_answers();
+        parsed.set(answers);
+        self.write_cells(&parsed, labels, |cell| {
+            record.push_field(cell);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+    }
+
+    /// Hand `cell` each answer column's cell for `answers` (parsed by this layout's
+    /// definition), in order.
+    pub fn write_cells<E>(
+        &self,
+        answers: &ParsedAnswers<'_>,
+        labels: Labels,
+        mut cell: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        debug_assert!(std::ptr::eq(answers.definition(), self.definition));
+        // Several columns of one question share one evaluation of its `show_if`.
+        let mut shown_for: Option<(usize, bool)> = None;
+        for (variable, place) in self.variables.iter().zip(&self.cells) {
+            let Some(answer) = answers.answer(place.question) else {
                 let shown = match shown_for {
-                    Some((id, shown)) if id == question.id => shown,
+                    Some((question, shown)) if question == place.question => shown,
                     _ => {
-                        let shown = is_shown(question, answers);
-                        shown_for = Some((&question.id, shown));
+                        let shown = answers.is_shown(place.question);
+                        shown_for = Some((place.question, shown));
                         shown
                     }
                 };
-                record.push_field(if shown { "" } else { NOT_SHOWN });
+                cell(if shown { "" } else { NOT_SHOWN })?;
                 continue;
-            }
+            };
             match (variable.kind, answer) {
-                (VariableKind::Choice, Some(Answer::Choice(code))) => {
-                    record.push_field(&escape_cell(coded(variable, code, labels)))
+                (VariableKind::Choice, AnswerRef::Choice(code)) => {
+                    cell(&place.coded(code, labels))?
                 }
-                (VariableKind::Option(option), Some(Answer::Choices(chosen))) => {
-                    record.push_field(if chosen.contains(&option.code) {
+                (VariableKind::Option(_), AnswerRef::Choices { chosen, .. }) => {
+                    cell(if chosen.get(place.part) == Some(&true) {
                         "1"
                     } else {
                         "0"
-                    })
+                    })?
                 }
-                (VariableKind::GridItem(item), Some(Answer::Grid(grid))) => {
-                    match grid.get(&item.id) {
-                        Some(code) => {
-                            record.push_field(&escape_cell(coded(variable, code, labels)))
-                        }
-                        None => record.push_field(""),
-                    }
-                }
-                (VariableKind::Number, Some(Answer::Integer(n))) => {
-                    number.clear();
-                    fmt::Write::write_fmt(&mut number, format_args!("{n}")).ok();
-                    record.push_field(&number);
-                }
-                (VariableKind::Number, Some(Answer::Decimal(x))) => {
-                    number.clear();
-                    fmt::Write::write_fmt(&mut number, format_args!("{x}")).ok();
-                    record.push_field(&number);
-                }
-                (VariableKind::Text, Some(Answer::Text(text))) => {
-                    record.push_field(&escape_cell(text))
-                }
+                (VariableKind::GridItem(_), AnswerRef::Grid(grid)) => match grid.item(place.part) {
+                    Some(code) => cell(&place.coded(code, labels))?,
+                    None => cell("")?,
+                },
+                (VariableKind::Number, AnswerRef::Integer(n)) => with_text(n, &mut cell)?,
+                (VariableKind::Number, AnswerRef::Decimal(x)) => with_text(x, &mut cell)?,
+                (VariableKind::Text, AnswerRef::Text(text)) => cell(&escape_cell(text))?,
                 // A stored answer of another shape (an older version's question of another
                 // type) has no cell of its own here.
-                _ => record.push_field(""),
+                _ => cell("")?,
             }
         }
+        Ok(())
     }
 }
 
-/// [`answer_from_stored`], taking the value.
-fn answer_from_value(question: &Question, value: Value) -> Option<Answer> {
-    match (&question.kind, value) {
-        (QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. }, Value::String(s)) => {
-            Some(Answer::Choice(s))
-        }
-        (QuestionKind::MultiChoice { .. }, Value::Array(list)) => Some(Answer::Choices(
-            list.into_iter()
-                .filter_map(|v| match v {
-                    Value::String(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
-        )),
-        (QuestionKind::LikertGrid { .. }, Value::Object(map)) => Some(Answer::Grid(
-            map.into_iter()
-                .filter_map(|(k, v)| match v {
-                    Value::String(s) => Some((k, s)),
-                    _ => None,
-                })
-                .collect(),
-        )),
-        (_, value) => answer_from_stored(question, &value),
+/// `f` with `value` as text, formatted on the stack when it fits (numbers almost always do).
+fn with_text<R>(value: impl Display, f: impl FnOnce(&str) -> R) -> R {
+    use std::io::Write as _;
+    let mut buffer = [0u8; 40];
+    let mut free = &mut buffer[..];
+    if write!(free, "{value}").is_ok() {
+        let written = 40 - free.len();
+        // Display writes UTF-8.
+        return f(std::str::from_utf8(&buffer[..written]).unwrap_or_default());
     }
-}
-
-/// Stored answers that are not a JSON object (the store never writes such).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the stored answers are not a JSON object: {0}")]
-pub struct StoredAnswersError(String);
-
-/// The label of `code` when labels are asked for, else the code.
-fn coded<'c>(variable: &'c Variable<'_>, code: &'c str, labels: Labels) -> &'c str {
-    match labels {
-        Labels::Codes => code,
-        Labels::Text => variable
-            .codes()
-            .into_iter()
-            .find(|c| c.code == code)
-            .map_or(code, |c| c.label.as_str()),
-    }
+    f(&value.to_string())
 }
 
 /// A text cell as written: a leading `'` when a spreadsheet could run it as a formula (it
 /// starts with `=`, `+`, `-`, `@`, tab, CR or LF), when it starts with `'` itself, and when it
 /// is exactly [`NOT_SHOWN`]. Numbers are not passed through this.
+#[inline]
 pub fn escape_cell(text: &str) -> Cow<'_, str> {
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n', '\'']) || text == NOT_SHOWN;
     if risky {

@@ -362,3 +362,47 @@ fn the_reader_streams_rows_and_lists_problems_at_the_end() {
         ]
     );
 }
+
+/// Stored answers parsed by position give the cells that answers read back one by one
+/// (`answers_from_stored`, the reference) give, odd shapes included: a number where a code
+/// belongs, a decimal for an integer question, codes and items the definition lacks, keys of no
+/// question, a repeated key (the last counts), escapes.
+#[test]
+fn parsed_stored_answers_give_the_cells_of_answers_read_one_by_one() {
+    let definition = pulse();
+    let layout = WideLayout::full(&definition);
+    let stored = [
+        r#"{"unit": "policy", "load": "high", "why": "=1+1", "tools": ["chat", "gone", 3],
+            "chat_hours": 2, "grid": {"fair": "no", "gone": "yes", "clear": 1},
+            "years": 12, "note": "say \"hi\",\nthere"}"#,
+        r#"{"unit": 7, "load": "retired_code", "years": 3.0, "chat_hours": -0.5,
+            "tools": "chat", "grid": ["yes"], "note": 5, "extra": {"a": [1, 2]}}"#,
+        r#"{"load": "ok", "load": "dk", "tools": [], "grid": {}, "years": 18446744073709551615}"#,
+        r#"{"unit": "ops", "load": "low", "tools": ["mail", "chat"], "chat_hours": 1e2,
+            "years": -4, "note": "caf\u00e9"}"#,
+        "{}",
+    ];
+    let mut parsed = layout.parsed_answers();
+    for text in stored {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).unwrap();
+        let mut reference = layout.parsed_answers();
+        reference.set(&layout.answers_from_stored(&object));
+        parsed.read(text).unwrap();
+        for labels in [Labels::Codes, Labels::Text] {
+            let cells = |answers: &fieldwork_survey::ParsedAnswers<'_>| {
+                let mut cells = Vec::new();
+                layout
+                    .write_cells(answers, labels, |cell| {
+                        cells.push(cell.to_owned());
+                        Ok::<(), ()>(())
+                    })
+                    .unwrap();
+                cells
+            };
+            assert_eq!(cells(&parsed), cells(&reference), "{text} {labels:?}");
+        }
+    }
+    assert!(parsed.read("[1, 2]").is_err(), "not an object");
+    assert!(parsed.read(r#"{"unit": "ops"} trailing"#).is_err());
+}
