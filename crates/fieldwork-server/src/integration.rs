@@ -68,6 +68,10 @@ pub const EXPORT_FORMATS: &[ExportFormat] = &[
         AnalysisFormat::Dta,
         "Stata data file (.dta), labelled, with extended missing values",
     ),
+    format(
+        AnalysisFormat::Consent,
+        "Consent given (CSV, one row per response): personal data, kept apart from the answers",
+    ),
 ];
 
 pub fn export_format(name: &str) -> Option<&'static ExportFormat> {

@@ -76,3 +76,100 @@ impl Store {
         })
     }
 }
+
+/// A response's consent as the consent export lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseConsent {
+    /// The store's row id, the order of the listing.
+    pub response_id: i64,
+    /// The response's public id, as the other exports name it.
+    pub public_id: String,
+    pub consent: ConsentRecord,
+}
+
+type ConsentListingRow = (
+    i64,
+    String,
+    Option<String>,
+    bool,
+    NaiveDateTime,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+impl Store {
+    /// Up to `limit` consents of survey `slug`'s responses that `filter` lets through, after
+    /// response row `after`, in response order: pages, so that an export of any size holds one
+    /// page at a time.
+    pub fn consents_page(
+        &self,
+        slug: &str,
+        filter: &crate::ResponseFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<ConsentPage, StoreError> {
+        use crate::schema::{responses, surveys};
+        let rows: Vec<ConsentListingRow> = self.with_connection(|conn| {
+            consents::table
+                .inner_join(responses::table.inner_join(surveys::table))
+                .filter(surveys::slug.eq(slug))
+                .filter(responses::id.gt(after))
+                .order(responses::id.asc())
+                .limit(limit)
+                .select((
+                    responses::id,
+                    responses::public_id,
+                    responses::stratum,
+                    responses::complete,
+                    responses::updated_at,
+                    consents::information_version,
+                    consents::statements,
+                    consents::given_at,
+                ))
+                .load(conn)
+        })?;
+        // The page is cut by id alone, then narrowed here: a page left short or empty by the
+        // narrowing is not the end, only a short one before it is.
+        let next_after = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|row| row.0))
+            .flatten();
+        let consents = rows
+            .into_iter()
+            .filter(|(_, _, stratum, complete, updated_at, ..)| {
+                (filter.include_partial || *complete)
+                    && filter
+                        .stratum
+                        .as_ref()
+                        .is_none_or(|s| stratum.as_ref() == Some(s))
+                    && filter.since.is_none_or(|since| *updated_at >= since)
+            })
+            .map(
+                |(response_id, public_id, _, _, _, information_version, statements, given_at)| {
+                    ResponseConsent {
+                        response_id,
+                        public_id,
+                        consent: ConsentRow {
+                            information_version,
+                            statements,
+                            given_at,
+                        }
+                        .into(),
+                    }
+                },
+            )
+            .collect();
+        Ok(ConsentPage {
+            consents,
+            next_after,
+        })
+    }
+}
+
+/// A page of [`Store::consents_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentPage {
+    pub consents: Vec<ResponseConsent>,
+    /// Where the next page starts (`after`), or None when this was the last.
+    pub next_after: Option<i64>,
+}

@@ -23,7 +23,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
-pub use consent::{ConsentRecord, GivenConsent};
+pub use consent::{ConsentPage, ConsentRecord, GivenConsent, ResponseConsent};
 pub use deletion::SurveyContents;
 pub use error::{StorageFault, StoreError};
 pub use import::{ImportFailed, Imported, PreparedResponse, ResponseSink};

@@ -20,6 +20,47 @@ struct Codebook {
     /// The missing-value conventions of the wide table.
     missing: Missing,
     variables: Vec<Entry>,
+    /// The consent export's variables, when the survey asks for consent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consent: Option<ConsentEntries>,
+}
+
+/// What the `consent` export holds: personal data kept apart from the answers, joined to them
+/// by `response_id`, never an answer the analysis reads.
+#[derive(Debug, Serialize)]
+struct ConsentEntries {
+    export: &'static str,
+    information_version: String,
+    variables: Vec<ConsentVariable>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConsentVariable {
+    name: String,
+    label: String,
+}
+
+fn consent_entries(definition: &SurveyDefinition) -> Option<ConsentEntries> {
+    let information = definition.participant_information.as_ref()?;
+    let mut variables = vec![
+        ConsentVariable {
+            name: "consent_version".into(),
+            label: "The version of the participant information the respondent read".into(),
+        },
+        ConsentVariable {
+            name: "consent_given_at".into(),
+            label: "When the respondent agreed (UTC)".into(),
+        },
+    ];
+    variables.extend(information.consent.iter().map(|statement| ConsentVariable {
+        name: format!("consent__{}", statement.id),
+        label: format!("1 if agreed: {}", statement.text),
+    }));
+    Some(ConsentEntries {
+        export: "consent",
+        information_version: information.version.clone(),
+        variables,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -226,6 +267,7 @@ pub(super) fn json(
             escaping: "a text cell that starts with = + - @ tab CR LF or ', or is exactly .n, has a ' put in front",
         },
         variables: entries(definition, options),
+        consent: consent_entries(definition),
     };
     serde_json::to_writer_pretty(&mut *out, &codebook).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;

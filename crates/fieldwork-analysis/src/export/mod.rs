@@ -13,6 +13,7 @@
 //! to an HTTP response body as they are made.
 
 mod codebook;
+mod consent;
 mod csv_text;
 mod native;
 mod parquet;
@@ -50,11 +51,13 @@ pub enum ExportFormat {
     Sav,
     /// The wide table as a Stata 14+ data file, labelled, with extended missing values.
     Dta,
+    /// The consent each respondent gave, one row per response, joined by `response_id`.
+    Consent,
 }
 
 impl ExportFormat {
     /// Every format with its name on the command line and in the API.
-    pub const ALL: [(ExportFormat, &'static str); 10] = [
+    pub const ALL: [(ExportFormat, &'static str); 11] = [
         (ExportFormat::CsvWide, "csv-wide"),
         (ExportFormat::CsvLong, "csv-long"),
         (ExportFormat::Parquet, "parquet"),
@@ -65,6 +68,7 @@ impl ExportFormat {
         (ExportFormat::Spss, "spss"),
         (ExportFormat::Sav, "sav"),
         (ExportFormat::Dta, "dta"),
+        (ExportFormat::Consent, "consent"),
     ];
 
     pub const fn name(self) -> &'static str {
@@ -79,6 +83,7 @@ impl ExportFormat {
             ExportFormat::Spss => "spss",
             ExportFormat::Sav => "sav",
             ExportFormat::Dta => "dta",
+            ExportFormat::Consent => "consent",
         }
     }
 
@@ -90,9 +95,10 @@ impl ExportFormat {
     /// The media type of an HTTP response carrying this format.
     pub const fn content_type(self) -> &'static str {
         match self {
-            ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Codebook => {
-                "text/csv; charset=utf-8; header=present"
-            }
+            ExportFormat::CsvWide
+            | ExportFormat::CsvLong
+            | ExportFormat::Codebook
+            | ExportFormat::Consent => "text/csv; charset=utf-8; header=present",
             ExportFormat::Parquet => "application/vnd.apache.parquet",
             ExportFormat::CodebookJson => "application/json",
             ExportFormat::R | ExportFormat::Stata | ExportFormat::Spss => {
@@ -108,7 +114,10 @@ impl ExportFormat {
     /// The usual file extension.
     pub const fn extension(self) -> &'static str {
         match self {
-            ExportFormat::CsvWide | ExportFormat::CsvLong | ExportFormat::Codebook => "csv",
+            ExportFormat::CsvWide
+            | ExportFormat::CsvLong
+            | ExportFormat::Codebook
+            | ExportFormat::Consent => "csv",
             ExportFormat::Parquet => "parquet",
             ExportFormat::CodebookJson => "json",
             ExportFormat::R => "R",
@@ -263,6 +272,7 @@ pub fn export(
         }
         ExportFormat::Sav => native::sav(store, definition, options, &mut counted)?,
         ExportFormat::Dta => native::dta(store, definition, options, &mut counted)?,
+        ExportFormat::Consent => consent::csv(store, definition, options, &mut counted)?,
     };
     counted.flush()?;
     Ok(ExportSummary {

@@ -304,7 +304,7 @@ fn everything_exported(db: &TestDatabase) -> Vec<(String, String)> {
 fn a_withdrawn_response_is_in_no_format(db: TestDatabase) {
     store_pulse(&db);
     let outputs = everything_exported(&db);
-    assert_eq!(outputs.len(), 20);
+    assert_eq!(outputs.len(), 22);
     for (name, text) in outputs {
         assert!(!text.contains(WITHDRAWN), "{name}");
     }

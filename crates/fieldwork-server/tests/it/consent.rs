@@ -110,6 +110,33 @@ fn declining_consent_stores_nothing(db: TestDatabase) {
     let started = app.store.load_responses(SLUG, &everything()).unwrap();
     assert_eq!(started.len(), 1);
     assert!(app.store.consent_of(started[0].id).unwrap().is_some());
+    // The consent export lists it, apart from the answers; the codebook describes it.
+    let export = |format| {
+        let options = fieldwork_analysis::export::ExportOptions {
+            format,
+            include_partial: true,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        fieldwork_analysis::export::export(&app.store, SLUG, &options, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let consents = export(fieldwork_analysis::export::ExportFormat::Consent);
+    let lines: Vec<&str> = consents.lines().collect();
+    assert_eq!(
+        lines[0],
+        "response_id,consent_version,consent_given_at,consent__read_information,consent__voluntary,consent__published_figures"
+    );
+    assert_eq!(lines.len(), 2, "{consents}");
+    assert!(lines[1].starts_with(&format!("{},", started[0].public_id)));
+    assert!(lines[1].ends_with(",1,1,1"), "{consents}");
+    let codebook = export(fieldwork_analysis::export::ExportFormat::CodebookJson);
+    let codebook: serde_json::Value = serde_json::from_str(&codebook).unwrap();
+    assert_eq!(codebook["consent"]["export"], "consent");
+    assert_eq!(
+        codebook["consent"]["variables"][2]["name"],
+        "consent__read_information"
+    );
     // Coming back with the invitation carries on without asking again.
     let again = client
         .get(format!("{}/s/{SLUG}?invite={invite}", app.base))
