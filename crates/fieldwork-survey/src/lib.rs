@@ -6,6 +6,7 @@ mod invited;
 mod parse;
 mod personal_data;
 mod safe_csv;
+pub mod stored_json;
 mod synthetic;
 mod trust;
 mod wide;
