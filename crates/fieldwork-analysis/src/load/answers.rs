@@ -1,7 +1,6 @@
 //! One response's answers deserialised straight into the current row of the columns, with
 //! nothing allocated per answer (codes borrowed from the stored text unless escaped).
 
-
 // FxHash: the keys are short question ids, looked up once per answer.
 use rustc_hash::FxHashMap as HashMap;
 
