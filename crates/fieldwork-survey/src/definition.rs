@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::trust::{ParticipantInformation, PrivacyNotice};
+use crate::trust::{ConsentStatement, ParticipantInformation, PrivacyNotice};
 
 /// A whole survey: metadata, pages of questions, and how it is stratified.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -257,6 +257,22 @@ impl SurveyDefinition {
                 self.slug
             )
         })
+    }
+
+    /// The consent statements a respondent agrees to before starting (none without
+    /// participant information), in the definition's order.
+    pub fn consent_statements(&self) -> impl Iterator<Item = &ConsentStatement> {
+        self.participant_information
+            .iter()
+            .flat_map(|info| &info.consent)
+    }
+
+    /// The words of consent statement `id`, as the respondent agreed to them; an id this
+    /// version does not have (a consent given to another wording) is shown as it is.
+    pub fn consent_statement_text(&self, id: &str) -> String {
+        self.consent_statements()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_owned(), |s| s.text.clone())
     }
 
     /// The questions whose answer a respondent may choose to publish.

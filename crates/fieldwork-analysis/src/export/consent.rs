@@ -17,9 +17,7 @@ const PAGE: i64 = 5_000;
 /// The statement ids of the survey's consent, in the definition's order.
 fn statement_ids(definition: &SurveyDefinition) -> Vec<&str> {
     definition
-        .participant_information
-        .iter()
-        .flat_map(|info| &info.consent)
+        .consent_statements()
         .map(|s| s.id.as_str())
         .collect()
 }

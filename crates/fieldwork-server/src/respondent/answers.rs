@@ -2,6 +2,8 @@
 //! only in POST bodies (never in a URL a log or a browser history keeps), under the same rate
 //! limit as withdrawal, and a wrong code says no more than withdrawal does.
 
+use std::sync::Arc;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -12,7 +14,7 @@ use serde::Serialize;
 use super::privacy_href;
 use super::withdraw::{receipt_candidates, render_withdraw, typed_receipt, NO_SUCH_RECEIPT};
 use super::RespondentForm;
-use crate::csrf::csrf_token;
+use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::pages::{answer_lines, html_with_cookie, PageError};
 use crate::slug::Slug;
@@ -99,15 +101,42 @@ fn answer_rows(survey: &StoredSurvey, response: &StoredResponse) -> Vec<AnswerRo
         .collect()
 }
 
-/// The survey version the response answered: its questions are the ones to show.
-async fn answered_version(
+/// A sent response found by its receipt code.
+struct Receipted {
+    /// The survey as it is now, for the page's frame.
+    survey: Arc<StoredSurvey>,
+    /// The version the response answered: its questions and consent wording are the ones
+    /// to show.
+    answered: Arc<StoredSurvey>,
+    response: StoredResponse,
+    /// The code as typed, for the forms that act on the response next.
+    receipt: String,
+}
+
+/// The response whose receipt code the form carries, under the same rate limit as
+/// withdrawal, or the receipt page again saying why not.
+async fn receipted(
     state: &AppState,
+    req: &HttpRequest,
     slug: &str,
-    response: &StoredResponse,
-) -> Result<std::sync::Arc<StoredSurvey>, PageError> {
-    Ok(state
+    form: &FormFields,
+) -> Result<Result<Receipted, HttpResponse>, PageError> {
+    state.check_rate(req)?;
+    let survey = state.current_survey(slug).await?;
+    let receipt = typed_receipt(form);
+    let response = match response_for_receipt(state, req, &survey, receipt.clone()).await? {
+        Ok(response) => response,
+        Err(page) => return Ok(Err(page)),
+    };
+    let answered = state
         .survey_version(slug, response.survey_version, response.survey_id)
-        .await?)
+        .await?;
+    Ok(Ok(Receipted {
+        survey,
+        answered,
+        response,
+        receipt,
+    }))
 }
 
 pub(super) async fn answers(
@@ -117,27 +146,19 @@ pub(super) async fn answers(
     CheckedForm(form): RespondentForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    state.check_rate(&req)?;
-    let survey = state.current_survey(&slug).await?;
-    let typed = typed_receipt(&form);
-    let response = match response_for_receipt(&state, &req, &survey, typed.clone()).await? {
-        Ok(response) => response,
+    let Receipted {
+        survey,
+        answered,
+        response,
+        receipt,
+    } = match receipted(&state, &req, &slug, &form).await? {
+        Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let answered = answered_version(&state, &slug, &response).await?;
     let response_id = response.id;
     let consent = state
         .store_call(move |store| store.consent_of(response_id))
         .await?;
-    let statement_text = |id: &String| {
-        answered
-            .definition
-            .participant_information
-            .iter()
-            .flat_map(|info| &info.consent)
-            .find(|s| &s.id == id)
-            .map_or_else(|| id.clone(), |s| s.text.clone())
-    };
     let (csrf, cookie) = csrf_token(&state, &req);
     let page = AnswersPage {
         service_name: survey.definition.title.clone(),
@@ -145,13 +166,16 @@ pub(super) async fn answers(
         privacy_href: privacy_href(&survey.definition),
         slug,
         title: answered.definition.title.clone(),
-        receipt: typed,
+        receipt,
         sent_on: response
             .submitted_at
             .map_or_else(String::new, |t| t.format("%-d %B %Y").to_string()),
         rows: answer_rows(&answered, &response),
         consent: consent
-            .map(|c| c.statements.iter().map(statement_text).collect())
+            .map(|c| {
+                let text = |id: &String| answered.definition.consent_statement_text(id);
+                c.statements.iter().map(text).collect()
+            })
             .unwrap_or_default(),
         csrf_token: csrf,
     };
@@ -166,15 +190,11 @@ pub(super) async fn download(
     CheckedForm(form): RespondentForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    state.check_rate(&req)?;
-    let survey = state.current_survey(&slug).await?;
-    let typed = typed_receipt(&form);
-    let response = match response_for_receipt(&state, &req, &survey, typed).await? {
-        Ok(response) => response,
+    let found = match receipted(&state, &req, &slug, &form).await? {
+        Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let answered = answered_version(&state, &slug, &response).await?;
-    let csv = fieldwork_survey::rows_to_safe_csv(&answer_rows(&answered, &response))
+    let csv = fieldwork_survey::rows_to_safe_csv(&answer_rows(&found.answered, &found.response))
         .map_err(|_| PageError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -42,16 +42,12 @@ struct ConsentSummary {
 
 impl ConsentSummary {
     fn of(definition: &SurveyDefinition, given: ConsentRecord) -> Self {
-        let text_of = |id: &String| {
-            definition
-                .participant_information
-                .iter()
-                .flat_map(|info| &info.consent)
-                .find(|s| &s.id == id)
-                .map_or_else(|| id.clone(), |s| s.text.clone())
-        };
         ConsentSummary {
-            statements: given.statements.iter().map(text_of).collect(),
+            statements: given
+                .statements
+                .iter()
+                .map(|id| definition.consent_statement_text(id))
+                .collect(),
             version: given.information_version,
             given_on: given.given_at.format("%-d %B %Y").to_string(),
         }

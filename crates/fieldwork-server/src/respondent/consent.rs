@@ -66,9 +66,7 @@ pub(super) fn consent_views(
 ) -> Vec<ConsentView> {
     let ticked = form.map(|f| f.all("consent")).unwrap_or_default();
     definition
-        .participant_information
-        .iter()
-        .flat_map(|info| &info.consent)
+        .consent_statements()
         .map(|statement| ConsentView {
             id: statement.id.clone(),
             text: statement.text.clone(),

@@ -121,9 +121,7 @@ const CONSENT: [&str; 3] = ["read_information", "voluntary", "published_figures"
 pub fn with_consent<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let definition = fixture_definition();
     let statements: Vec<&str> = definition
-        .participant_information
-        .iter()
-        .flat_map(|i| &i.consent)
+        .consent_statements()
         .map(|s| s.id.as_str())
         .collect();
     assert_eq!(statements, CONSENT, "the fixture's consent statements");

@@ -205,10 +205,9 @@ pub(super) async fn journey(
         ("csrf_token", csrf.as_str()),
         ("invite", respondent.token.as_str()),
     ];
-    let statements = definition.participant_information.iter();
     start_form.extend(
-        statements
-            .flat_map(|info| &info.consent)
+        definition
+            .consent_statements()
             .map(|statement| ("consent", statement.id.as_str())),
     );
     let mut current = page(
