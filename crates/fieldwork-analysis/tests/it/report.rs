@@ -409,7 +409,7 @@ fn hostile_text_in_the_definition_is_escaped_everywhere() {
             "\"label\": \"<script>alert(1)</script> \\\"legacy\\\" & <b>tech</b>\"",
         );
     let definition = definition_from(&hostile);
-    assert!(definition.title.contains("<script>"));
+    assert!(definition.title.as_str().contains("<script>"));
     let db = testing::sqlite();
     store_responses(
         &db,
@@ -514,7 +514,7 @@ fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
     let labels: Vec<(String, String)> = definition
         .strata()
         .iter()
-        .map(|c| (c.code.clone(), c.label.clone()))
+        .map(|c| (c.code.clone(), c.label.to_string()))
         .collect();
     for (sector, label) in &labels {
         let count = published
