@@ -78,7 +78,7 @@ fn populate(db: &TestDatabase, slug: &str) {
         .survey()
         .clone();
     definition.version = 2;
-    definition.title = format!("{} (second version)", definition.title).into();
+    definition.title = definition.title.map(|t| format!("{t} (second version)"));
     let second = db
         .store
         .import_survey(&definition)
