@@ -187,9 +187,10 @@ pub fn write_wide(
                 MetaColumn::Stratum => {
                     record.push_field(&escape_cell(response.stratum().unwrap_or("")))
                 }
-                MetaColumn::SubmittedAt | MetaColumn::Weight | MetaColumn::Population => {
-                    record.push_field("")
-                }
+                MetaColumn::SubmittedAt
+                | MetaColumn::Weight
+                | MetaColumn::Population
+                | MetaColumn::Language => record.push_field(""),
                 MetaColumn::Complete => {
                     record.push_field(if response.completeness() == Completeness::Complete {
                         "1"

@@ -6,13 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, Fieldwork, REPO, setUpStudy } from './lib/fieldwork.js';
+import { FIXTURES, Fieldwork, definitionIn, setUpStudy } from './lib/fieldwork.js';
 import { Checker, launch } from './lib/browser.js';
 import { expectErrorPage, expectPath, follow, heading, mainText, open, press } from './lib/govuk.js';
 import { wideCsv } from './lib/responses.js';
 
 const SLUG = 'digital-leadership';
-const DEFINITION = JSON.parse(readFileSync(join(REPO, 'fixtures', 'surveys', `${SLUG}.json`), 'utf8'));
+const DEFINITION = definitionIn(SLUG, 'en');
 const TITLE = DEFINITION.title;
 const PER_STRATUM = 30;
 const RESPONSES = PER_STRATUM * 5;

@@ -391,6 +391,7 @@ enum ExportLabels {
         ("include_partial" = Option<bool>, Query, description = "Partial responses too, with a `complete` column"),
         ("include_sensitive" = Option<bool>, Query, description = "Free text of sensitive questions too: owners only (403 otherwise)"),
         ("bom" = Option<bool>, Query, description = "Begin CSV with a UTF-8 byte-order mark, for Excel"),
+        ("language" = Option<String>, Query, description = "The language of labels: one of the survey's languages (default: its first)", pattern = r"^[a-z]{2,3}(-[A-Z]{2})?$"),
     ),
     security(("bearer" = [])),
     responses(

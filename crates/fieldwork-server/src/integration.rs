@@ -121,6 +121,8 @@ pub struct ExportRequest {
     /// A UTF-8 byte-order mark first, for Excel.
     #[serde(default)]
     pub bom: bool,
+    /// The language of labels: one of the survey's (default: its first).
+    pub language: Option<String>,
 }
 
 /// A checked export request.
@@ -171,6 +173,15 @@ impl ExportRequest {
                 )))
             }
         };
+        if let Some(language) = self.language.as_deref() {
+            if !definition.speaks(language) {
+                return Err(ExportRequestError::Malformed(format!(
+                    "`language` is one of the survey's languages ({}), not `{}`",
+                    definition.languages().join(", "),
+                    language.escape_debug()
+                )));
+            }
+        }
         let since = match self.since.as_deref() {
             None => None,
             Some(text) => Some(parse_since(text).map_err(|e| {
@@ -190,6 +201,7 @@ impl ExportRequest {
             bom: self.bom,
             // The syntax files read the csv-wide download as it is named.
             data_file: format!("{}-csv-wide.csv", definition.slug),
+            language: self.language.clone(),
         };
         check_options(definition, &options)
             .map_err(|e| ExportRequestError::NoSuchStratum(e.to_string()))?;

@@ -177,6 +177,10 @@ pub(crate) struct InviteArgs {
     /// How many invitations to make.
     #[arg(long)]
     pub(crate) count: u32,
+    /// The language the invitees' pages open in: one of the survey's languages (default:
+    /// the language their browser asks for).
+    #[arg(long)]
+    pub(crate) language: Option<String>,
     /// The CSV file to write: one row per invitation, with its link.
     #[arg(long)]
     pub(crate) out: PathBuf,

@@ -35,6 +35,10 @@ pub struct ExportArgs {
     /// Begin CSV output with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
     #[arg(long)]
     bom: bool,
+    /// The language of labels (variable and value labels, answers as text): one of the
+    /// survey's languages (default: its first).
+    #[arg(long)]
+    language: Option<String>,
     /// For r, stata and spss: the csv-wide file the syntax reads (default: --out with .csv).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -89,6 +93,7 @@ pub fn run_export(database: &str, args: ExportArgs) -> Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| data_file.display().to_string()),
+        language: args.language.clone(),
     };
     if to_stdout {
         let mut writer = BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());

@@ -31,6 +31,15 @@ pub(crate) fn invite(database: &str, args: InviteArgs) -> Result<()> {
             strata.join(", ")
         );
     }
+    if let Some(language) = args.language.as_deref() {
+        if !survey.definition.speaks(language) {
+            bail!(
+                "survey `{}` is not in `{language}`: use one of its languages, {}",
+                args.survey,
+                survey.definition.languages().join(", ")
+            );
+        }
+    }
     if args.out.exists() {
         bail!(
             "{} already exists; choose another --out so no links are lost",
@@ -51,7 +60,9 @@ pub(crate) fn invite(database: &str, args: InviteArgs) -> Result<()> {
     .and_then(|mut out| std::io::Write::flush(&mut out).map_err(csv::Error::from))
     .with_context(|| format!("cannot write {}", partial.display()))?;
     let hashes = made.hashes;
-    if let Err(error) = store.create_invitations(&args.survey, &args.stratum, &hashes) {
+    let language = args.language.as_deref();
+    if let Err(error) = store.create_invitations_in(&args.survey, &args.stratum, language, &hashes)
+    {
         let _ = std::fs::remove_file(&partial);
         return Err(error.into());
     }

@@ -57,10 +57,11 @@ export class Fieldwork {
     return match[1];
   }
 
-  /** `invite ... --out FILE.csv`; the invitation tokens in the file. */
-  invite(slug, stratum, count) {
+  /** `invite ... --out FILE.csv` (with `--language` when given); the invitation tokens in the file. */
+  invite(slug, stratum, count, language) {
     const out = join(this.dir, `invites-${slug}-${stratum}-${Date.now()}.csv`);
-    this.cli('invite', '--survey', slug, '--stratum', stratum, '--count', String(count), '--out', out);
+    const languageArgs = language ? ['--language', language] : [];
+    this.cli('invite', '--survey', slug, '--stratum', stratum, '--count', String(count), '--out', out, ...languageArgs);
     const links = [...readFileSync(out, 'utf8').matchAll(/https?:\/\/[^\s,"]+\?invite=([\w-]+)/g)];
     if (links.length !== count) throw new Error(`expected ${count} invitation links in ${out}`);
     return links.map((match) => match[1]);
@@ -160,4 +161,36 @@ export function setUpStudy(fw) {
     fw.cli('survey', 'share', slug, '--email', researcher.email, '--role', 'owner');
   }
   return { researcher };
+}
+
+/**
+ * A survey definition of fixtures/surveys as a respondent reading `language` sees it: every
+ * string given by language (`{"en": ..., "cy": ...}`) replaced by its words in `language`
+ * (default: the survey's first language).
+ */
+export function definitionIn(slug, language) {
+  const definition = JSON.parse(readFileSync(join(REPO, 'fixtures', 'surveys', `${slug}.json`), 'utf8'));
+  const languages = definition.languages ?? [];
+  const chosen = language ?? languages[0];
+  const localise = (value) => {
+    if (Array.isArray(value)) return value.map(localise);
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (languages.length && keys.length && keys.every((k) => languages.includes(k) && typeof value[k] === 'string')) {
+      return value[chosen];
+    }
+    return Object.fromEntries(keys.map((k) => [k, localise(value[k])]));
+  };
+  return localise(definition);
+}
+
+/** fieldwork's own words in `language`, from its message catalogue (simple messages only). */
+export function catalogue(language) {
+  const path = join(REPO, 'crates', 'fieldwork-survey', 'locales', language, 'fieldwork.ftl');
+  const messages = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^([a-z][a-z0-9-]*) = (.+)$/.exec(line);
+    if (match) messages[match[1]] = match[2];
+  }
+  return messages;
 }

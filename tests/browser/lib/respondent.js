@@ -1,13 +1,11 @@
 // The invited respondent's whole journey through the digital-leadership survey.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO } from './fieldwork.js';
+import { definitionIn } from './fieldwork.js';
 import { expectErrorPage, expectPath, follow, heading, mainText, open, press, summaryRows } from './govuk.js';
 
 const SLUG = 'digital-leadership';
-const DEFINITION = JSON.parse(readFileSync(join(REPO, 'fixtures', 'surveys', `${SLUG}.json`), 'utf8'));
+const DEFINITION = definitionIn(SLUG, 'en');
 const QUESTIONS = Object.fromEntries(DEFINITION.pages.flatMap((p) => p.questions).map((q) => [q.id, q]));
 const text = (id) => QUESTIONS[id].text;
 

@@ -141,6 +141,7 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
                 MetaColumn::SubmittedAt => "date and time, ISO 8601, UTC (2024-05-01T09:30:00Z)",
                 MetaColumn::Weight => "number",
                 MetaColumn::Population => "whole number",
+                MetaColumn::Language => "language code (ISO 639): en, cy, ...",
                 MetaColumn::Complete => "1 = complete, 0 = partial",
             }
             .to_owned(),
@@ -151,6 +152,7 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
             missing: match column {
                 MetaColumn::Stratum => "empty: the response has no stratum",
                 MetaColumn::SubmittedAt => "empty: a partial response, not yet submitted",
+                MetaColumn::Language => "empty: sent through the API or imported",
                 MetaColumn::Weight => {
                     "empty: the survey has no population frame, or the response is partial or has no stratum"
                 }

@@ -149,6 +149,9 @@ pub struct ExportOptions {
     pub bom: bool,
     /// For the r, stata and spss formats: the csv-wide file the syntax reads.
     pub data_file: String,
+    /// The language of labels (variable and value labels, coded cells as text): one of the
+    /// survey's; `None` its default. Codes and figures are the same in every language.
+    pub language: Option<String>,
 }
 
 impl Default for ExportOptions {
@@ -162,6 +165,7 @@ impl Default for ExportOptions {
             include_sensitive: false,
             bom: false,
             data_file: "responses.csv".to_owned(),
+            language: None,
         }
     }
 }
@@ -179,6 +183,12 @@ pub enum ExportError {
     },
     #[error("survey `{0}` has no strata to filter by")]
     NotStratified(String),
+    #[error("survey `{slug}` is not in `{language}`: use one of its languages, {languages}")]
+    UnknownLanguage {
+        slug: String,
+        language: String,
+        languages: String,
+    },
     #[error("response {response}: {reason}")]
     CorruptAnswers { response: String, reason: String },
     #[error("the labels of `{0}` are not all different, so they cannot be categories; export with codes")]
@@ -240,8 +250,11 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
     let survey = store.latest_survey(slug)?;
-    let definition = &survey.definition;
-    check_options(definition, options)?;
+    check_options(&survey.definition, options)?;
+    let definition = &match &options.language {
+        Some(language) => survey.definition.in_language(language),
+        None => survey.definition,
+    };
     let mut counted = CountingWriter {
         inner: out,
         bytes: 0,
@@ -299,6 +312,15 @@ pub fn check_options(
     definition: &SurveyDefinition,
     options: &ExportOptions,
 ) -> Result<(), ExportError> {
+    if let Some(language) = options.language.as_deref() {
+        if !definition.speaks(language) {
+            return Err(ExportError::UnknownLanguage {
+                slug: definition.slug.clone(),
+                language: language.to_owned(),
+                languages: definition.languages().join(", "),
+            });
+        }
+    }
     let Some(stratum) = &options.stratum else {
         return Ok(());
     };

@@ -337,6 +337,10 @@ fn meta_cell<'r>(
         MetaColumn::SubmittedAt => number(response.submitted_at.map(|at| timestamp(format, at))),
         MetaColumn::Weight => number(weight),
         MetaColumn::Population => number(population.map(|&n| n as f64)),
+        MetaColumn::Language => match &response.language {
+            Some(language) => Cell::Text(language),
+            None => Cell::Missing,
+        },
         MetaColumn::Complete => Cell::Number(if response.complete { 1.0 } else { 0.0 }),
     }
 }

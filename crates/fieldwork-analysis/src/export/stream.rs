@@ -24,6 +24,8 @@ pub(super) struct Row<'a> {
     pub stratum: Option<&'a str>,
     pub complete: bool,
     pub submitted_at: Option<NaiveDateTime>,
+    /// The language of the pages it was given on, if known.
+    pub language: Option<&'a str>,
     /// The stored answers object (JSON text).
     pub answers: &'a str,
 }
@@ -41,6 +43,8 @@ struct RowEnds {
     public_id: usize,
     /// Where the stratum ends, if the response has one.
     stratum: Option<usize>,
+    /// Where the language ends, if the response has one.
+    language: Option<usize>,
     answers: usize,
     survey_version: u32,
     complete: bool,
@@ -55,10 +59,15 @@ impl Chunk {
             self.text.push_str(s);
             self.text.len()
         });
+        let language = response.language.as_deref().map(|l| {
+            self.text.push_str(l);
+            self.text.len()
+        });
         self.text.push_str(&response.answers);
         self.rows.push(RowEnds {
             public_id,
             stratum,
+            language,
             answers: self.text.len(),
             survey_version: response.survey_version,
             complete: response.complete,
@@ -74,13 +83,15 @@ impl Chunk {
         let mut start = 0;
         self.rows.iter().map(move |ends| {
             let after_id = ends.stratum.unwrap_or(ends.public_id);
+            let after_language = ends.language.unwrap_or(after_id);
             let row = Row {
                 public_id: &self.text[start..ends.public_id],
                 survey_version: ends.survey_version,
                 stratum: ends.stratum.map(|end| &self.text[ends.public_id..end]),
                 complete: ends.complete,
                 submitted_at: ends.submitted_at,
-                answers: &self.text[after_id..ends.answers],
+                language: ends.language.map(|end| &self.text[after_id..end]),
+                answers: &self.text[after_language..ends.answers],
             };
             start = ends.answers;
             row

@@ -91,6 +91,7 @@ pub(super) fn columns<'a>(layout: &WideLayout<'a>, labels: Labels) -> Vec<Column
                 integer: true,
                 min: Some(1.0),
             },
+            MetaColumn::Language => Conversion::Text { unescape: true },
             MetaColumn::Complete => Conversion::Tick,
         };
         columns.push(Column {

@@ -160,6 +160,7 @@ fn write_meta(
             let population = row.stratum.and_then(|s| meta.populations.get(s));
             record.field(population.map_or("", String::as_str))
         }
+        MetaColumn::Language => record.field(&escape_cell(row.language.unwrap_or(""))),
         MetaColumn::Complete => record.field(if row.complete { "1" } else { "0" }),
     }
 }

@@ -672,7 +672,7 @@ out("submitted_at class=", class(fw$submitted_at)[1])
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [
-            "rows=5 cols=18",
+            "rows=5 cols=19",
             "unit levels=Operations|Policy, strategy & \"reform\"",
             "unit=Operations|Policy, strategy & \"reform\"|Operations|Operations|Operations",
             "load=Très lourd|- don't know -|About right|Light|Light",

@@ -183,7 +183,11 @@ fn expected_columns(format: Format, wide_csv: &[u8]) -> Vec<(String, Expected)> 
                 values,
             };
             match meta {
-                MetaColumn::ResponseId => plain(cells(index).map(Value::from).collect()),
+                // Text: an empty cell is an empty string (SPSS and Stata strings have no
+                // missing value of their own).
+                MetaColumn::ResponseId | MetaColumn::Language => {
+                    plain(cells(index).map(Value::from).collect())
+                }
                 MetaColumn::Stratum => {
                     let strata = definition.strata();
                     Expected {
@@ -519,7 +523,10 @@ fn pspp_runs_the_spss_syntax_with_labels_and_missing_values() {
         // The syntax codes both missing kinds in every numeric column, the metadata too
         // (where `--format sav` leaves a plain system-missing value).
         let coded_metadata = metadata.get(index).is_some_and(|(meta, _)| {
-            !matches!(meta, MetaColumn::ResponseId | MetaColumn::SubmittedAt)
+            !matches!(
+                meta,
+                MetaColumn::ResponseId | MetaColumn::SubmittedAt | MetaColumn::Language
+            )
         });
         if coded_metadata {
             expected.labels.push((json!(-1.0), "Not shown".to_owned()));

@@ -66,6 +66,9 @@ pub enum MetaColumn {
     /// N_h, the population of the response's stratum in the frame: the finite population
     /// correction a design needs beside the weight.
     Population,
+    /// The language of the pages the response was given on (empty through the API or an
+    /// import): analysis does not use it, analysts may.
+    Language,
     Complete,
 }
 
@@ -79,6 +82,7 @@ impl MetaColumn {
             MetaColumn::SubmittedAt => "submitted_at",
             MetaColumn::Weight => "weight",
             MetaColumn::Population => "stratum_population",
+            MetaColumn::Language => "language",
             MetaColumn::Complete => "complete",
         }
     }
@@ -93,6 +97,9 @@ impl MetaColumn {
             MetaColumn::Weight => "Design weight N_h / n_h of the response's stratum",
             MetaColumn::Population => {
                 "Population N_h of the response's stratum in the frame (the finite population correction)"
+            }
+            MetaColumn::Language => {
+                "Language the respondent answered in (ISO 639 code; empty: sent through the API or imported)"
             }
             MetaColumn::Complete => "1 complete response, 0 partial (unfinished)",
         }
@@ -292,6 +299,7 @@ impl<'a> WideLayout<'a> {
             MetaColumn::SubmittedAt,
             MetaColumn::Weight,
             MetaColumn::Population,
+            MetaColumn::Language,
         ];
         if complete_column {
             columns.push(MetaColumn::Complete);

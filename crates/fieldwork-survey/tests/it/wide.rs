@@ -33,7 +33,7 @@ fn the_layout_names_columns_by_question_option_and_item() {
     let definition = pulse();
     assert_eq!(
         WideLayout::full(&definition).header().join(","),
-        HEADER.replace("weight,", "weight,stratum_population,complete,")
+        HEADER.replace("weight,", "weight,stratum_population,language,complete,")
     );
     // Without permission, sensitive free text has no column at all.
     let layout = WideLayout::new(&definition, false, false);
@@ -64,6 +64,7 @@ fn metadata_columns_give_way_to_questions_of_the_same_name() {
             "submitted_at",
             "fw_fw_weight",
             "stratum_population",
+            "language",
             "complete",
             "weight",
             "fw_weight",

@@ -77,6 +77,7 @@ impl Plan {
                 MetaColumn::SubmittedAt => Kind::Time,
                 MetaColumn::Weight => Kind::Float,
                 MetaColumn::Population => Kind::Int,
+                MetaColumn::Language => Kind::Text,
                 MetaColumn::Complete => Kind::Bool,
             };
             columns.push(PlannedColumn {
@@ -272,6 +273,7 @@ fn push_meta(plan: &Plan, meta: MetaColumn, row: &Row<'_>, values: &mut Values) 
             row.stratum
                 .and_then(|s| plan.populations.get(s).map(|n| *n as i64)),
         ),
+        (MetaColumn::Language, Values::Text(v)) => v.append_option(row.language),
         (MetaColumn::Complete, Values::Bool(v)) => v.push(Some(row.complete)),
         (_, values) => push_null(values),
     }

@@ -69,6 +69,20 @@ pub(super) fn read_row(
                     stratum_cell = Some((name, unescape_cell(cell)));
                 }
             }
+            Target::Meta(MetaColumn::Language) => {
+                let code = unescape_cell(cell);
+                if !code.is_empty() && !layout.definition.speaks(code) {
+                    problems.add(
+                        row,
+                        Some(name),
+                        format!(
+                            "`{}` is not one of the survey's languages ({})",
+                            shorten(code),
+                            layout.definition.languages().join(", ")
+                        ),
+                    );
+                }
+            }
             Target::Meta(_) => {}
             Target::Variable(index) => {
                 let variable = &layout.variables[index];
