@@ -111,6 +111,22 @@ fn takes_responses(conn: &mut DbConnection, slug: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// What starting a respondent's response records.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseStart<'a> {
+    /// The hash of the respondent's session secret: their response's submission key.
+    pub key_hash: &'a str,
+    /// The invitation's stratum, for an invited respondent.
+    pub stratum: Option<&'a str>,
+    /// The hash of the invitation token, for an invited respondent.
+    pub invitation_hash: Option<&'a str>,
+    pub resume_expires_at: NaiveDateTime,
+    /// The consent they gave, when the survey asks for it.
+    pub consent: Option<&'a GivenConsent>,
+    /// The language of the pages they started on.
+    pub language: &'a str,
+}
+
 impl Store {
     /// Store API submissions in one transaction (group commit: one fsync for the batch).
     /// Each result lines up with its submission. A submission whose key was stored before
@@ -201,18 +217,20 @@ impl Store {
 
     /// Begin (or find again) a respondent's response to `survey`, identified by the hash of
     /// their session secret. An invited respondent's response uses the invitation, and the
-    /// consent they gave is recorded with it, atomically; `language` is the language of the
-    /// pages they started on.
+    /// consent they gave is recorded with it, atomically.
     pub fn start_response(
         &self,
         survey: &StoredSurvey,
-        key_hash: &str,
-        stratum: Option<&str>,
-        invitation_hash: Option<&str>,
-        resume_expires_at: NaiveDateTime,
-        consent: Option<&GivenConsent>,
-        language: &str,
+        start: &ResponseStart<'_>,
     ) -> Result<StartOutcome, StoreError> {
+        let ResponseStart {
+            key_hash,
+            stratum,
+            invitation_hash,
+            resume_expires_at,
+            consent,
+            language,
+        } = *start;
         let timestamp = now();
         let outcome: Result<StartOutcome, StoreError> = self.write_transaction(|conn| {
             let existing: Option<(ResponseRow, i32)> = responses::table

@@ -21,7 +21,7 @@ mod users;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
-pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
+pub use collection::{ResponseStart, StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use consent::{ConsentPage, ConsentRecord, GivenConsent, ResponseConsent};
 pub use deletion::SurveyContents;

@@ -6,7 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{
-    GivenConsent, StartOutcome, StoreError, StoredResponse, StoredSurvey, SubmissionRefused,
+    GivenConsent, ResponseStart, StartOutcome, StoreError, StoredResponse, StoredSurvey,
+    SubmissionRefused,
 };
 use fieldwork_survey::Messages;
 
@@ -155,7 +156,6 @@ impl StartPage {
                     href: "#consent".into(),
                     message: message.clone(),
                 })
-                .into_iter()
                 .collect(),
             information,
             consent: statements,
@@ -391,12 +391,14 @@ async fn start_response(
         .store_call(move |store| {
             store.start_response(
                 &survey_for_store,
-                &key_hash,
-                stratum.as_deref(),
-                token_hash.as_deref(),
-                expires,
-                consent.as_ref(),
-                &language,
+                &ResponseStart {
+                    key_hash: &key_hash,
+                    stratum: stratum.as_deref(),
+                    invitation_hash: token_hash.as_deref(),
+                    resume_expires_at: expires,
+                    consent: consent.as_ref(),
+                    language: &language,
+                },
             )
         })
         .await?;

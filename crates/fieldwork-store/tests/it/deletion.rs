@@ -7,8 +7,8 @@ use chrono::{TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use fieldwork_store::testing::TestDatabase;
 use fieldwork_store::{
-    GivenConsent, NewReportFile, NewResponse, Role, StartOutcome, StoreError, SurveyContents,
-    TokenScope, CLI_ACTOR,
+    GivenConsent, NewReportFile, NewResponse, ResponseStart, Role, StartOutcome, StoreError,
+    SurveyContents, TokenScope, CLI_ACTOR,
 };
 use fieldwork_survey::SurveyDefinition;
 
@@ -122,15 +122,17 @@ fn populate(db: &TestDatabase, slug: &str) {
         .store
         .start_response(
             &second,
-            &format!("{slug}-resume-key"),
-            Some("police"),
-            Some(&format!("{slug}-i1")),
-            resume,
-            Some(&GivenConsent {
-                information_version: "1.0".into(),
-                statements: vec!["read_information".into()],
-            }),
-            "en",
+            &ResponseStart {
+                key_hash: &format!("{slug}-resume-key"),
+                stratum: Some("police"),
+                invitation_hash: Some(&format!("{slug}-i1")),
+                resume_expires_at: resume,
+                consent: Some(&GivenConsent {
+                    information_version: "1.0".into(),
+                    statements: vec!["read_information".into()],
+                }),
+                language: "en",
+            },
         )
         .unwrap();
     let StartOutcome::Started(started) = started else {
