@@ -1,6 +1,7 @@
 //! Analysis tests: estimates against the R survey package, and properties of the outputs.
 
 mod export;
+mod languages;
 mod native_files;
 mod properties;
 mod reference;
