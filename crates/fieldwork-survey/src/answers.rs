@@ -130,8 +130,8 @@ pub fn validate_answers(
     submitted: &SubmittedAnswers,
     completeness: Completeness,
 ) -> Result<ValidatedResponse, Vec<FieldError>> {
-    let words = Messages::new(definition.default_language());
-    validate_answers_in(definition, submitted, completeness, &words)
+    let words = Messages::shared(definition.default_language());
+    validate_answers_in(definition, submitted, completeness, words)
 }
 
 /// [`validate_answers`], with the messages in the respondent's language.
@@ -397,7 +397,8 @@ fn check_answer(
                 return None;
             };
             let code = code.trim();
-            if !question.offered_codes().contains(&code) {
+            // Not `offered_codes()`: no list made per answer (imports check millions).
+            if !question.choices().any(|c| c.code == code) {
                 errors.push(error(
                     question,
                     None,
@@ -495,7 +496,7 @@ fn check_answer(
                 errors.push(wrong_type("answer-expected-grid"));
                 return None;
             };
-            let offered = question.offered_codes();
+            let offered = |code: &str| question.choices().any(|c| c.code == code);
             let before = errors.len();
             let mut grid = BTreeMap::new();
             for key in map.keys() {
@@ -510,7 +511,7 @@ fn check_answer(
             }
             for item in items {
                 match map.get(&item.id).filter(|v| !is_blank(v)) {
-                    Some(Value::String(code)) if offered.contains(&code.trim()) => {
+                    Some(Value::String(code)) if offered(code.trim()) => {
                         grid.insert(item.id.clone(), code.trim().to_owned());
                     }
                     Some(Value::String(_)) => errors.push(error(

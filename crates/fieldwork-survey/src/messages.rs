@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
@@ -26,23 +27,23 @@ fluent_templates::static_loader! {
 }
 
 /// The languages fieldwork's own words exist in (the catalogues' folders), English first.
-pub fn interface_languages() -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = ["en", "cy"]
-        .into_iter()
-        .filter(|code| {
-            CATALOGUES
-                .locales()
-                .any(|l| l.to_string().as_str() == *code)
-        })
-        .collect();
-    // Any catalogue added later, after the two the project keeps itself.
-    for locale in CATALOGUES.locales() {
-        let code = locale.to_string();
-        if !codes.contains(&code.as_str()) {
-            codes.push(Box::leak(code.into_boxed_str()));
+pub fn interface_languages() -> &'static [&'static str] {
+    static LANGUAGES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    LANGUAGES.get_or_init(|| {
+        let mut codes: Vec<&'static str> = ["en", "cy"]
+            .into_iter()
+            .filter(|code| CATALOGUES.locales().any(|l| *l == *code))
+            .collect();
+        // Any catalogue added later, after the two the project keeps itself (leaked once:
+        // the list lives as long as the program).
+        for locale in CATALOGUES.locales() {
+            let code = locale.to_string();
+            if !codes.contains(&code.as_str()) {
+                codes.push(Box::leak(code.into_boxed_str()));
+            }
         }
-    }
-    codes
+        codes
+    })
 }
 
 /// A value for a message's variable.
@@ -88,6 +89,19 @@ impl Messages {
             },
             _ => Messages::english(),
         }
+    }
+
+    /// The words in `code` (English when fieldwork has no catalogue for it), made once: for
+    /// code that words messages only now and then, such as a validation run per response.
+    pub fn shared(code: &str) -> &'static Messages {
+        static ALL: OnceLock<Vec<Messages>> = OnceLock::new();
+        let all = ALL.get_or_init(|| {
+            interface_languages()
+                .iter()
+                .map(|c| Messages::new(c))
+                .collect()
+        });
+        all.iter().find(|m| m.code == code).unwrap_or(&all[0])
     }
 
     pub fn english() -> Messages {

@@ -50,14 +50,16 @@ impl Text {
     }
 
     /// Every language's words, with the language's code (`None` for a plain string).
-    pub fn variants(&self) -> Vec<(Option<&str>, &str)> {
-        match self {
-            Text::Plain(text) => vec![(None, text.as_str())],
-            Text::Translated(texts) => texts
+    pub fn variants(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
+        let (plain, translated) = match self {
+            Text::Plain(text) => (Some((None, text.as_str())), &[][..]),
+            Text::Translated(texts) => (None, texts.as_slice()),
+        };
+        plain.into_iter().chain(
+            translated
                 .iter()
-                .map(|(code, text)| (Some(code.as_str()), text.as_str()))
-                .collect(),
-        }
+                .map(|(code, text)| (Some(code.as_str()), text.as_str())),
+        )
     }
 
     /// The same words with `edit` applied in every language.

@@ -149,7 +149,7 @@ impl<'a> Variable<'a> {
     fn has_code_or_label(&self, text: &str) -> bool {
         self.codes()
             .iter()
-            .any(|c| c.code == text || c.label.variants().iter().any(|(_, l)| l.trim() == text))
+            .any(|c| c.code == text || c.label.variants().any(|(_, l)| l.trim() == text))
     }
 
     /// The variable's label: the question text, with the option or item for one of several

@@ -245,7 +245,7 @@ pub(super) fn read_row(
             .into_iter()
             .find(|c| c.code == answered)
             .map(|c| c.label.variants());
-        let labelled = label.is_some_and(|labels| labels.iter().any(|(_, l)| *l == stratum));
+        let labelled = label.is_some_and(|mut labels| labels.any(|(_, l)| l == stratum));
         if stratum != answered && !labelled {
             problems.add(
                 row,
@@ -276,7 +276,7 @@ fn read_code<'v>(
     // A label in any of the survey's languages: a file exported with Welsh labels reads back.
     if let Some(choice) = codes
         .iter()
-        .find(|c| c.label.variants().iter().any(|(_, l)| l.trim() == text))
+        .find(|c| c.label.variants().any(|(_, l)| l.trim() == text))
     {
         return Some(&choice.code);
     }
