@@ -2,11 +2,12 @@
 //! same codes count the same, whichever language a researcher's outputs are in.
 
 use chrono::{TimeDelta, Utc};
+use fieldwork_analysis::export::{export, ExportFormat, ExportOptions};
 use fieldwork_analysis::{analyze, Plan};
 use fieldwork_store::testing::{self, TestDatabase};
 use fieldwork_store::{NewResponse, ResponseStart, StartOutcome};
 use fieldwork_survey::{
-    parse_definition, resolve_frame_csv, validate_answers, Completeness, SurveyDefinition,
+    parse_definition, resolve_frame_csv, validate_answers, Completeness, Labels, SurveyDefinition,
     SyntheticRespondents, ValidatedResponse,
 };
 
@@ -110,4 +111,72 @@ fn a_welsh_and_an_english_response_with_the_same_codes_count_the_same() {
     assert!(!plain.estimates.is_empty());
     assert_eq!(plain.estimates, mixed.estimates);
     assert_eq!(plain.tests.len(), mixed.tests.len());
+}
+
+fn exported(db: &TestDatabase, format: ExportFormat, language: Option<&str>) -> String {
+    let options = ExportOptions {
+        format,
+        labels: Labels::Text,
+        language: language.map(str::to_owned),
+        ..ExportOptions::default()
+    };
+    let mut out = Vec::new();
+    export(&db.store, "digital-leadership", &options, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn codebooks_syntax_and_labelled_exports_are_in_the_language_asked_for() {
+    let definition = bilingual_fixture();
+    let db = testing::sqlite();
+    stored_in_both_languages(&db, &definition);
+    let question = definition.question("disrupted").unwrap();
+    // Up to any apostrophe, which each syntax escapes its own way.
+    fn before_quote(text: &str) -> &str {
+        text.split('\'').next().unwrap()
+    }
+    let (english, welsh) = (
+        before_quote(question.text.get("en")),
+        before_quote(question.text.get("cy")),
+    );
+    for format in [
+        ExportFormat::Codebook,
+        ExportFormat::CodebookJson,
+        ExportFormat::R,
+        ExportFormat::Stata,
+        ExportFormat::Spss,
+    ] {
+        let cy = exported(&db, format, Some("cy"));
+        assert!(
+            cy.contains(welsh) && !cy.contains(english),
+            "{format:?} in Welsh"
+        );
+        let en = exported(&db, format, None);
+        assert!(
+            en.contains(english) && !en.contains(welsh),
+            "{format:?} in English"
+        );
+    }
+    // Answers as text: the Welsh labels, the same codes under them.
+    let yes = question.choices().find(|c| c.code == "yes").unwrap();
+    let cy = exported(&db, ExportFormat::CsvWide, Some("cy"));
+    let en = exported(&db, ExportFormat::CsvWide, Some("en"));
+    assert!(cy.contains(yes.label.get("cy")) && en.contains(yes.label.get("en")));
+    assert_eq!(cy.lines().count(), en.lines().count());
+    assert_eq!(cy.lines().next(), en.lines().next(), "the same columns");
+    // A language the survey does not have is refused, naming those it has.
+    let refused = export(
+        &db.store,
+        "digital-leadership",
+        &ExportOptions {
+            language: Some("fr".into()),
+            ..ExportOptions::default()
+        },
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "survey `digital-leadership` is not in `fr`: use one of its languages, en, cy"
+    );
 }
