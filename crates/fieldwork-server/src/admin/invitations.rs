@@ -4,7 +4,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::{AuditEvent, User};
-use fieldwork_survey::SurveyDefinition;
+use fieldwork_survey::{Messages, SurveyDefinition};
 use serde_json::json;
 
 use super::AdminForm;
@@ -28,6 +28,15 @@ struct StratumOption {
     checked: bool,
 }
 
+/// A language the invitees' pages may open in.
+#[derive(Debug, Clone)]
+struct LanguageOption {
+    /// Empty: as each respondent's browser asks.
+    code: String,
+    name: String,
+    checked: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/invitations.html")]
 struct InvitationsPage {
@@ -40,6 +49,9 @@ struct InvitationsPage {
     count: String,
     count_error: Option<String>,
     max: u32,
+    /// Empty for a survey in one language.
+    languages: Vec<LanguageOption>,
+    language_error: Option<String>,
 }
 
 /// The invitation form as typed, and what is wrong with each field.
@@ -47,14 +59,27 @@ struct InvitationsPage {
 struct InvitationForm {
     stratum: String,
     count: String,
+    language: String,
     stratum_error: Option<String>,
     count_error: Option<String>,
+    language_error: Option<String>,
+}
+
+/// What the invitation form asks for: the stratum, how many, and the language the
+/// invitees' pages open in (`None`: as their browsers ask).
+struct AskedInvitations {
+    stratum: String,
+    count: u32,
+    language: Option<String>,
 }
 
 impl InvitationForm {
-    /// The stratum and number of invitations asked for, or the form with its errors.
-    fn read(form: &FormFields, definition: &SurveyDefinition) -> Result<(String, u32), Self> {
+    /// The invitations asked for, or the form with its errors.
+    fn read(form: &FormFields, definition: &SurveyDefinition) -> Result<AskedInvitations, Self> {
         let stratum = form.first("stratum").unwrap_or("").to_owned();
+        let language = form.first("language").unwrap_or("").to_owned();
+        let language_error = (!language.is_empty() && !definition.speaks(&language))
+            .then(|| "Select a language the survey is in".to_owned());
         let typed_count: String = form
             .first("count")
             .unwrap_or("")
@@ -75,13 +100,19 @@ impl InvitationForm {
                 "Enter a whole number of invitations between 1 and {MAX_INVITATIONS}"
             )),
         };
-        match (count, &stratum_error) {
-            (Some(count), None) => Ok((stratum, count)),
+        match (count, &stratum_error, &language_error) {
+            (Some(count), None, None) => Ok(AskedInvitations {
+                stratum,
+                count,
+                language: (!language.is_empty()).then_some(language),
+            }),
             _ => Err(InvitationForm {
                 stratum,
                 count: typed_count,
+                language,
                 stratum_error,
                 count_error,
+                language_error,
             }),
         }
     }
@@ -98,14 +129,20 @@ async fn render_invitations(
     let InvitationForm {
         stratum: chosen,
         count,
+        language,
         stratum_error,
         count_error,
+        language_error,
     } = form;
     let s = slug.to_owned();
     let survey = state
         .store_call(move |store| store.latest_survey(&s))
         .await?;
-    let errors = field_errors(&[("#stratum", &stratum_error), ("#count", &count_error)]);
+    let errors = field_errors(&[
+        ("#stratum", &stratum_error),
+        ("#count", &count_error),
+        ("#language", &language_error),
+    ]);
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let page = InvitationsPage {
         chrome,
@@ -126,6 +163,8 @@ async fn render_invitations(
         count,
         count_error,
         max: MAX_INVITATIONS,
+        languages: language_options(&survey.definition, &language),
+        language_error,
     };
     render(status, &page, cookie)
 }
@@ -155,21 +194,26 @@ pub(super) async fn create_invitations(
     let survey = state
         .store_call(move |store| store.latest_survey(&s))
         .await?;
-    let (stratum, count) = match InvitationForm::read(&form, &survey.definition) {
+    let asked = match InvitationForm::read(&form, &survey.definition) {
         Ok(asked) => asked,
         Err(form) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return render_invitations(&state, &req, &researcher.user, &slug, status, form).await;
         }
     };
-    let csv = issue_invitations(&state, &slug, &stratum, count).await?;
+    let csv = issue_invitations(&state, &slug, &asked).await?;
+    let AskedInvitations {
+        stratum,
+        count,
+        language,
+    } = asked;
     audit(
         &state,
         AuditEvent {
             actor: &researcher.user.email,
             action: "invitations.created",
             survey: Some(&slug),
-            detail: json!({"stratum": stratum, "count": count}),
+            detail: json!({"stratum": stratum, "count": count, "language": language}),
         },
     )
     .await?;
@@ -187,17 +231,40 @@ pub(super) async fn create_invitations(
 async fn issue_invitations(
     state: &AppState,
     slug: &str,
-    stratum: &str,
-    count: u32,
+    asked: &AskedInvitations,
 ) -> Result<Vec<u8>, PageError> {
-    let made = NewInvitations::make(count);
+    let made = NewInvitations::make(asked.count);
     let csv = made
-        .write_csv(Vec::new(), &state.public.base, slug, stratum)
+        .write_csv(Vec::new(), &state.public.base, slug, &asked.stratum)
         .map_err(|_| PageError::Internal)?;
     let hashes = made.hashes;
-    let (slug, stratum) = (slug.to_owned(), stratum.to_owned());
+    let (slug, stratum) = (slug.to_owned(), asked.stratum.clone());
+    let language = asked.language.clone();
     state
-        .store_call(move |store| store.create_invitations(&slug, &stratum, &hashes))
+        .store_call(move |store| {
+            store.create_invitations_in(&slug, &stratum, language.as_deref(), &hashes)
+        })
         .await?;
     Ok(csv)
+}
+
+/// The choice of language for a survey in several: each respondent's browser's, or one of
+/// the survey's, each named in itself ("Cymraeg").
+fn language_options(definition: &SurveyDefinition, chosen: &str) -> Vec<LanguageOption> {
+    let languages = definition.languages();
+    if languages.len() < 2 {
+        return Vec::new();
+    }
+    let browser = LanguageOption {
+        code: String::new(),
+        name: "The language each respondent's browser asks for".to_owned(),
+        checked: chosen.is_empty(),
+    };
+    std::iter::once(browser)
+        .chain(languages.into_iter().map(|code| LanguageOption {
+            code: code.to_owned(),
+            name: Messages::new(code).language_name(),
+            checked: code == chosen,
+        }))
+        .collect()
 }

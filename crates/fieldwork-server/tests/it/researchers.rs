@@ -1162,6 +1162,10 @@ fn sharing_and_invitation_forms_show_precise_errors(db: TestDatabase) {
             vec![("stratum", "<script>"), ("count", "2")],
             "Select the stratum",
         ),
+        (
+            vec![("stratum", "police"), ("count", "2"), ("language", "fr")],
+            "Select a language the survey is in",
+        ),
     ] {
         let response = post(invitations, &fields);
         assert_eq!(
@@ -1191,6 +1195,38 @@ fn sharing_and_invitation_forms_show_precise_errors(db: TestDatabase) {
         .count_invitations(SLUG)
         .unwrap()
         .contains(&("schools".to_owned(), 4, 0)));
+    // A bilingual survey asks which language the invitees' pages open in; a Welsh
+    // invitation opens its start page in Welsh.
+    let form = browser
+        .get(format!("{}{invitations}", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(form.contains("Which language should their pages open in?"));
+    assert!(form.contains("lang=\"cy\">Cymraeg</label>"), "{form}");
+    let welsh = post(
+        invitations,
+        &[("stratum", "mps"), ("count", "1"), ("language", "cy")],
+    );
+    assert_eq!(welsh.status(), StatusCode::OK);
+    let csv = welsh.text().unwrap();
+    let link = csv.lines().nth(1).unwrap();
+    let token = link
+        .split("invite=")
+        .nth(1)
+        .unwrap()
+        .split([',', '"'])
+        .next()
+        .unwrap();
+    let start = reqwest::blocking::Client::new()
+        .get(format!("{}/s/digital-leadership?invite={token}", app.base))
+        .header("Accept-Language", "en")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(start.contains("<html lang=\"cy\""), "{start}");
 }
 
 fn signed_in_pages_render_for_each_role(db: TestDatabase) {
