@@ -75,7 +75,10 @@ struct AskedInvitations {
 
 impl InvitationForm {
     /// The invitations asked for, or the form with its errors.
-    fn read(form: &FormFields, definition: &SurveyDefinition) -> Result<AskedInvitations, Self> {
+    fn read(
+        form: &FormFields,
+        definition: &SurveyDefinition,
+    ) -> Result<AskedInvitations, Box<Self>> {
         let stratum = form.first("stratum").unwrap_or("").to_owned();
         let language = form.first("language").unwrap_or("").to_owned();
         let language_error = (!language.is_empty() && !definition.speaks(&language))
@@ -106,14 +109,14 @@ impl InvitationForm {
                 count,
                 language: (!language.is_empty()).then_some(language),
             }),
-            _ => Err(InvitationForm {
+            _ => Err(Box::new(InvitationForm {
                 stratum,
                 count: typed_count,
                 language,
                 stratum_error,
                 count_error,
                 language_error,
-            }),
+            })),
         }
     }
 }
@@ -198,7 +201,7 @@ pub(super) async fn create_invitations(
         Ok(asked) => asked,
         Err(form) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_invitations(&state, &req, &researcher.user, &slug, status, form).await;
+            return render_invitations(&state, &req, &researcher.user, &slug, status, *form).await;
         }
     };
     let csv = issue_invitations(&state, &slug, &asked).await?;
