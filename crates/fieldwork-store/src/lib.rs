@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod audit;
+mod backup;
 mod collection;
 mod connection;
 mod consent;
@@ -8,7 +9,9 @@ mod deletion;
 mod error;
 mod import;
 mod invitations;
+mod limits;
 mod pledges;
+mod readiness;
 mod reports;
 mod responses;
 mod retention;
@@ -21,6 +24,7 @@ mod users;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
+pub use backup::{backup_sqlite, restore_sqlite, BackupTaken};
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use consent::{ConsentPage, ConsentRecord, GivenConsent, ResponseConsent};

@@ -164,6 +164,20 @@ pub(crate) struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub(crate) workers: Option<usize>,
+    /// A reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For (or
+    /// Forwarded) names the client, for the rate limit, sign-in throttling and the audit log.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", env = "FIELDWORK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub(crate) trusted_proxies: Vec<String>,
+    /// The header the trusted proxies set: x-forwarded-for or forwarded (RFC 7239).
+    #[arg(long, default_value = "x-forwarded-for")]
+    pub(crate) client_address_header: fieldwork_server::ForwardedHeader,
+    /// Also serve /metrics (and nothing else) on this address, without a token.
+    #[arg(long, env = "FIELDWORK_METRICS_BIND")]
+    pub(crate) metrics_bind: Option<String>,
+    /// Serve /metrics on the main address to `Authorization: Bearer TOKEN` (24+ characters).
+    /// From the environment only, so that it is not seen in the process list.
+    #[arg(long = "metrics-token-from-env", hide = true, env = "FIELDWORK_METRICS_TOKEN", hide_env_values = true)]
+    pub(crate) metrics_token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -216,4 +230,21 @@ pub(crate) enum SurveyCommand {
 pub(crate) enum DbCommand {
     /// Apply database migrations not yet applied (they also run whenever the database opens).
     Migrate,
+    /// Copy a live SQLite database consistently (while a server keeps writing), checked.
+    /// PostgreSQL: use pg_dump (docs/operations.md).
+    Backup {
+        /// The file to write; must not exist.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put an SQLite backup in place of the database. Refuses while anything has the
+    /// database open: stop the server first.
+    Restore {
+        /// The backup file (made by `fieldwork db backup`).
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite the database if it exists.
+        #[arg(long)]
+        replace: bool,
+    },
 }
