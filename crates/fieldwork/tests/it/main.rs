@@ -1,6 +1,7 @@
 //! The `fieldwork` binary as a user runs it: exit codes and what it prints.
 
 mod accounts;
+mod backups;
 mod baseline;
 mod demo;
 mod durability;
