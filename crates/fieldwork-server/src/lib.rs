@@ -10,6 +10,7 @@ mod csrf;
 mod exports;
 pub mod extract;
 pub mod health;
+mod invalidation;
 pub mod integration;
 pub mod invitations;
 mod limits;
@@ -114,10 +115,15 @@ pub struct AppState {
     metrics_addrs: Vec<SocketAddr>,
     surveys: Mutex<HashMap<String, (Instant, Arc<StoredSurvey>)>>,
     versions: Mutex<HashMap<(String, u32), Arc<StoredSurvey>>>,
+    /// Counts every forgetting, so that a copy read from the database before a survey
+    /// changed is not cached after the change was heard of (`invalidation.rs`).
+    forgotten: std::sync::atomic::AtomicU64,
 }
 
-/// How long a server trusts its copy of a survey's status: opening or closing a survey
-/// reaches every server within this time.
+/// How long a server trusts its copy of a survey's status when it hears of no change. On
+/// PostgreSQL every change is heard of at once (`invalidation.rs`); this bounds staleness on
+/// SQLite (a `fieldwork survey close` from the command line) and while the listening
+/// connection is being re-established.
 const SURVEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
 impl AppState {
@@ -161,6 +167,7 @@ impl AppState {
             password_checks: tokio::sync::Semaphore::new(4),
             surveys: Mutex::new(HashMap::new()),
             versions: Mutex::new(HashMap::new()),
+            forgotten: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -177,14 +184,16 @@ impl AppState {
             }
         }
         let owned = slug.to_owned();
+        let generation = self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
         let survey = Arc::new(
             self.store_call(move |store| store.current_survey(&owned))
                 .await?,
         );
-        self.surveys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(slug.to_owned(), (Instant::now(), Arc::clone(&survey)));
+        let mut surveys = self.surveys.lock().unwrap_or_else(|p| p.into_inner());
+        // A change heard of while this was read may postdate it: then it is not kept.
+        if self.forgotten.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            surveys.insert(slug.to_owned(), (Instant::now(), Arc::clone(&survey)));
+        }
         Ok(survey)
     }
 
@@ -222,6 +231,8 @@ impl AppState {
     /// Drop this server's copies of a survey, once it has been deleted, so that a survey
     /// imported later under the same slug is never answered with the old definition.
     pub fn forget_survey(&self, slug: &str) {
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.surveys
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -230,6 +241,16 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|(cached, _), _| cached != slug);
+    }
+
+    /// Drop every cached survey status (changes may have been missed).
+    fn forget_all_surveys(&self) {
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.surveys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     async fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
@@ -454,6 +475,7 @@ fn serve(
     let state = web::Data::new(
         AppState::new(store, config, public, metrics_addrs).map_err(std::io::Error::other)?,
     );
+    invalidation::follow_survey_changes(&state);
     let mut server = HttpServer::new(move || {
         let state_for_log = state.clone();
         App::new()

@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod backup;
+mod changes;
 mod collection;
 mod connection;
 mod consent;
@@ -25,6 +26,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
 pub use backup::{backup_sqlite, restore_sqlite, BackupTaken};
+pub use changes::SurveyChanges;
 pub use collection::{StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use consent::{ConsentPage, ConsentRecord, GivenConsent, ResponseConsent};

@@ -219,8 +219,8 @@ fn pg_dump_and_pg_restore_bring_a_postgres_database_back() {
     fieldwork_store::drop_scratch_database(&server_url, &restored).unwrap();
 }
 
-/// Run PostgreSQL's `tool` (from the newest server installed, or PATH).
-fn run_pg_tool(tool: &str, args: &[&str]) {
+/// Run PostgreSQL's `tool` (from the newest server installed, or PATH); its standard output.
+pub fn run_pg_tool(tool: &str, args: &[&str]) -> String {
     let program = std::fs::read_dir("/usr/lib/postgresql")
         .ok()
         .and_then(|versions| {
@@ -240,4 +240,5 @@ fn run_pg_tool(tool: &str, args: &[&str]) {
         "{tool}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

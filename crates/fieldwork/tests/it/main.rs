@@ -3,6 +3,7 @@
 mod accounts;
 mod backups;
 mod baseline;
+mod behind_nginx;
 mod demo;
 mod durability;
 mod export;
