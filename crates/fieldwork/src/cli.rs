@@ -129,6 +129,23 @@ pub(crate) enum BenchCommand {
         #[arg(long, env = "FIELDWORK_BENCH_PYTHON", default_value = "python3")]
         python: String,
     },
+    /// HTTP ingest through nginx into one and into two `fieldwork serve` processes on one
+    /// PostgreSQL database (--database postgres://...), against one server without the
+    /// proxy, measured in the same run.
+    Proxy {
+        /// Responses to post in each of the three passes.
+        #[arg(long, default_value_t = 20_000)]
+        responses: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seed for the synthetic respondents.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The nginx binary.
+        #[arg(long, default_value = "/usr/sbin/nginx")]
+        nginx: PathBuf,
+    },
     /// Every measurement beside its baseline at 10k, 100k and 1M responses, each in a
     /// process of its own (peak memory); prints the table and can write it into
     /// docs/performance.md.

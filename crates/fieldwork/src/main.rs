@@ -6,6 +6,7 @@ mod bench;
 mod bench_all;
 mod bench_analyze;
 mod bench_export;
+mod bench_proxy;
 mod cli;
 mod db;
 mod demo;
