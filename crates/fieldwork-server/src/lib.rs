@@ -10,8 +10,8 @@ mod csrf;
 mod exports;
 pub mod extract;
 pub mod health;
-mod invalidation;
 pub mod integration;
+mod invalidation;
 pub mod invitations;
 mod limits;
 pub mod metrics;
@@ -264,8 +264,7 @@ impl AppState {
 
     /// Whether `req` arrived on the metrics address (`ServerConfig::metrics_bind`).
     fn on_metrics_address(&self, req: &HttpRequest) -> bool {
-        self.metrics_addrs
-            .contains(&req.app_config().local_addr())
+        self.metrics_addrs.contains(&req.app_config().local_addr())
     }
 }
 

@@ -38,7 +38,10 @@ impl AppState {
     }
 
     /// [`AppState::within_rate_limit`] for the respondent's pages.
-    pub(crate) async fn check_rate(&self, req: &HttpRequest) -> Result<(), crate::pages::PageError> {
+    pub(crate) async fn check_rate(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<(), crate::pages::PageError> {
         if self.within_rate_limit(req).await? {
             Ok(())
         } else {

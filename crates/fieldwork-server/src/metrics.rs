@@ -50,8 +50,8 @@ const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256
 
 impl Metrics {
     pub fn new() -> Self {
-        let registry = Registry::new_custom(Some("fieldwork".into()), None)
-            .expect("a fixed, valid prefix");
+        let registry =
+            Registry::new_custom(Some("fieldwork".into()), None).expect("a fixed, valid prefix");
         let requests = IntCounterVec::new(
             Opts::new(
                 "http_requests_total",

@@ -119,9 +119,7 @@ pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
 /// that a CIDR block and a bucket name it one way.
 fn canonical(address: IpAddr) -> IpAddr {
     match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -201,20 +199,32 @@ mod tests {
     #[test]
     fn forwarded_is_read_only_when_configured() {
         let req = TestRequest::default()
-            .append_header(("Forwarded", "for=6.6.6.6, for=\"[2001:db8::5]:1\";proto=https"))
+            .append_header((
+                "Forwarded",
+                "for=6.6.6.6, for=\"[2001:db8::5]:1\";proto=https",
+            ))
             .append_header(("X-Forwarded-For", "198.51.100.1"))
             .to_http_request();
         let by_forwarded = proxies(ForwardedHeader::Forwarded);
-        assert_eq!(by_forwarded.client_address(ip("10.0.0.2"), &req), ip("2001:db8::5"));
+        assert_eq!(
+            by_forwarded.client_address(ip("10.0.0.2"), &req),
+            ip("2001:db8::5")
+        );
         let by_xff = proxies(ForwardedHeader::XForwardedFor);
-        assert_eq!(by_xff.client_address(ip("10.0.0.2"), &req), ip("198.51.100.1"));
+        assert_eq!(
+            by_xff.client_address(ip("10.0.0.2"), &req),
+            ip("198.51.100.1")
+        );
     }
 
     #[test]
     fn bad_proxy_values_are_named() {
-        let error = TrustedProxies::parse(&["10.0.0.0/33".into()], ForwardedHeader::default())
-            .unwrap_err();
-        assert!(error.contains("`10.0.0.0/33` is not an address or a CIDR block"), "{error}");
+        let error =
+            TrustedProxies::parse(&["10.0.0.0/33".into()], ForwardedHeader::default()).unwrap_err();
+        assert!(
+            error.contains("`10.0.0.0/33` is not an address or a CIDR block"),
+            "{error}"
+        );
         assert!("via".parse::<ForwardedHeader>().is_err());
         let none = TrustedProxies::default();
         let req = TestRequest::default()

@@ -87,7 +87,10 @@ pub fn restore_sqlite(
         ));
     };
     if !from.is_file() {
-        return Err(backup_error(format!("there is no backup at {}", from.display())));
+        return Err(backup_error(format!(
+            "there is no backup at {}",
+            from.display()
+        )));
     }
     let checked = check_copy(from)?;
     if target.exists() {
@@ -108,8 +111,7 @@ pub fn restore_sqlite(
             for suffix in ["-wal", "-shm", "-journal"] {
                 let stale = with_suffix(&target, suffix);
                 if stale.exists() {
-                    fs::remove_file(&stale)
-                        .map_err(|e| io_error("cannot remove", &stale, &e))?;
+                    fs::remove_file(&stale).map_err(|e| io_error("cannot remove", &stale, &e))?;
                 }
             }
             fs::rename(&partial, &target)
@@ -197,9 +199,8 @@ fn check_copy(path: &Path) -> Result<BackupTaken, StoreError> {
 }
 
 fn open_sqlite(path: &Path) -> Result<SqliteConnection, StoreError> {
-    SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
-        backup_error(format!("cannot open {} as a database: {e}", path.display()))
-    })
+    SqliteConnection::establish(&path.to_string_lossy())
+        .map_err(|e| backup_error(format!("cannot open {} as a database: {e}", path.display())))
 }
 
 /// A new file name beside `path` (same directory, so a rename is atomic).

@@ -10,7 +10,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -142,7 +141,9 @@ fn measure(
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Wait until `url` answers 200.
@@ -176,7 +177,10 @@ impl ChildServer {
             .spawn()
             .context("cannot start fieldwork serve")?;
         let server = ChildServer { child, port };
-        wait_for(&format!("http://127.0.0.1:{port}/healthz"), "fieldwork serve")?;
+        wait_for(
+            &format!("http://127.0.0.1:{port}/healthz"),
+            "fieldwork serve",
+        )?;
         Ok(server)
     }
 }

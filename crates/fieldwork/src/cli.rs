@@ -183,7 +183,12 @@ pub(crate) struct ServeArgs {
     pub(crate) workers: Option<usize>,
     /// A reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For (or
     /// Forwarded) names the client, for the rate limit, sign-in throttling and the audit log.
-    #[arg(long = "trusted-proxy", value_name = "CIDR", env = "FIELDWORK_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "FIELDWORK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     pub(crate) trusted_proxies: Vec<String>,
     /// The header the trusted proxies set: x-forwarded-for or forwarded (RFC 7239).
     #[arg(long, default_value = "x-forwarded-for")]
@@ -193,7 +198,12 @@ pub(crate) struct ServeArgs {
     pub(crate) metrics_bind: Option<String>,
     /// Serve /metrics on the main address to `Authorization: Bearer TOKEN` (24+ characters).
     /// From the environment only, so that it is not seen in the process list.
-    #[arg(long = "metrics-token-from-env", hide = true, env = "FIELDWORK_METRICS_TOKEN", hide_env_values = true)]
+    #[arg(
+        long = "metrics-token-from-env",
+        hide = true,
+        env = "FIELDWORK_METRICS_TOKEN",
+        hide_env_values = true
+    )]
     pub(crate) metrics_token: Option<String>,
 }
 

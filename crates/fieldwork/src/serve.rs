@@ -8,10 +8,9 @@ use crate::cli::ServeArgs;
 use crate::open_store;
 
 pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
-    let trusted_proxies =
-        TrustedProxies::parse(&args.trusted_proxies, args.client_address_header)
-            .map_err(anyhow::Error::msg)
-            .context("--trusted-proxy")?;
+    let trusted_proxies = TrustedProxies::parse(&args.trusted_proxies, args.client_address_header)
+        .map_err(anyhow::Error::msg)
+        .context("--trusted-proxy")?;
     let metrics_token = args
         .metrics_token
         .as_deref()

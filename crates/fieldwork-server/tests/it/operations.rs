@@ -31,7 +31,9 @@ fn config(trusted: &[&str]) -> ServerConfig {
 /// the limit is checked first.
 fn write_as(client: &Client, base: &str, forwarded: &str, key: &str) -> u16 {
     client
-        .post(format!("{base}/api/v1/surveys/digital-leadership/responses"))
+        .post(format!(
+            "{base}/api/v1/surveys/digital-leadership/responses"
+        ))
         .header("X-Forwarded-For", forwarded)
         .header("Idempotency-Key", key)
         .json(&json!({ "answers": {"sector": "police"} }))
@@ -52,7 +54,10 @@ fn each_client_behind_a_trusted_proxy_has_its_own_bucket(db: TestDatabase) {
     // Another client behind the same proxy is not limited by the first...
     assert_ne!(write_as(&client, &app.base, "198.51.100.2", "b0"), 429);
     // ...and the first cannot escape by forging an address to the left of the proxy's.
-    assert_eq!(write_as(&client, &app.base, "203.0.113.7, 198.51.100.1", "a9"), 429);
+    assert_eq!(
+        write_as(&client, &app.base, "203.0.113.7, 198.51.100.1", "a9"),
+        429
+    );
 }
 
 fn an_untrusted_peer_cannot_choose_its_address(db: TestDatabase) {
@@ -60,7 +65,14 @@ fn an_untrusted_peer_cannot_choose_its_address(db: TestDatabase) {
     let app = spawn_app_with(db, fixture_definition(), config(&["10.0.0.0/8"]));
     let client = Client::new();
     let statuses: Vec<u16> = (0..4)
-        .map(|i| write_as(&client, &app.base, &format!("198.51.100.{i}"), &format!("k{i}")))
+        .map(|i| {
+            write_as(
+                &client,
+                &app.base,
+                &format!("198.51.100.{i}"),
+                &format!("k{i}"),
+            )
+        })
         .collect();
     assert_eq!(statuses[3], 429, "one bucket for the peer: {statuses:?}");
 }
@@ -105,7 +117,10 @@ fn readyz_says_ready_and_metrics_need_the_token(db: TestDatabase) {
         ),
         "{page}"
     );
-    assert!(!page.contains("digital-leadership") && !page.contains("police"), "{page}");
+    assert!(
+        !page.contains("digital-leadership") && !page.contains("police"),
+        "{page}"
+    );
 }
 
 fieldwork_store::on_both_backends!(

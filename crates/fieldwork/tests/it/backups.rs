@@ -101,7 +101,10 @@ fn a_backup_taken_under_load_restores_every_response_acknowledged_before_it() {
     let said = crate::stdout(&taken);
     assert!(said.contains("integrity check ok"), "{said}");
     let all = acknowledged.lock().unwrap().len();
-    assert!(all >= after_backup + 100, "the server went on taking submissions");
+    assert!(
+        all >= after_backup + 100,
+        "the server went on taking submissions"
+    );
     eprintln!(
         "{} acknowledged before the backup, {after_backup} when it finished, {all} in all",
         before.len()
@@ -144,7 +147,10 @@ fn a_backup_taken_under_load_restores_every_response_acknowledged_before_it() {
     drop(store);
     let in_backup = stored_ids(&restored_url);
     for (i, id) in &before {
-        assert!(in_backup.contains(id), "submission {i} ({id}) acknowledged before the backup is missing");
+        assert!(
+            in_backup.contains(id),
+            "submission {i} ({id}) acknowledged before the backup is missing"
+        );
     }
     assert!(in_backup.len() >= before.len() && in_backup.len() <= all);
 
@@ -186,7 +192,10 @@ fn pg_dump_and_pg_restore_bring_a_postgres_database_back() {
     let mut server = start_server(dir.path(), &database, port);
     let url = format!("http://127.0.0.1:{port}/api/v1/surveys/digital-leadership/responses");
     let client = reqwest::blocking::Client::new();
-    for (i, answers) in SyntheticRespondents::new(&definition, 8).take(50).enumerate() {
+    for (i, answers) in SyntheticRespondents::new(&definition, 8)
+        .take(50)
+        .enumerate()
+    {
         let response = client
             .post(&url)
             .header("Idempotency-Key", format!("p{i}"))
@@ -198,16 +207,27 @@ fn pg_dump_and_pg_restore_bring_a_postgres_database_back() {
     let dump = dir.path().join("fieldwork.dump");
     run_pg_tool(
         "pg_dump",
-        &["--format=custom", "--file", &dump.to_string_lossy(), &database],
+        &[
+            "--format=custom",
+            "--file",
+            &dump.to_string_lossy(),
+            &database,
+        ],
     );
     let _ = server.kill();
     let _ = server.wait();
 
     let server_url = testing::postgres_server_url();
-    let restored = fieldwork_store::create_scratch_database(&server_url, "fw_restored").unwrap();
+    let restored = fieldwork_store::create_scratch_database(server_url, "fw_restored").unwrap();
     run_pg_tool(
         "pg_restore",
-        &["--no-owner", "--exit-on-error", "--dbname", &restored, &dump.to_string_lossy()],
+        &[
+            "--no-owner",
+            "--exit-on-error",
+            "--dbname",
+            &restored,
+            &dump.to_string_lossy(),
+        ],
     );
     assert_eq!(stored_ids(&restored), stored_ids(&database));
     assert_eq!(stored_ids(&restored).len(), 50);
@@ -216,7 +236,7 @@ fn pg_dump_and_pg_restore_bring_a_postgres_database_back() {
     assert!(store.pending_migrations().unwrap().is_empty());
     store.probe_write().unwrap();
     drop(store);
-    fieldwork_store::drop_scratch_database(&server_url, &restored).unwrap();
+    fieldwork_store::drop_scratch_database(server_url, &restored).unwrap();
 }
 
 /// Run PostgreSQL's `tool` (from the newest server installed, or PATH); its standard output.

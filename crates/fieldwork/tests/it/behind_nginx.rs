@@ -29,16 +29,20 @@ struct Nginx {
 
 impl Nginx {
     fn binary() -> PathBuf {
-        ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .unwrap_or_else(|| {
-                panic!(
-                    "nginx is not installed: `apt-get install nginx` (.ci/run installs it); this \
+        [
+            "/usr/sbin/nginx",
+            "/usr/local/sbin/nginx",
+            "/usr/local/nginx/sbin/nginx",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "nginx is not installed: `apt-get install nginx` (.ci/run installs it); this \
                      test runs fieldwork behind a real nginx"
-                )
-            })
+            )
+        })
     }
 
     /// The documented site, on `port` without TLS, with `upstreams` for its servers; those
@@ -68,7 +72,11 @@ impl Nginx {
     }
 
     fn write_config(dir: &Path, port: u16, upstreams: &[u16], down: &[u16]) {
-        let user = if run_id_u() == "0" { "user root;\n" } else { "" };
+        let user = if run_id_u() == "0" {
+            "user root;\n"
+        } else {
+            ""
+        };
         let config = format!(
             "{user}worker_processes 1;\ndaemon off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log warn;\n\
              events {{ worker_connections 512; }}\n\
@@ -87,7 +95,12 @@ impl Nginx {
         let port = free_port();
         Self::write_config(&dir, port, upstreams, &[]);
         let child = Command::new(Self::binary())
-            .args(["-p", &dir.to_string_lossy(), "-e", &dir.join("error.log").to_string_lossy()])
+            .args([
+                "-p",
+                &dir.to_string_lossy(),
+                "-e",
+                &dir.join("error.log").to_string_lossy(),
+            ])
             .args(["-c", &dir.join("nginx.conf").to_string_lossy()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -125,19 +138,43 @@ impl Nginx {
 
     fn signal(&self, signal: &str) {
         let output = Command::new(Self::binary())
-            .args(["-p", &self.dir.to_string_lossy(), "-e", &self.dir.join("error.log").to_string_lossy()])
-            .args(["-c", &self.dir.join("nginx.conf").to_string_lossy(), "-s", signal])
+            .args([
+                "-p",
+                &self.dir.to_string_lossy(),
+                "-e",
+                &self.dir.join("error.log").to_string_lossy(),
+            ])
+            .args([
+                "-c",
+                &self.dir.join("nginx.conf").to_string_lossy(),
+                "-s",
+                signal,
+            ])
             .output()
             .unwrap();
-        assert!(output.status.success(), "nginx -s {signal}: {}", self.error_log());
+        assert!(
+            output.status.success(),
+            "nginx -s {signal}: {}",
+            self.error_log()
+        );
     }
 }
 
 impl Drop for Nginx {
     fn drop(&mut self) {
         let _ = Command::new(Self::binary())
-            .args(["-p", &self.dir.to_string_lossy(), "-e", &self.dir.join("error.log").to_string_lossy()])
-            .args(["-c", &self.dir.join("nginx.conf").to_string_lossy(), "-s", "stop"])
+            .args([
+                "-p",
+                &self.dir.to_string_lossy(),
+                "-e",
+                &self.dir.join("error.log").to_string_lossy(),
+            ])
+            .args([
+                "-c",
+                &self.dir.join("nginx.conf").to_string_lossy(),
+                "-s",
+                "stop",
+            ])
             .output();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -206,10 +243,11 @@ impl Server {
 
     /// The value of the metric line starting `series` (0 when absent).
     fn metric(&self, series: &str) -> f64 {
-        let page = reqwest::blocking::get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
-            .unwrap()
-            .text()
-            .unwrap();
+        let page =
+            reqwest::blocking::get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
+                .unwrap()
+                .text()
+                .unwrap();
         page.lines()
             .find(|l| l.starts_with(series))
             .and_then(|l| l.rsplit(' ').next())
@@ -292,7 +330,20 @@ fn as_user(database: &str, user: &str) -> String {
 }
 
 fn psql(database: &str, sql: &str) -> String {
-    run_pg_tool("psql", &["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql, database])
+    run_pg_tool(
+        "psql",
+        &[
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+            database,
+        ],
+    )
 }
 
 #[test]
@@ -336,24 +387,46 @@ fn two_servers_behind_nginx_share_client_addresses_limits_readiness_and_closing(
     let accepted = statuses.iter().filter(|s| **s == 201).count();
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(accepted + limited, 100, "{statuses:?}");
-    assert!((60..=61).contains(&accepted), "accepted {accepted} of 100: {statuses:?}");
+    assert!(
+        (60..=61).contains(&accepted),
+        "accepted {accepted} of 100: {statuses:?}"
+    );
     for server in [&a, &b] {
-        assert!(server.submissions(201) > 0.0, "nginx sent submissions to both servers");
+        assert!(
+            server.submissions(201) > 0.0,
+            "nginx sent submissions to both servers"
+        );
         assert!(server.submissions(429) > 0.0, "both servers refused some");
     }
     assert_eq!(a.submissions(201) + b.submissions(201), accepted as f64);
     // Another client has a bucket of its own.
-    assert_eq!(submit(&client_from("127.0.0.5"), &proxy, "other-0", &bodies[100]), 201);
+    assert_eq!(
+        submit(&client_from("127.0.0.5"), &proxy, "other-0", &bodies[100]),
+        201
+    );
 
     // 3. Metrics: on the metrics address, not through the proxy nor on the main address
     //    without the token, and naming no survey or answer.
-    assert_eq!(reqwest::blocking::get(format!("{proxy}/metrics")).unwrap().status(), 404);
-    assert_eq!(reqwest::blocking::get(format!("{}/metrics", a.base())).unwrap().status(), 404);
+    assert_eq!(
+        reqwest::blocking::get(format!("{proxy}/metrics"))
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        reqwest::blocking::get(format!("{}/metrics", a.base()))
+            .unwrap()
+            .status(),
+        404
+    );
     let page = reqwest::blocking::get(format!("http://127.0.0.1:{}/metrics", a.metrics_port))
         .unwrap()
         .text()
         .unwrap();
-    assert!(page.contains("fieldwork_group_commit_batch_size_count"), "{page}");
+    assert!(
+        page.contains("fieldwork_group_commit_batch_size_count"),
+        "{page}"
+    );
     assert!(page.contains("fieldwork_sign_in_failures_total"), "{page}");
     assert!(!page.contains(SLUG) && !page.contains("127.0.0."), "{page}");
     assert_eq!(
@@ -373,27 +446,42 @@ fn two_servers_behind_nginx_share_client_addresses_limits_readiness_and_closing(
     let closed_at = Instant::now();
     let writer = client_from("127.0.0.6");
     for (s, server) in [&a, &b].iter().enumerate() {
-        assert_eq!(submit(&writer, &server.base(), &format!("late-{s}"), &bodies[101]), 409);
+        assert_eq!(
+            submit(&writer, &server.base(), &format!("late-{s}"), &bodies[101]),
+            409
+        );
     }
     while [&a, &b].iter().any(|s| status_on(&s.base()) != "closed") {
-        assert!(closed_at.elapsed() < Duration::from_millis(1500), "a server still says open");
+        assert!(
+            closed_at.elapsed() < Duration::from_millis(1500),
+            "a server still says open"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
-    eprintln!("both servers showed the survey closed {:?} after the close", closed_at.elapsed());
+    eprintln!(
+        "both servers showed the survey closed {:?} after the close",
+        closed_at.elapsed()
+    );
     let reopened = crate::fieldwork(dir.path(), &database, &["survey", "open", SLUG]);
     assert!(reopened.status.success(), "{}", crate::stderr(&reopened));
 
     // 5. Server B's database refuses its writes (as a full or read-only disk would): its
     //    /readyz says so while A's does not; marked down, it gets no more submissions and
     //    every one through the proxy is stored.
-    psql(&database, &format!("ALTER ROLE {role} SET default_transaction_read_only = on"));
+    psql(
+        &database,
+        &format!("ALTER ROLE {role} SET default_transaction_read_only = on"),
+    );
     psql(
         &database,
         &format!("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '{role}'"),
     );
     let ready = |server: &Server| {
         let response = reqwest::blocking::get(format!("{}/readyz", server.base())).unwrap();
-        (response.status().as_u16(), response.json::<Value>().unwrap())
+        (
+            response.status().as_u16(),
+            response.json::<Value>().unwrap(),
+        )
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     let (status, body) = loop {
@@ -411,9 +499,16 @@ fn two_servers_behind_nginx_share_client_addresses_limits_readiness_and_closing(
     let before_b = b.submissions(201) + b.submissions(503);
     let steady = client_from("127.0.0.7");
     for i in 0..40 {
-        assert_eq!(submit(&steady, &proxy, &format!("steady-{i}"), &bodies[110 + i]), 201);
+        assert_eq!(
+            submit(&steady, &proxy, &format!("steady-{i}"), &bodies[110 + i]),
+            201
+        );
     }
-    assert_eq!(b.submissions(201) + b.submissions(503), before_b, "B got no submissions");
+    assert_eq!(
+        b.submissions(201) + b.submissions(503),
+        before_b,
+        "B got no submissions"
+    );
 
     // Everything acknowledged is stored once: the greedy client's, the other's, the steady's.
     drop(nginx);
