@@ -193,18 +193,11 @@ pub(crate) struct ServeArgs {
     /// The header the trusted proxies set: x-forwarded-for or forwarded (RFC 7239).
     #[arg(long, default_value = "x-forwarded-for")]
     pub(crate) client_address_header: fieldwork_server::ForwardedHeader,
-    /// Also serve /metrics (and nothing else) on this address, without a token.
+    /// Also serve /metrics (and nothing else) on this address, without a token. To serve it on
+    /// the main address too, to `Authorization: Bearer TOKEN`, set FIELDWORK_METRICS_TOKEN
+    /// (24+ characters; the environment only, so that it never shows in the process list).
     #[arg(long, env = "FIELDWORK_METRICS_BIND")]
     pub(crate) metrics_bind: Option<String>,
-    /// Serve /metrics on the main address to `Authorization: Bearer TOKEN` (24+ characters).
-    /// From the environment only, so that it is not seen in the process list.
-    #[arg(
-        long = "metrics-token-from-env",
-        hide = true,
-        env = "FIELDWORK_METRICS_TOKEN",
-        hide_env_values = true
-    )]
-    pub(crate) metrics_token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,11 +11,11 @@ pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
     let trusted_proxies = TrustedProxies::parse(&args.trusted_proxies, args.client_address_header)
         .map_err(anyhow::Error::msg)
         .context("--trusted-proxy")?;
-    let metrics_token = args
-        .metrics_token
-        .as_deref()
+    // Read from the environment only: a flag's value shows in the process list.
+    let metrics_token = std::env::var("FIELDWORK_METRICS_TOKEN")
+        .ok()
         .filter(|t| !t.is_empty())
-        .map(MetricsToken::new)
+        .map(|t| MetricsToken::new(&t))
         .transpose()
         .map_err(anyhow::Error::msg)
         .context("FIELDWORK_METRICS_TOKEN")?;

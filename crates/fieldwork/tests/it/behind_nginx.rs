@@ -537,3 +537,34 @@ fn uuid_like() -> String {
         .as_nanos();
     format!("{}_{}", std::process::id(), nanos % 1_000_000_000)
 }
+
+#[test]
+fn serve_refuses_bad_proxy_and_metrics_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("s.db").display());
+    let output = crate::fieldwork(
+        dir.path(),
+        &database,
+        &["serve", "--trusted-proxy", "10.0.0.0/40"],
+    );
+    crate::assert_one_line_error(&output, "`10.0.0.0/40` is not an address or a CIDR block");
+    let output = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .current_dir(dir.path())
+        .env("FIELDWORK_DATABASE_URL", &database)
+        .env("FIELDWORK_METRICS_TOKEN", "too-short")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    crate::assert_one_line_error(&output, "the metrics token must be at least 24");
+    assert!(
+        !crate::stderr(&output).contains("too-short"),
+        "the token is not echoed"
+    );
+    let output = crate::fieldwork(
+        dir.path(),
+        &database,
+        &["serve", "--client-address-header", "via"],
+    );
+    assert_eq!(output.status.code(), Some(2), "a usage mistake");
+    assert!(crate::stderr(&output).contains("use x-forwarded-for or forwarded"));
+}
