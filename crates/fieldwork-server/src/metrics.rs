@@ -140,6 +140,12 @@ impl Metrics {
 
     /// One request answered. `route` is the matched pattern (or `unmatched`).
     pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
+        // A client may send any method name; a label from an open set would let it make
+        // series without end.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         self.requests
             .with_label_values(&[route, method, &status.to_string()])
             .inc();
@@ -277,6 +283,7 @@ mod tests {
         metrics.sign_in_failure("bad_password");
         metrics.export("csv-wide");
         metrics.rate_limited();
+        metrics.request("unmatched", "BREW", 405, Duration::from_millis(1));
         let page = metrics.render();
         for line in [
             "fieldwork_http_requests_total{method=\"GET\",route=\"/s/{slug}\",status=\"200\"} 1",
@@ -287,6 +294,7 @@ mod tests {
             "fieldwork_sign_in_failures_total{reason=\"bad_password\"} 1",
             "fieldwork_exports_total{format=\"csv-wide\"} 1",
             "fieldwork_rate_limited_total 1",
+            "fieldwork_http_requests_total{method=\"other\",route=\"unmatched\",status=\"405\"} 1",
         ] {
             assert!(page.contains(line), "{line} is not in\n{page}");
         }
