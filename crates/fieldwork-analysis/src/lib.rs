@@ -103,7 +103,7 @@ pub fn fieldwork_progress(store: &Store, slug: &str) -> Result<Vec<StratumRespon
             let complete = count(true);
             StratumResponses {
                 stratum: choice.code.clone(),
-                label: choice.label.clone(),
+                label: choice.label.to_string(),
                 population,
                 invited,
                 complete,

@@ -224,7 +224,7 @@ async fn get_survey(
     Ok(HttpResponse::Ok().json(SurveyResource {
         slug: survey.definition.slug.clone(),
         version: survey.definition.version,
-        title: survey.definition.title.clone(),
+        title: survey.definition.title.to_string(),
         status: survey.status.as_str(),
         definition: serde_json::to_value(&survey.definition).map_err(|_| ApiError::Internal)?,
     }))

@@ -13,6 +13,7 @@ pub mod health;
 pub mod integration;
 mod invalidation;
 pub mod invitations;
+mod language;
 mod limits;
 pub mod metrics;
 mod pages;
@@ -286,27 +287,24 @@ async fn stylesheet(path: web::Path<String>) -> HttpResponse {
 /// The server's front page: no list of surveys (which ones run here is the researchers'
 /// business), only where respondents and researchers go.
 async fn home() -> Result<HttpResponse, PageError> {
+    let ui = language::Ui::interface();
     pages::html(
         actix_web::http::StatusCode::OK,
         &pages::MessagePage {
             service_name: "fieldwork".into(),
             has_errors: false,
             privacy_href: None,
-            heading: "Surveys run with fieldwork".into(),
+            heading: ui.t("home-title"),
             paragraphs: vec![
-                "To take part in a survey, use the link in your invitation, or the link the \
-                 researchers shared with you."
-                    .into(),
-                "To withdraw answers you sent, follow the survey's link and choose \u{201c}Withdraw \
-                 a response you have already sent\u{201d}: you will need the receipt code from \
-                 your confirmation page."
-                    .into(),
-                "Researchers can sign in to manage their surveys.".into(),
+                ui.t("home-take-part"),
+                ui.t("home-withdraw"),
+                ui.t("home-researchers"),
             ],
             link: Some(pages::Link {
                 href: "/admin/sign-in".into(),
-                text: "Sign in as a researcher".into(),
+                text: ui.t("home-sign-in"),
             }),
+            ui,
         },
     )
 }
@@ -360,6 +358,36 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
 }
 
 /// Security headers on every response; pages that may carry answers are never cached.
+/// Serves the request with its language wish at hand for the pages (`LanguageWish::current`),
+/// and remembers a choice made with the language switcher in a cookie.
+fn remember_language<S>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<actix_web::dev::ServiceResponse, actix_web::Error>>
+where
+    S: actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let wish = language::LanguageWish::of(req.request());
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.secure_cookies);
+    let cookie = wish.cookie_to_set(secure);
+    let served = wish.scope(srv.call(req));
+    async move {
+        let mut res = served.await?;
+        if let Some(cookie) = cookie {
+            // A cookie that cannot be added leaves the page as it is: the choice is in the
+            // links of the page all the same.
+            let _ = res.response_mut().add_cookie(&cookie);
+        }
+        Ok(res)
+    }
+}
+
 fn security_headers() -> middleware::DefaultHeaders {
     middleware::DefaultHeaders::new()
         .add((
@@ -479,6 +507,7 @@ fn serve(
         let state_for_log = state.clone();
         App::new()
             .wrap(security_headers())
+            .wrap_fn(remember_language)
             .wrap_fn(move |req, srv| {
                 // The metrics address serves the metrics page and nothing else.
                 if state_for_log.on_metrics_address(req.request()) && req.path() != "/metrics" {

@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use fieldwork_store::StoreError;
-use fieldwork_survey::{Answer, NumberKind, Question, QuestionKind, TextFormat};
+use fieldwork_survey::{Answer, Messages, NumberKind, Question, QuestionKind, TextFormat};
+
+use crate::language::Ui;
 
 /// A link in the error summary, to the field with the problem.
 #[derive(Debug, Clone)]
@@ -51,6 +53,8 @@ pub struct QuestionView {
     pub unit: Option<String>,
     pub inputmode: &'static str,
     pub max_length: u32,
+    /// "You can enter up to 500 characters", for long text.
+    pub limit_message: String,
     pub described_by: String,
 }
 
@@ -101,8 +105,8 @@ fn option_views(
                 format!("{name}-{}", i + 1)
             },
             value: c.code.clone(),
-            label: c.label.clone(),
-            hint: c.hint.clone(),
+            label: c.label.to_string(),
+            hint: c.hint.as_ref().map(ToString::to_string),
             checked: chosen(&c.code),
             divider_before: (c.exclusive && i > 0)
                 || (non_substantive > 0 && i == first_non_substantive && i > 0),
@@ -110,9 +114,10 @@ fn option_views(
         .collect()
 }
 
-/// Build the view of `question` with what was entered and the errors (question-level, and
-/// per grid item).
+/// Build the view of `question` (of a definition in the page's language) with what was
+/// entered and the errors (question-level, and per grid item).
 pub fn question_view(
+    words: &Messages,
     question: &Question,
     entered: &Entered,
     error: Option<String>,
@@ -127,8 +132,8 @@ pub fn question_view(
     }
     let mut view = QuestionView {
         id: question.id.clone(),
-        text: question.text.clone(),
-        hint: question.hint.clone(),
+        text: question.text.to_string(),
+        hint: question.hint.as_ref().map(ToString::to_string),
         optional: !question.required,
         error,
         kind: "radios",
@@ -138,6 +143,7 @@ pub fn question_view(
         unit: None,
         inputmode: "numeric",
         max_length: 0,
+        limit_message: String::new(),
         described_by: String::new(),
     };
     let selected = |code: &str| entered.codes.iter().any(|c| c == code);
@@ -175,7 +181,7 @@ pub fn question_view(
                         options: option_views(&id, &choices, non_substantive.len(), &chosen),
                         id,
                         name,
-                        text: item.text.clone(),
+                        text: item.text.to_string(),
                         error: item_errors.get(&item.id).cloned(),
                     }
                 })
@@ -183,7 +189,7 @@ pub fn question_view(
         }
         QuestionKind::Number { kind, unit, .. } => {
             view.kind = "number";
-            view.unit.clone_from(unit);
+            view.unit = unit.as_ref().map(ToString::to_string);
             view.inputmode = match kind {
                 NumberKind::Integer => "numeric",
                 NumberKind::Decimal => "decimal",
@@ -195,6 +201,8 @@ pub fn question_view(
                 TextFormat::Long => "textarea",
             };
             view.max_length = *max_length;
+            view.limit_message =
+                words.with("character-limit", &[("max", u64::from(*max_length).into())]);
             if *format == TextFormat::Long {
                 described_by.push(format!("{}-limit", question.id));
             }
@@ -204,16 +212,17 @@ pub fn question_view(
     view
 }
 
-/// The answer as the check-your-answers page shows it, one line per entry.
-pub fn answer_lines(question: &Question, answer: Option<&Answer>) -> Vec<String> {
+/// The answer as the check-your-answers page shows it, one line per entry (`question` of a
+/// definition in the page's language).
+pub fn answer_lines(words: &Messages, question: &Question, answer: Option<&Answer>) -> Vec<String> {
     let label = |code: &str| -> String {
         question
             .choices()
             .find(|c| c.code == code)
-            .map_or_else(|| code.to_owned(), |c| c.label.clone())
+            .map_or_else(|| code.to_owned(), |c| c.label.to_string())
     };
     match answer {
-        None => vec!["Not answered".to_owned()],
+        None => vec![words.get("not-answered")],
         Some(Answer::Choice(code)) => vec![label(code)],
         Some(Answer::Choices(codes)) => codes.iter().map(|c| label(c)).collect(),
         Some(Answer::Grid(grid)) => match &question.kind {
@@ -222,7 +231,7 @@ pub fn answer_lines(question: &Question, answer: Option<&Answer>) -> Vec<String>
                 .map(|item| {
                     let answer = grid
                         .get(&item.id)
-                        .map_or("Not answered".to_owned(), |c| label(c));
+                        .map_or_else(|| words.get("not-answered"), |c| label(c));
                     format!("{}: {}", item.text, answer)
                 })
                 .collect(),
@@ -252,6 +261,7 @@ pub struct Link {
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage {
+    pub ui: Ui,
     pub service_name: String,
     pub has_errors: bool,
     /// The survey's privacy notice, linked from the footer of every page.
@@ -276,6 +286,8 @@ pub enum PageError {
         paragraphs: Vec<String>,
         /// The survey's privacy notice, for a page about a survey that has one.
         privacy_href: Option<String>,
+        /// The language the heading and paragraphs are in (`None`: the request's).
+        lang: Option<String>,
     },
     #[error("the form was not sent from this site")]
     Csrf,
@@ -299,7 +311,16 @@ impl PageError {
             heading: heading.to_owned(),
             paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
             privacy_href: None,
+            lang: None,
         }
+    }
+
+    /// This page, its words being in `language`.
+    pub fn in_language(mut self, language: &str) -> Self {
+        if let PageError::Message { lang, .. } = &mut self {
+            *lang = Some(language.to_owned());
+        }
+        self
     }
 
     /// This page, linking to a survey's privacy notice (`None`: the survey has none).
@@ -315,11 +336,14 @@ impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
         match StoreFailure::from(error) {
             StoreFailure::SurveyNotFound(_) => PageError::NotFound,
-            StoreFailure::SurveyClosed(_) => PageError::message(
-                StatusCode::CONFLICT,
-                "This survey has closed",
-                &["This survey stopped taking answers before yours could be saved. Thank you for your interest."],
-            ),
+            StoreFailure::SurveyClosed(_) => {
+                let words = Ui::interface().words;
+                PageError::message(
+                    StatusCode::CONFLICT,
+                    &words.get("survey-closed-while-answering-title"),
+                    &[&words.get("survey-closed-while-answering-body")],
+                )
+            }
             StoreFailure::Storage(fault) => PageError::Storage(fault),
             StoreFailure::Unavailable => PageError::Unavailable,
             StoreFailure::Internal => PageError::Internal,
@@ -354,53 +378,53 @@ impl ResponseError for PageError {
                 .insert_header(("Location", to.as_str()))
                 .finish();
         }
-        let (heading, paragraphs): (&str, Vec<String>) = match self {
-            PageError::NotFound => (
-                "Page not found",
-                vec!["If you typed the web address, check it is correct. If you followed a link from an invitation, check you used the whole link.".into()],
-            ),
+        let ui = match self {
+            PageError::Message {
+                lang: Some(lang), ..
+            } => Ui::new(lang, &[], "/"),
+            _ => Ui::interface(),
+        };
+        let said = |heading: &str, paragraphs: &[&str]| {
+            (
+                ui.t(heading),
+                paragraphs.iter().map(|p| ui.t(p)).collect::<Vec<_>>(),
+            )
+        };
+        let (heading, paragraphs): (String, Vec<String>) = match self {
+            PageError::NotFound => said("not-found-title", &["not-found-body"]),
             PageError::Message {
                 heading,
                 paragraphs,
                 ..
-            } => (heading, paragraphs.clone()),
-            PageError::Csrf => (
-                "Your answers could not be sent",
-                vec!["The form had expired or was not sent from this site. Go back, reload the page and try again.".into()],
-            ),
-            PageError::TooLarge => (
-                "Your answer is too long",
-                vec!["Go back and shorten your answer, then try again.".into()],
-            ),
-            PageError::RateLimited => (
-                "Too many attempts",
-                vec!["Wait a minute, then try again.".into()],
-            ),
-            PageError::Unavailable => (
-                "Sorry, the service is unavailable",
-                vec!["Your answers have not been lost. Try again in a few minutes.".into()],
-            ),
+            } => (heading.clone(), paragraphs.clone()),
+            PageError::Csrf => said("csrf-title", &["csrf-body"]),
+            PageError::TooLarge => said("too-large-title", &["too-large-body"]),
+            PageError::RateLimited => said("rate-limited-title", &["rate-limited-body"]),
+            PageError::Unavailable => said("unavailable-title", &["unavailable-body"]),
             PageError::Storage(fault) => (
-                "Sorry, the service is unavailable",
+                ui.t("unavailable-title"),
                 vec![
-                    format!("What you just sent has not been saved: {}.", storage_reason(*fault)),
-                    "Go back and try again in a few minutes.".into(),
+                    ui.words.with(
+                        "storage-not-saved",
+                        &[("reason", ui.t(storage_reason(*fault)).into())],
+                    ),
+                    ui.t("storage-try-again"),
                 ],
             ),
-            PageError::Internal | PageError::Redirect(_) => (
-                "Sorry, there is a problem with the service",
-                vec!["Try again later.".into()],
-            ),
+            PageError::Internal | PageError::Redirect(_) => {
+                said("internal-title", &["internal-body"])
+            }
         };
         let privacy_href = match self {
             PageError::Message { privacy_href, .. } => privacy_href.clone(),
             _ => None,
         };
         let page = MessagePage {
+            ui,
             service_name: "fieldwork".into(),
             has_errors: false,
             privacy_href,
-            heading: heading.to_owned(),
+            heading: heading.clone(),
             paragraphs,
             link: None,
         };
@@ -415,17 +439,17 @@ impl ResponseError for PageError {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(_) => response
                 .content_type("text/plain; charset=utf-8")
-                .body(heading.to_owned()),
+                .body(heading),
         }
     }
 }
 
-/// Why the storage refused, in a respondent's words.
+/// Why the storage refused, in a respondent's words: the id of the message saying it.
 pub fn storage_reason(fault: fieldwork_store::StorageFault) -> &'static str {
     match fault {
-        fieldwork_store::StorageFault::Full => "our storage is full",
+        fieldwork_store::StorageFault::Full => "storage-full",
         fieldwork_store::StorageFault::ReadOnly | fieldwork_store::StorageFault::Io => {
-            "our storage cannot save anything at the moment"
+            "storage-unavailable"
         }
     }
 }

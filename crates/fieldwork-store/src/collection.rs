@@ -201,7 +201,8 @@ impl Store {
 
     /// Begin (or find again) a respondent's response to `survey`, identified by the hash of
     /// their session secret. An invited respondent's response uses the invitation, and the
-    /// consent they gave is recorded with it, atomically.
+    /// consent they gave is recorded with it, atomically; `language` is the language of the
+    /// pages they started on.
     pub fn start_response(
         &self,
         survey: &StoredSurvey,
@@ -210,6 +211,7 @@ impl Store {
         invitation_hash: Option<&str>,
         resume_expires_at: NaiveDateTime,
         consent: Option<&GivenConsent>,
+        language: &str,
     ) -> Result<StartOutcome, StoreError> {
         let timestamp = now();
         let outcome: Result<StartOutcome, StoreError> = self.write_transaction(|conn| {
@@ -238,6 +240,7 @@ impl Store {
                 submitted_at: None,
                 request_hash: None,
                 resume_expires_at: Some(resume_expires_at),
+                language: Some(language),
             };
             let id: i64 = diesel::insert_into(responses::table)
                 .values(&row)
@@ -388,6 +391,7 @@ impl Store {
         response_id: i64,
         response: &ValidatedResponse,
         receipt_hash: &str,
+        language: &str,
     ) -> Result<bool, StoreError> {
         let timestamp = now();
         let updated = self.write_transaction(|conn| {
@@ -407,6 +411,7 @@ impl Store {
                 responses::submitted_at.eq(timestamp),
                 responses::receipt_hash.eq(receipt_hash),
                 responses::resume_expires_at.eq(None::<NaiveDateTime>),
+                responses::language.eq(language),
             ))
             .execute(conn)?;
             Ok::<_, StoreError>(updated)

@@ -17,6 +17,8 @@ pub struct Invitation {
     pub created_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub response_id: Option<i64>,
+    /// The language the respondent's pages open in (`None`: as their browser asks).
+    pub language: Option<String>,
 }
 
 /// The result of trying to use an invitation.
@@ -38,6 +40,7 @@ struct NewInvitationRow<'a> {
     token_hash: &'a str,
     stratum: &'a str,
     created_at: NaiveDateTime,
+    language: Option<&'a str>,
 }
 
 /// Rows per INSERT statement: well under SQLite's limit of 32,766 bound parameters.
@@ -49,6 +52,18 @@ impl Store {
         &self,
         slug: &str,
         stratum: &str,
+        token_hashes: &[String],
+    ) -> Result<usize, StoreError> {
+        self.create_invitations_in(slug, stratum, None, token_hashes)
+    }
+
+    /// [`Store::create_invitations`], whose respondents' pages open in `language` (one of the
+    /// survey's languages, checked by the caller).
+    pub fn create_invitations_in(
+        &self,
+        slug: &str,
+        stratum: &str,
+        language: Option<&str>,
         token_hashes: &[String],
     ) -> Result<usize, StoreError> {
         // The survey must exist; its stratum list is checked by the caller's domain logic.
@@ -65,6 +80,7 @@ impl Store {
                         token_hash: hash,
                         stratum,
                         created_at,
+                        language,
                     })
                     .collect();
                 let insert = diesel::insert_into(invitations::table).values(&rows);

@@ -67,6 +67,8 @@ pub struct StoredResponse {
     pub created_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
     pub answers: String,
+    /// The language of the pages it was given on (`None`: through the API or an import).
+    pub language: Option<String>,
 }
 
 /// Which responses to read.
@@ -104,6 +106,7 @@ pub(crate) struct NewResponseRow<'a> {
     pub(crate) submitted_at: Option<NaiveDateTime>,
     pub(crate) request_hash: Option<&'a str>,
     pub(crate) resume_expires_at: Option<NaiveDateTime>,
+    pub(crate) language: Option<&'a str>,
 }
 
 impl<'a> NewResponseRow<'a> {
@@ -127,6 +130,7 @@ impl<'a> NewResponseRow<'a> {
             submitted_at: complete.then_some(at),
             request_hash: None,
             resume_expires_at: None,
+            language: None,
         }
     }
 }
@@ -163,6 +167,7 @@ pub(crate) struct ResponseRow {
     created_at: NaiveDateTime,
     submitted_at: Option<NaiveDateTime>,
     answers: String,
+    language: Option<String>,
 }
 
 impl ResponseRow {
@@ -178,6 +183,7 @@ impl ResponseRow {
             created_at: row.created_at,
             submitted_at: row.submitted_at,
             answers: row.answers,
+            language: row.language,
         }
     }
 }

@@ -33,6 +33,7 @@ diesel::table! {
         request_hash -> Nullable<Text>,
         receipt_hash -> Nullable<Text>,
         resume_expires_at -> Nullable<Timestamp>,
+        language -> Nullable<Text>,
     }
 }
 
@@ -45,6 +46,7 @@ diesel::table! {
         created_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         response_id -> Nullable<BigInt>,
+        language -> Nullable<Text>,
     }
 }
 

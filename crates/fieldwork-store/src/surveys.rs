@@ -169,7 +169,7 @@ impl Store {
                 .values(NewSurveyRow {
                     slug,
                     version,
-                    title: &definition.title,
+                    title: definition.title.primary(),
                     definition: &canonical,
                     status: SurveyStatus::Draft.as_str(),
                     created_at: now(),

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::messages::{Arg, Messages};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -123,11 +124,22 @@ impl fmt::Display for FieldError {
 }
 
 /// Check submitted answers. Returns every refused answer (unknown question ids first, then
-/// the rest in form order), or the response.
+/// the rest in form order), or the response. Messages are in the survey's default language.
 pub fn validate_answers(
     definition: &SurveyDefinition,
     submitted: &SubmittedAnswers,
     completeness: Completeness,
+) -> Result<ValidatedResponse, Vec<FieldError>> {
+    let words = Messages::new(definition.default_language());
+    validate_answers_in(definition, submitted, completeness, &words)
+}
+
+/// [`validate_answers`], with the messages in the respondent's language.
+pub fn validate_answers_in(
+    definition: &SurveyDefinition,
+    submitted: &SubmittedAnswers,
+    completeness: Completeness,
+    words: &Messages,
 ) -> Result<ValidatedResponse, Vec<FieldError>> {
     let mut errors = Vec::new();
     for id in submitted.keys() {
@@ -136,7 +148,7 @@ pub fn validate_answers(
                 question: id.clone(),
                 item: None,
                 kind: FieldErrorKind::UnknownQuestion,
-                message: "There is no such question in this survey".to_owned(),
+                message: words.get("answer-unknown-question"),
             });
         }
     }
@@ -152,20 +164,22 @@ pub fn validate_answers(
                 question,
                 None,
                 FieldErrorKind::HiddenQuestion,
-                "This question is not asked for the answers given to earlier questions".to_owned(),
+                words.get("answer-not-asked"),
             )),
             (false, None) => {}
             (true, None) => {
                 if completeness == Completeness::Complete && question.required {
-                    errors.extend(required_errors(question));
+                    errors.extend(required_errors(question, words));
                 }
             }
-            (true, Some(value)) => match check_answer(question, value, completeness, &mut errors) {
-                Some(answer) => {
-                    answers.insert(question.id.clone(), answer);
+            (true, Some(value)) => {
+                match check_answer(question, value, completeness, words, &mut errors) {
+                    Some(answer) => {
+                        answers.insert(question.id.clone(), answer);
+                    }
+                    None => continue,
                 }
-                None => continue,
-            },
+            }
         }
     }
     if !errors.is_empty() {
@@ -311,7 +325,7 @@ fn error(
 
 /// The errors of a required question left blank: one per statement of a grid, so that each
 /// row can show its own error and the summary can link to it; one for any other question.
-fn required_errors(question: &Question) -> Vec<FieldError> {
+fn required_errors(question: &Question, words: &Messages) -> Vec<FieldError> {
     match &question.kind {
         QuestionKind::LikertGrid { items, .. } => items
             .iter()
@@ -320,7 +334,7 @@ fn required_errors(question: &Question) -> Vec<FieldError> {
                     question,
                     Some(&item.id),
                     FieldErrorKind::Required,
-                    grid_item_required(item),
+                    grid_item_required(item, words),
                 )
             })
             .collect(),
@@ -328,35 +342,40 @@ fn required_errors(question: &Question) -> Vec<FieldError> {
             question,
             None,
             FieldErrorKind::Required,
-            required_message(question),
+            required_message(question, words),
         )],
     }
 }
 
-fn grid_item_required(item: &GridItem) -> String {
-    format!("Select an answer for \u{2018}{}\u{2019}", item.text)
+fn grid_item_required(item: &GridItem, words: &Messages) -> String {
+    words.with(
+        "answer-required-item",
+        &[("item", item.text.get(words.code()).into())],
+    )
 }
 
 /// What to do about an unanswered required question: the definition's own words, or
 /// what to do with the question named (GOV.UK: say what to do, about what).
-fn required_message(question: &Question) -> String {
+fn required_message(question: &Question, words: &Messages) -> String {
     if let Some(message) = &question.error_message {
-        return message.clone();
+        return message.get(words.code()).to_owned();
     }
-    let action = match &question.kind {
-        QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => "Select an answer to",
-        QuestionKind::MultiChoice { .. } => "Select at least one option for",
-        QuestionKind::LikertGrid { .. } => "Select an answer for every statement in",
-        QuestionKind::Number { .. } => "Enter a number for",
-        QuestionKind::Text { .. } => "Enter an answer to",
+    let id = match &question.kind {
+        QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => "answer-required-choice",
+        QuestionKind::MultiChoice { .. } => "answer-required-choices",
+        QuestionKind::LikertGrid { .. } => "answer-required-grid",
+        QuestionKind::Number { .. } => "answer-required-number",
+        QuestionKind::Text { .. } => "answer-required-text",
     };
-    format!("{action} \u{2018}{}\u{2019}", question.text.trim())
+    let text = question.text.get(words.code()).trim();
+    words.with(id, &[("question", text.into())])
 }
 
 fn check_answer(
     question: &Question,
     value: &Value,
     completeness: Completeness,
+    words: &Messages,
     errors: &mut Vec<FieldError>,
 ) -> Option<Answer> {
     let wrong_type = |expected: &str| {
@@ -364,13 +383,17 @@ fn check_answer(
             question,
             None,
             FieldErrorKind::WrongType,
-            format!("Expected {expected}"),
+            words.with(
+                "answer-expected",
+                &[("expected", words.get(expected).into())],
+            ),
         )
     };
+    let label = |choice: &crate::Choice| choice.label.get(words.code()).to_owned();
     match &question.kind {
         QuestionKind::SingleChoice { .. } | QuestionKind::Likert { .. } => {
             let Value::String(code) = value else {
-                errors.push(wrong_type("one option code as a string"));
+                errors.push(wrong_type("answer-expected-code"));
                 return None;
             };
             let code = code.trim();
@@ -379,7 +402,7 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::OptionNotOffered,
-                    "Select one of the options given".to_owned(),
+                    words.get("answer-option-not-offered"),
                 ));
                 return None;
             }
@@ -398,7 +421,7 @@ fn check_answer(
                         match item {
                             Value::String(code) => codes.push(code.trim()),
                             _ => {
-                                errors.push(wrong_type("a list of option codes"));
+                                errors.push(wrong_type("answer-expected-codes"));
                                 return None;
                             }
                         }
@@ -406,7 +429,7 @@ fn check_answer(
                     codes
                 }
                 _ => {
-                    errors.push(wrong_type("a list of option codes"));
+                    errors.push(wrong_type("answer-expected-codes"));
                     return None;
                 }
             };
@@ -415,7 +438,7 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::OptionNotOffered,
-                    "Select only the options given".to_owned(),
+                    words.get("answer-options-not-offered"),
                 ));
                 return None;
             }
@@ -435,10 +458,7 @@ fn check_answer(
                         question,
                         None,
                         FieldErrorKind::ExclusiveOptionCombined,
-                        format!(
-                            "Select ‘{}’ on its own, or other options without it",
-                            exclusive.label
-                        ),
+                        words.with("answer-exclusive", &[("option", label(exclusive).into())]),
                     ));
                     return None;
                 }
@@ -452,7 +472,7 @@ fn check_answer(
                         question,
                         None,
                         FieldErrorKind::TooManySelections,
-                        format!("Select no more than {max} options"),
+                        words.with("answer-too-many", &[("max", u64::from(*max).into())]),
                     ));
                     return None;
                 }
@@ -463,7 +483,7 @@ fn check_answer(
                         question,
                         None,
                         FieldErrorKind::TooFewSelections,
-                        format!("Select at least {min} options"),
+                        words.with("answer-too-few", &[("min", u64::from(*min).into())]),
                     ));
                     return None;
                 }
@@ -472,7 +492,7 @@ fn check_answer(
         }
         QuestionKind::LikertGrid { items, .. } => {
             let Value::Object(map) = value else {
-                errors.push(wrong_type("an object of statement id to option code"));
+                errors.push(wrong_type("answer-expected-grid"));
                 return None;
             };
             let offered = question.offered_codes();
@@ -484,7 +504,7 @@ fn check_answer(
                         question,
                         Some(key),
                         FieldErrorKind::UnknownItem,
-                        "There is no such statement in this question".to_owned(),
+                        words.get("answer-unknown-item"),
                     ));
                 }
             }
@@ -497,20 +517,26 @@ fn check_answer(
                         question,
                         Some(&item.id),
                         FieldErrorKind::OptionNotOffered,
-                        format!("Select one of the options given for ‘{}’", item.text),
+                        words.with(
+                            "answer-item-option-not-offered",
+                            &[("item", item.text.get(words.code()).into())],
+                        ),
                     )),
                     Some(_) => errors.push(error(
                         question,
                         Some(&item.id),
                         FieldErrorKind::WrongType,
-                        "Expected one option code as a string".to_owned(),
+                        words.with(
+                            "answer-expected",
+                            &[("expected", words.get("answer-expected-code").into())],
+                        ),
                     )),
                     None if completeness == Completeness::Complete && question.required => errors
                         .push(error(
                             question,
                             Some(&item.id),
                             FieldErrorKind::Required,
-                            grid_item_required(item),
+                            grid_item_required(item, words),
                         )),
                     None => {}
                 }
@@ -536,11 +562,10 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::NotANumber,
-                    match kind {
-                        NumberKind::Integer => "Enter a whole number, like 12",
-                        NumberKind::Decimal => "Enter a number, like 12 or 3.5",
-                    }
-                    .to_owned(),
+                    words.get(match kind {
+                        NumberKind::Integer => "answer-whole-number-like",
+                        NumberKind::Decimal => "answer-number-like",
+                    }),
                 ));
                 return None;
             };
@@ -549,18 +574,35 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::NotAWholeNumber,
-                    "Enter a whole number".to_owned(),
+                    words.get("answer-whole-number"),
                 ));
                 return None;
             }
             let below = min.is_some_and(|m| number < m);
             let above = max.is_some_and(|m| number > m);
             if below || above {
-                let unit = unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+                let unit = unit
+                    .as_ref()
+                    .map(|u| format!(" {}", u.get(words.code())))
+                    .unwrap_or_default();
+                let bound = |n: &f64| Arg::from(n.to_string());
                 let message = match (min, max) {
-                    (Some(lo), Some(hi)) => format!("Enter a number between {lo} and {hi}{unit}"),
-                    (Some(lo), None) => format!("Enter a number of at least {lo}{unit}"),
-                    (None, Some(hi)) => format!("Enter a number no more than {hi}{unit}"),
+                    (Some(lo), Some(hi)) => words.with(
+                        "answer-between",
+                        &[
+                            ("min", bound(lo)),
+                            ("max", bound(hi)),
+                            ("unit", unit.into()),
+                        ],
+                    ),
+                    (Some(lo), None) => words.with(
+                        "answer-at-least",
+                        &[("min", bound(lo)), ("unit", unit.into())],
+                    ),
+                    (None, Some(hi)) => words.with(
+                        "answer-at-most",
+                        &[("max", bound(hi)), ("unit", unit.into())],
+                    ),
                     (None, None) => String::new(),
                 };
                 errors.push(error(question, None, FieldErrorKind::OutOfRange, message));
@@ -576,7 +618,7 @@ fn check_answer(
                         question,
                         None,
                         FieldErrorKind::OutOfRange,
-                        "Enter a smaller number".to_owned(),
+                        words.get("answer-smaller"),
                     ));
                     return None;
                 }
@@ -585,7 +627,7 @@ fn check_answer(
         }
         QuestionKind::Text { max_length, .. } => {
             let Value::String(text) = value else {
-                errors.push(wrong_type("text"));
+                errors.push(wrong_type("answer-expected-text"));
                 return None;
             };
             let text = text.trim();
@@ -594,7 +636,7 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::DisallowedCharacter,
-                    "Remove the null character from your answer".to_owned(),
+                    words.get("answer-null-character"),
                 ));
                 return None;
             }
@@ -604,8 +646,12 @@ fn check_answer(
                     question,
                     None,
                     FieldErrorKind::TooLong,
-                    format!(
-                        "Your answer must be {max_length} characters or fewer (it has {length})"
+                    words.with(
+                        "answer-too-long",
+                        &[
+                            ("max", u64::from(*max_length).into()),
+                            ("length", (length as u64).into()),
+                        ],
                     ),
                 ));
                 return None;

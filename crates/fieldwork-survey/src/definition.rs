@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::text::Text;
 use crate::trust::{ConsentStatement, ParticipantInformation, PrivacyNotice};
 
 /// A whole survey: metadata, pages of questions, and how it is stratified.
@@ -20,11 +21,16 @@ use crate::trust::{ConsentStatement, ParticipantInformation, PrivacyNotice};
 pub struct SurveyDefinition {
     /// URL-safe name, lower-case letters, digits and hyphens (`digital-leadership`).
     pub slug: String,
-    pub title: String,
+    pub title: Text,
     /// Whole number from 1; a new import of the same slug must carry a higher version.
     pub version: u32,
+    /// The languages respondents may answer in, as ISO 639 codes (`["en", "cy"]`); the first is
+    /// the default. Each respondent-facing string then gives its words in every one of them.
+    /// Absent: the survey is in English only, and its strings are plain strings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// Whether anyone with the survey's link may respond, not only invited respondents.
     #[serde(default)]
     pub allow_open_link: bool,
@@ -69,7 +75,7 @@ pub struct Frame {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Page {
-    pub title: String,
+    pub title: Text,
     pub questions: Vec<Question>,
 }
 
@@ -80,14 +86,14 @@ pub struct Question {
     /// which exports use between a question and an option); at most 32 characters so that it
     /// is a valid variable name in R, Stata and SPSS.
     pub id: String,
-    pub text: String,
+    pub text: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Text>,
     /// What a respondent who left it unanswered is told to do, in the GOV.UK error-message
     /// style: "Select whether your organisation is being disrupted by digital". Without one,
     /// the message quotes the question. A grid names each unanswered statement instead.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
+    pub error_message: Option<Text>,
     /// Whether a complete response must answer it (when it is shown). Default true.
     pub required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,7 +147,7 @@ pub enum QuestionKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         max: Option<f64>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        unit: Option<String>,
+        unit: Option<Text>,
     },
     /// Free text.
     Text { format: TextFormat, max_length: u32 },
@@ -166,13 +172,20 @@ impl QuestionKind {
 #[schemars(deny_unknown_fields)]
 pub struct Choice {
     pub code: String,
-    pub label: String,
+    pub label: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Text>,
     /// In a multi-choice question: this option cannot be combined with others ("None of these").
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[serde(default)]
     pub exclusive: bool,
+}
+
+impl Choice {
+    fn localise(&mut self, localise: &impl Fn(&mut Text)) {
+        localise(&mut self.label);
+        self.hint.iter_mut().for_each(localise);
+    }
 }
 
 /// One row of a Likert grid.
@@ -180,7 +193,7 @@ pub struct Choice {
 #[schemars(deny_unknown_fields)]
 pub struct GridItem {
     pub id: String,
-    pub text: String,
+    pub text: Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -267,17 +280,101 @@ impl SurveyDefinition {
             .flat_map(|info| &info.consent)
     }
 
-    /// The words of consent statement `id`, as the respondent agreed to them; an id this
-    /// version does not have (a consent given to another wording) is shown as it is.
-    pub fn consent_statement_text(&self, id: &str) -> String {
+    /// The words of consent statement `id` in `language`, as the respondent agreed to them;
+    /// an id this version does not have (a consent given to another wording) is shown as it is.
+    pub fn consent_statement_text(&self, id: &str, language: &str) -> String {
         self.consent_statements()
             .find(|s| s.id == id)
-            .map_or_else(|| id.to_owned(), |s| s.text.clone())
+            .map_or_else(|| id.to_owned(), |s| s.text.get(language).to_owned())
+    }
+
+    /// The language respondents get unless they choose another: the first declared, or
+    /// English for a definition that declares none.
+    pub fn default_language(&self) -> &str {
+        self.languages.first().map_or("en", String::as_str)
+    }
+
+    /// The languages respondents may answer in, the default first.
+    pub fn languages(&self) -> Vec<&str> {
+        if self.languages.is_empty() {
+            vec!["en"]
+        } else {
+            self.languages.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// Whether respondents may answer in `language`.
+    pub fn speaks(&self, language: &str) -> bool {
+        self.languages().contains(&language)
     }
 
     /// The questions whose answer a respondent may choose to publish.
     pub fn publishable_questions(&self) -> impl Iterator<Item = &Question> {
         self.questions().filter(|q| q.publishable)
+    }
+
+    /// This definition as a survey in `language` alone: every respondent-facing string in that
+    /// language's words, `languages` just that one. Researchers' outputs (exports, the
+    /// codebook, reports) in a language are built from it; codes and ids do not change, so
+    /// neither does any figure. A language the definition does not speak gives the default.
+    pub fn in_language(&self, language: &str) -> SurveyDefinition {
+        let language = if self.speaks(language) {
+            language
+        } else {
+            self.default_language()
+        };
+        let mut single = self.clone();
+        let localise = |text: &mut Text| *text = Text::Plain(text.get(language).to_owned());
+        single.languages = if self.languages.is_empty() {
+            Vec::new()
+        } else {
+            vec![language.to_owned()]
+        };
+        localise(&mut single.title);
+        single.description.iter_mut().for_each(localise);
+        if let Some(info) = &mut single.participant_information {
+            localise(&mut info.version);
+            localise(&mut info.text);
+            info.consent.iter_mut().for_each(|s| localise(&mut s.text));
+        }
+        if let Some(notice) = &mut single.privacy_notice {
+            notice.texts_mut().into_iter().for_each(localise);
+        }
+        for page in &mut single.pages {
+            localise(&mut page.title);
+            for question in &mut page.questions {
+                localise(&mut question.text);
+                question.hint.iter_mut().for_each(localise);
+                question.error_message.iter_mut().for_each(localise);
+                match &mut question.kind {
+                    QuestionKind::SingleChoice { options }
+                    | QuestionKind::MultiChoice { options, .. } => {
+                        options.iter_mut().for_each(|c| c.localise(&localise));
+                    }
+                    QuestionKind::Likert {
+                        scale,
+                        non_substantive,
+                    } => scale
+                        .iter_mut()
+                        .chain(non_substantive)
+                        .for_each(|c| c.localise(&localise)),
+                    QuestionKind::LikertGrid {
+                        items,
+                        scale,
+                        non_substantive,
+                    } => {
+                        items.iter_mut().for_each(|i| localise(&mut i.text));
+                        scale
+                            .iter_mut()
+                            .chain(non_substantive)
+                            .for_each(|c| c.localise(&localise));
+                    }
+                    QuestionKind::Number { unit, .. } => unit.iter_mut().for_each(localise),
+                    QuestionKind::Text { .. } => {}
+                }
+            }
+        }
+        single
     }
 
     /// The canonical JSON of this definition, as the store keeps it.

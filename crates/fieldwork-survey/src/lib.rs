@@ -3,23 +3,26 @@
 mod answers;
 mod definition;
 mod invited;
+mod messages;
 mod parse;
 mod personal_data;
 mod safe_csv;
 pub mod stored_json;
 mod synthetic;
+mod text;
 mod trust;
 mod wide;
 
 pub use answers::{
-    answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
-    FieldError, FieldErrorKind, SubmittedAnswers, ValidatedResponse,
+    answer_from_stored, drop_hidden_answers, is_shown, validate_answers, validate_answers_in,
+    Answer, Completeness, FieldError, FieldErrorKind, SubmittedAnswers, ValidatedResponse,
 };
 pub use definition::{
     definition_json_schema, Choice, Condition, Frame, GridItem, NumberKind, Page, Question,
     QuestionKind, Stratification, SurveyDefinition, TextFormat,
 };
 pub use invited::fix_invited_stratum;
+pub use messages::{catalogue_source_messages, interface_languages, Arg, Messages};
 pub use parse::{
     is_slug, parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
     MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,
@@ -27,6 +30,7 @@ pub use parse::{
 pub use personal_data::{personal_data_flags, Flag, FlagKind};
 pub use safe_csv::{rows_to_safe_csv, safe_cell, SafeCsvWriter};
 pub use synthetic::SyntheticRespondents;
+pub use text::{is_language_code, Text};
 pub use trust::{formatted_blocks, Block, ConsentStatement, ParticipantInformation, PrivacyNotice};
 pub use wide::{
     escape_cell, read_wide_csv, unescape_cell, AnswerRef, Code, GridAnswer, ImportErrors,

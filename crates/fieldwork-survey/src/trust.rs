@@ -6,6 +6,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::text::Text;
+
 /// The participant information sheet and the statements a respondent agrees to, shown before
 /// the first question.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -13,10 +15,10 @@ use serde::Serialize;
 pub struct ParticipantInformation {
     /// Names this wording (`"1.2, approved 3 December 2026"`): each consent records the version
     /// the respondent read, so a change of wording needs a new version.
-    pub version: String,
+    pub version: Text,
     /// Who runs the study, why, what taking part involves, risks, how answers are used and
     /// published, how to withdraw, contacts. Formatted text ([`formatted_blocks`]).
-    pub text: String,
+    pub text: Text,
     /// Each a checkbox the respondent must tick to take part.
     pub consent: Vec<ConsentStatement>,
 }
@@ -27,7 +29,7 @@ pub struct ParticipantInformation {
 pub struct ConsentStatement {
     /// Stable id, as question ids: it names the statement in the stored consent and exports.
     pub id: String,
-    pub text: String,
+    pub text: Text,
 }
 
 /// The privacy notice: every field is required, each formatted text ([`formatted_blocks`]).
@@ -35,35 +37,50 @@ pub struct ConsentStatement {
 #[schemars(deny_unknown_fields)]
 pub struct PrivacyNotice {
     /// Who decides why and how the data is used (the data controller), and how to reach them.
-    pub controller: String,
+    pub controller: Text,
     /// Why the data is collected.
-    pub purpose: String,
+    pub purpose: Text,
     /// The lawful basis under UK GDPR (and the condition for special category data, if any).
-    pub lawful_basis: String,
+    pub lawful_basis: Text,
     /// What is kept: answers, consent, contact details for invitations.
-    pub data_kept: String,
+    pub data_kept: Text,
     /// How long each is kept.
-    pub retention: String,
+    pub retention: Text,
     /// Who receives the data or the findings.
-    pub recipients: String,
+    pub recipients: Text,
     /// The respondent's rights (access, withdrawal, complaint to the ICO).
-    pub rights: String,
+    pub rights: Text,
     /// Whom to contact, including the data protection officer.
-    pub contact: String,
+    pub contact: Text,
 }
 
 impl PrivacyNotice {
-    /// The notice's sections in reading order, each with its heading.
-    pub fn sections(&self) -> [(&'static str, &str); 8] {
+    /// Every section's words, for changing them all alike.
+    pub(crate) fn texts_mut(&mut self) -> [&mut Text; 8] {
         [
-            ("Who is responsible for your data", &self.controller),
-            ("Why we collect it", &self.purpose),
-            ("Our lawful basis", &self.lawful_basis),
-            ("What we keep", &self.data_kept),
-            ("How long we keep it", &self.retention),
-            ("Who receives it", &self.recipients),
-            ("Your rights", &self.rights),
-            ("How to contact us", &self.contact),
+            &mut self.controller,
+            &mut self.purpose,
+            &mut self.lawful_basis,
+            &mut self.data_kept,
+            &mut self.retention,
+            &mut self.recipients,
+            &mut self.rights,
+            &mut self.contact,
+        ]
+    }
+
+    /// The notice's sections in reading order, each with the id of its heading in the
+    /// message catalogues (`privacy-controller`: "Who is responsible for your data").
+    pub fn sections(&self) -> [(&'static str, &Text); 8] {
+        [
+            ("privacy-controller", &self.controller),
+            ("privacy-purpose", &self.purpose),
+            ("privacy-lawful-basis", &self.lawful_basis),
+            ("privacy-data-kept", &self.data_kept),
+            ("privacy-retention", &self.retention),
+            ("privacy-recipients", &self.recipients),
+            ("privacy-rights", &self.rights),
+            ("privacy-contact", &self.contact),
         ]
     }
 }

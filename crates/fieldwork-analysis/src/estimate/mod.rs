@@ -62,7 +62,7 @@ pub fn estimate(
     Ok(Analysis {
         survey: definition.slug.clone(),
         version: definition.version,
-        title: definition.title.clone(),
+        title: definition.title.to_string(),
         suppression_threshold: plan.suppression_threshold,
         confidence_level: plan.confidence_level,
         estimates: rows,

@@ -58,7 +58,7 @@ fn consent_entries(definition: &SurveyDefinition) -> Option<ConsentEntries> {
     }));
     Some(ConsentEntries {
         export: "consent",
-        information_version: information.version.clone(),
+        information_version: information.version.to_string(),
         variables,
     })
 }
@@ -127,7 +127,7 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
                     .into_iter()
                     .map(|c| Code {
                         code: c.code.clone(),
-                        label: c.label.clone(),
+                        label: c.label.to_string(),
                         substantive: true,
                     })
                     .collect()
@@ -176,7 +176,7 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
             .enumerate()
             .map(|(i, c)| Code {
                 code: c.code.clone(),
-                label: c.label.clone(),
+                label: c.label.to_string(),
                 substantive: substantive_count.is_none_or(|n| i < n),
             })
             .collect();
@@ -201,10 +201,7 @@ fn entries(definition: &SurveyDefinition, options: &ExportOptions) -> Vec<Entry>
                     (None, Some(hi)) => format!(" of at most {hi}"),
                     (None, None) => String::new(),
                 };
-                let unit = unit
-                    .as_deref()
-                    .map(|u| format!(" ({u})"))
-                    .unwrap_or_default();
+                let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
                 format!("{kind}{range}{unit}")
             }
             (VariableKind::Text, QuestionKind::Text { max_length, .. }) => {
@@ -255,7 +252,7 @@ pub(super) fn json(
     let codebook = Codebook {
         survey: definition.slug.clone(),
         version: definition.version,
-        title: definition.title.clone(),
+        title: definition.title.to_string(),
         cells: match options.labels {
             Labels::Codes => "codes",
             Labels::Text => "labels",

@@ -95,8 +95,8 @@ fn write(
     };
     let mut file = FileBuilder::new(format);
     file.set_file_label(&match format {
-        FileFormat::Sav => truncate_bytes(&definition.title, 64).to_owned(),
-        FileFormat::Dta => truncate_chars(&definition.title, 80).to_owned(),
+        FileFormat::Sav => truncate_bytes(definition.title.as_str(), 64).to_owned(),
+        FileFormat::Dta => truncate_chars(definition.title.as_str(), 80).to_owned(),
     })?;
     let mut stored = Vec::with_capacity(columns.len());
     for (index, (column, name)) in columns.iter().zip(&names).enumerate() {

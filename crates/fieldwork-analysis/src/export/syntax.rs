@@ -54,7 +54,7 @@ pub(super) fn columns<'a>(layout: &WideLayout<'a>, labels: Labels) -> Vec<Column
     let cell = |c: &Choice| -> String {
         escape_cell(match labels {
             Labels::Codes => &c.code,
-            Labels::Text => &c.label,
+            Labels::Text => c.label.as_str(),
         })
         .into_owned()
     };
@@ -159,7 +159,7 @@ fn heading(definition: &SurveyDefinition, options: &ExportOptions) -> String {
         "survey `{}` version {} ({}); reads {}, a csv-wide export made with --labels {}{}{}",
         definition.slug,
         definition.version,
-        one_line(&definition.title),
+        one_line(definition.title.as_str()),
         one_line(&options.data_file),
         match options.labels {
             Labels::Codes => "codes",

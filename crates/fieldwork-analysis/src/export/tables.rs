@@ -261,7 +261,7 @@ impl<'d> LongQuestion<'d> {
                 .map(|choice| {
                     let value = match labels {
                         Labels::Codes => &choice.code,
-                        Labels::Text => &choice.label,
+                        Labels::Text => choice.label.as_str(),
                     };
                     let mut end = start.to_vec();
                     csv_text::push_field(&mut end, &escape_cell(value));

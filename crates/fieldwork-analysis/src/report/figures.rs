@@ -62,7 +62,7 @@ pub(crate) fn question_charts(
         } => vec![likert_chart(
             lookup,
             id,
-            &question.text,
+            question.text.as_str(),
             None,
             scale,
             non_substantive,
@@ -77,8 +77,8 @@ pub(crate) fn question_charts(
                 charts.push(likert_chart(
                     lookup,
                     &format!("{id}.{}", item.id),
-                    &item.text,
-                    Some(&question.text),
+                    item.text.as_str(),
+                    Some(question.text.as_str()),
                     scale,
                     non_substantive,
                 ));
@@ -190,7 +190,7 @@ fn proportion_chart(
     ReportChart {
         chart: Chart {
             name: format!("{}-{}", stem(id), stem(&option.code)),
-            title: question.text.clone(),
+            title: question.text.to_string(),
             subtitle,
             kind: ChartKind::Proportion {
                 bars,
@@ -287,7 +287,7 @@ fn ranked_chart(
     ReportChart {
         chart: Chart {
             name: stem(id),
-            title: question.text.clone(),
+            title: question.text.to_string(),
             subtitle: vec![format!(
                 "{}, ranked by the share across all strata; {}. Base: all who answered ({} in all strata). Lines show 95% confidence intervals.",
                 what,
@@ -295,7 +295,7 @@ fn ranked_chart(
                 base_n(lookup, id, first)
             )],
             kind: ChartKind::Ranked {
-                options: ranked.iter().map(|o| o.label.clone()).collect(),
+                options: ranked.iter().map(|o| o.label.to_string()).collect(),
                 panels,
             },
             note: lookup.note(),
@@ -429,8 +429,11 @@ fn likert_chart(
             },
             subtitle,
             kind: ChartKind::Likert {
-                scale: scale.iter().map(|p| p.label.clone()).collect(),
-                non_substantive: non_substantive.iter().map(|p| p.label.clone()).collect(),
+                scale: scale.iter().map(|p| p.label.to_string()).collect(),
+                non_substantive: non_substantive
+                    .iter()
+                    .map(|p| p.label.to_string())
+                    .collect(),
                 rows,
             },
             note: lookup.note(),
@@ -503,14 +506,14 @@ fn heatmap_chart(
             name: format!("{}-positive", stem(id)),
             title: format!("Share answering {positive} to each statement, {}", lookup.by()),
             subtitle: vec![
-                question.text.clone(),
+                question.text.to_string(),
                 format!(
                     "Each cell: % of those with an answer on the scale who chose {positive}. Darker cells are lower. Base: {}.",
                     heatmap_base(&rows)
                 ),
             ],
             kind: ChartKind::Heatmap {
-                rows: items.iter().map(|i| i.text.clone()).collect(),
+                rows: items.iter().map(|i| i.text.to_string()).collect(),
                 columns: groups.iter().map(|(_, l)| l.clone()).collect(),
                 cells,
             },

@@ -35,7 +35,7 @@ pub fn answer_label(definition: &SurveyDefinition, variable: &str, option: &str)
     definition
         .question(question)
         .and_then(|q| q.choices().find(|c| c.code == option))
-        .map_or_else(|| option.to_owned(), |c| c.label.clone())
+        .map_or_else(|| option.to_owned(), |c| c.label.to_string())
 }
 
 /// The question an estimate's variable is (`question`), or a grid's statement
@@ -56,7 +56,7 @@ pub fn variable_label(definition: &SurveyDefinition, variable: &str) -> String {
     };
     match item {
         Some(item) => format!("{}: {}", question.text, item.text),
-        None => question.text.clone(),
+        None => question.text.to_string(),
     }
 }
 

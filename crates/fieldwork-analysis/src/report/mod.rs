@@ -158,7 +158,7 @@ impl<'a> Lookup<'a> {
         let strata = definition
             .strata()
             .iter()
-            .map(|c| (c.code.clone(), c.label.clone()))
+            .map(|c| (c.code.clone(), c.label.to_string()))
             .collect();
         Lookup {
             definition,

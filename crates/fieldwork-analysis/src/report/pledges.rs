@@ -93,13 +93,13 @@ pub fn pledges_page(
     let sectors: Vec<(String, String)> = definition
         .strata()
         .iter()
-        .map(|c| (c.code.clone(), c.label.clone()))
+        .map(|c| (c.code.clone(), c.label.to_string()))
         .collect();
     let attributed = attributions(&shown, &sectors, threshold);
     let questions = publishable
         .iter()
         .map(|question| QuestionPledges {
-            text: question.text.clone(),
+            text: question.text.to_string(),
             pledges: shown
                 .iter()
                 .zip(&attributed)
@@ -112,7 +112,7 @@ pub fn pledges_page(
         })
         .collect();
     let page = PledgesPage {
-        site_title: &definition.title,
+        site_title: definition.title.as_str(),
         page_title: format!("Pledges – {}", definition.title),
         threshold,
         questions,

@@ -365,7 +365,7 @@ pub fn build_site(
         .iter()
         .map(|q| Link {
             href: question_page_name(&q.id),
-            text: q.text.clone(),
+            text: q.text.to_string(),
         })
         .collect();
     for (i, question) in questions.iter().enumerate() {
@@ -434,8 +434,12 @@ pub fn build_site(
         let page = QuestionPage {
             site_title,
             page_title: format!("{} – {}", question.text, site_title),
-            heading: question.text.clone(),
-            hint: question.hint.clone().unwrap_or_default(),
+            heading: question.text.to_string(),
+            hint: question
+                .hint
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             base,
             figures,
             tables,
@@ -463,7 +467,7 @@ pub fn build_site(
             page: question_page_name(f.question.split('.').next().unwrap_or(&f.question)),
             page_subject: definition
                 .question(f.question.split('.').next().unwrap_or(&f.question))
-                .map(|q| q.text.clone())
+                .map(|q| q.text.to_string())
                 .unwrap_or_default(),
         })
         .collect();
@@ -517,7 +521,7 @@ pub fn build_site(
         .stratification
         .as_ref()
         .and_then(|s| definition.question(&s.question))
-        .map(|q| q.text.clone())
+        .map(|q| q.text.to_string())
         .unwrap_or_default();
     let frame_sources = definition
         .stratification
@@ -560,7 +564,7 @@ pub fn build_site(
         sensitive: definition
             .questions()
             .filter(|q| q.sensitive && !matches!(q.kind, QuestionKind::Text { .. }))
-            .map(|q| q.text.clone())
+            .map(|q| q.text.to_string())
             .collect(),
         fieldwork: plan.fieldwork.clone().unwrap_or_default(),
         benchmarks: plan

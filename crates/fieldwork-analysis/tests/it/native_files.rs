@@ -189,7 +189,7 @@ fn expected_columns(format: Format, wide_csv: &[u8]) -> Vec<(String, Expected)> 
                     Expected {
                         labels: (1..)
                             .zip(&strata)
-                            .map(|(i, c)| (json!(f64::from(i)), c.label.clone()))
+                            .map(|(i, c)| (json!(f64::from(i)), c.label.to_string()))
                             .collect(),
                         values: cells(index)
                             .map(|cell| {
@@ -222,7 +222,7 @@ fn expected_columns(format: Format, wide_csv: &[u8]) -> Vec<(String, Expected)> 
             let (not_shown, not_answered) = format.not_shown_and_not_answered(min);
             let mut labels: Vec<(Value, String)> = (1..)
                 .zip(variable.codes())
-                .map(|(i, c)| (json!(f64::from(i)), c.label.clone()))
+                .map(|(i, c)| (json!(f64::from(i)), c.label.to_string()))
                 .collect();
             let text = variable.kind == VariableKind::Text;
             if !text {

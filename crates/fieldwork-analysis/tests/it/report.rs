@@ -401,15 +401,15 @@ fn a_stratum_below_the_threshold_is_suppressed_in_chart_and_table() {
 fn hostile_text_in_the_definition_is_escaped_everywhere() {
     let hostile = fixture_text()
         .replace(
-            "\"title\": \"Digital leadership in the UK public sector\"",
-            "\"title\": \"Leaders </title><script>alert('t')</script> & co\"",
+            "\"en\": \"Digital leadership in the UK public sector\"",
+            "\"en\": \"Leaders </title><script>alert('t')</script> & co\"",
         )
         .replace(
-            "\"label\": \"Legacy technology\"",
-            "\"label\": \"<script>alert(1)</script> \\\"legacy\\\" & <b>tech</b>\"",
+            "\"en\": \"Legacy technology\"",
+            "\"en\": \"<script>alert(1)</script> \\\"legacy\\\" & <b>tech</b>\"",
         );
     let definition = definition_from(&hostile);
-    assert!(definition.title.contains("<script>"));
+    assert!(definition.title.as_str().contains("<script>"));
     let db = testing::sqlite();
     store_responses(
         &db,
@@ -514,7 +514,7 @@ fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
     let labels: Vec<(String, String)> = definition
         .strata()
         .iter()
-        .map(|c| (c.code.clone(), c.label.clone()))
+        .map(|c| (c.code.clone(), c.label.to_string()))
         .collect();
     for (sector, label) in &labels {
         let count = published

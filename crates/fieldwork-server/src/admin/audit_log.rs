@@ -47,7 +47,7 @@ pub(super) async fn audit_page(
         &AuditPage {
             chrome,
             slug,
-            title: survey.definition.title.clone(),
+            title: survey.definition.title.to_string(),
             entries: entries.iter().map(AuditLine::of).collect(),
         },
         cookie,

@@ -57,7 +57,7 @@ async fn render_delete(
         chrome,
         errors,
         slug: slug.to_owned(),
-        title: survey.definition.title.clone(),
+        title: survey.definition.title.to_string(),
         open: survey.status == SurveyStatus::Open,
         versions: contents.versions,
         complete: count(contents.complete_responses),

@@ -111,7 +111,7 @@ async fn render_invitations(
         chrome,
         errors,
         slug: slug.to_owned(),
-        title: survey.definition.title.clone(),
+        title: survey.definition.title.to_string(),
         strata: survey
             .definition
             .strata()
@@ -119,7 +119,7 @@ async fn render_invitations(
             .map(|c| StratumOption {
                 checked: c.code == chosen,
                 code: c.code.clone(),
-                label: c.label.clone(),
+                label: c.label.to_string(),
             })
             .collect(),
         stratum_error,

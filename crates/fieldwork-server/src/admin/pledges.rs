@@ -84,7 +84,7 @@ impl Queue {
             chrome,
             notice,
             slug,
-            title: definition.title.clone(),
+            title: definition.title.to_string(),
             pledges: self
                 .pending
                 .iter()
@@ -105,7 +105,7 @@ fn queued(definition: &SurveyDefinition, threshold: u32, pledge: &PendingPledge)
         id: pledge.id,
         question: definition
             .question(&pledge.question_id)
-            .map_or_else(|| pledge.question_id.clone(), |q| q.text.clone()),
+            .map_or_else(|| pledge.question_id.clone(), |q| q.text.to_string()),
         segments: segments(&pledge.text, &flags),
         flags: flags
             .iter()

@@ -70,7 +70,7 @@ pub(super) async fn report_page(
     let page = ReportPage {
         chrome,
         slug,
-        title: definition.title,
+        title: definition.title.to_string(),
         can_manage: standing.allows(Need::Manage),
         published_path,
         problem,

@@ -100,7 +100,7 @@ async fn render_sharing(
         chrome,
         errors,
         slug: slug.to_owned(),
-        title: survey.definition.title.clone(),
+        title: survey.definition.title.to_string(),
         members: members
             .into_iter()
             .map(|(email, role)| MemberView {

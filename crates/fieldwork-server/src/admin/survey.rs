@@ -93,7 +93,7 @@ pub(super) async fn survey_page(
     let page = SurveyPage {
         chrome,
         slug,
-        title: survey.definition.title.clone(),
+        title: survey.definition.title.to_string(),
         open_refusal: survey.definition.open_refusal(),
         version: survey.version(),
         status: survey.status.as_str(),

@@ -13,23 +13,27 @@ use serde::Serialize;
 
 use super::privacy_href;
 use super::withdraw::{receipt_candidates, render_withdraw, typed_receipt, NO_SUCH_RECEIPT};
+use super::Localised;
 use super::RespondentForm;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
+use crate::language::Ui;
 use crate::pages::{answer_lines, html_with_cookie, PageError};
 use crate::slug::Slug;
 use crate::AppState;
+use chrono::Datelike;
 
 #[derive(Template)]
 #[template(path = "answers.html")]
 struct AnswersPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
     slug: String,
-    title: String,
+    /// "The answers you sent to ... on 3 December 2026."
+    sent_to: String,
     receipt: String,
-    sent_on: String,
     rows: Vec<AnswerRow>,
     consent: Vec<String>,
     csrf_token: String,
@@ -84,18 +88,19 @@ async fn response_for_receipt(
     }
 }
 
-/// The questions answered, in form order, with the answers in the words respondents saw.
-fn answer_rows(survey: &StoredSurvey, response: &StoredResponse) -> Vec<AnswerRow> {
+/// The questions answered, in form order, with the answers in the words respondents saw
+/// (`answered` the definition they answered, in the page's language).
+fn answer_rows(answered: &Localised, response: &StoredResponse) -> Vec<AnswerRow> {
     let answers: SubmittedAnswers = serde_json::from_str(&response.answers).unwrap_or_default();
-    survey
+    answered
         .definition
         .questions()
         .filter_map(|question| {
             let value = answers.get(&question.id)?;
             let answer = answer_from_stored(question, value);
             Some(AnswerRow {
-                question: question.text.clone(),
-                answer: answer_lines(question, answer.as_ref()).join("; "),
+                question: question.text.to_string(),
+                answer: answer_lines(answered.words(), question, answer.as_ref()).join("; "),
             })
         })
         .collect()
@@ -160,24 +165,41 @@ pub(super) async fn answers(
         .store_call(move |store| store.consent_of(response_id))
         .await?;
     let (csrf, cookie) = csrf_token(&state, &req);
+    let language = response.language.as_deref();
+    let answered = Localised::new(&answered.definition, &req, language);
+    let frame = Localised::new(&survey.definition, &req, language);
+    let words = answered.words();
+    let title = answered.definition.title.to_string();
+    let sent_to = match response.submitted_at.map(|t| t.date()) {
+        Some(on) => words.with(
+            "answers-sent-to-on",
+            &[
+                ("title", title.into()),
+                ("date", words.date(on.year(), on.month(), on.day()).into()),
+            ],
+        ),
+        None => words.with("answers-sent-to", &[("title", title.into())]),
+    };
     let page = AnswersPage {
-        service_name: survey.definition.title.clone(),
+        service_name: frame.definition.title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&survey.definition),
+        privacy_href: privacy_href(&frame.definition),
         slug,
-        title: answered.definition.title.clone(),
+        sent_to,
         receipt,
-        sent_on: response
-            .submitted_at
-            .map_or_else(String::new, |t| t.format("%-d %B %Y").to_string()),
         rows: answer_rows(&answered, &response),
         consent: consent
             .map(|c| {
-                let text = |id: &String| answered.definition.consent_statement_text(id);
+                let text = |id: &String| {
+                    answered
+                        .definition
+                        .consent_statement_text(id, answered.lang())
+                };
                 c.statements.iter().map(text).collect()
             })
             .unwrap_or_default(),
         csrf_token: csrf,
+        ui: frame.ui,
     };
     html_with_cookie(StatusCode::OK, &page, cookie)
 }
@@ -194,7 +216,9 @@ pub(super) async fn download(
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let csv = fieldwork_survey::rows_to_safe_csv(&answer_rows(&found.answered, &found.response))
+    let language = found.response.language.as_deref();
+    let answered = Localised::new(&found.answered.definition, &req, language);
+    let csv = fieldwork_survey::rows_to_safe_csv(&answer_rows(&answered, &found.response))
         .map_err(|_| PageError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -3,16 +3,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::Datelike;
 use fieldwork_store::{ConsentRecord, StorageFault, StoredResponse, StoredSurvey};
-use fieldwork_survey::{validate_answers, Completeness, FieldError, Question, SurveyDefinition};
+use fieldwork_survey::{
+    validate_answers_in, Completeness, FieldError, Messages, Question, SurveyDefinition,
+};
 
 use super::answerable_survey;
 use super::load_session;
 use super::privacy_href;
+use super::Localised;
 use super::RespondentForm;
 use super::Session;
 use super::RECEIPT_PURPOSE;
 use crate::csrf::csrf_token;
+use crate::language::Ui;
 use crate::pages::{answer_lines, html, storage_reason, PageError, SummaryError};
 use crate::problem::storage_refused;
 use crate::slug::Slug;
@@ -22,6 +27,7 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "check.html")]
 struct CheckPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
@@ -36,20 +42,28 @@ struct CheckPage {
 /// The consent the respondent gave, as the check page shows it.
 struct ConsentSummary {
     statements: Vec<String>,
-    version: String,
-    given_on: String,
+    /// "On 3 December 2026 you agreed to the following, having read ... (version 1.0):"
+    intro: String,
 }
 
 impl ConsentSummary {
-    fn of(definition: &SurveyDefinition, given: ConsentRecord) -> Self {
+    /// `definition` in the page's language, `words` fieldwork's in it.
+    fn of(definition: &SurveyDefinition, words: &Messages, given: ConsentRecord) -> Self {
+        let lang = words.code();
+        let on = given.given_at.date();
         ConsentSummary {
             statements: given
                 .statements
                 .iter()
-                .map(|id| definition.consent_statement_text(id))
+                .map(|id| definition.consent_statement_text(id, lang))
                 .collect(),
-            version: given.information_version,
-            given_on: given.given_at.format("%-d %B %Y").to_string(),
+            intro: words.with(
+                "check-consent-given",
+                &[
+                    ("date", words.date(on.year(), on.month(), on.day()).into()),
+                    ("version", given.information_version.into()),
+                ],
+            ),
         }
     }
 }
@@ -92,15 +106,15 @@ async fn render_check(
         .pages
         .iter()
         .map(|page| CheckSection {
-            title: page.title.clone(),
+            title: page.title.to_string(),
             rows: page
                 .questions
                 .iter()
                 .filter(|q| asked.iter().any(|a| a.id == q.id))
                 .map(|q| CheckRow {
                     id: q.id.clone(),
-                    question: q.text.clone(),
-                    answer: answer_lines(q, checked.get(&q.id)),
+                    question: q.text.to_string(),
+                    answer: answer_lines(session.words(), q, checked.get(&q.id)),
                 })
                 .collect(),
         })
@@ -110,14 +124,14 @@ async fn render_check(
     let consent = state
         .store_call(move |store| store.consent_of(response_id))
         .await?
-        .map(|given| ConsentSummary::of(session.definition(), given));
+        .map(|given| ConsentSummary::of(session.definition(), session.words(), given));
     let (csrf, cookie) = csrf_token(state, req);
     let summary: Vec<SummaryError> = unsaved
         .map(|fault| SummaryError {
             href: "#send".into(),
-            message: format!(
-                "Your answers have not been sent because {}. Nothing is lost: they are kept here. Try sending them again in a few minutes.",
-                storage_reason(fault)
+            message: session.words().with(
+                "answers-not-sent",
+                &[("reason", session.ui().t(storage_reason(fault)).into())],
             ),
         })
         .into_iter()
@@ -127,7 +141,8 @@ async fn render_check(
         }))
         .collect();
     let page = CheckPage {
-        service_name: session.survey.definition.title.clone(),
+        ui: session.ui().clone(),
+        service_name: session.definition().title.to_string(),
         has_errors: !summary.is_empty(),
         privacy_href: privacy_href(&session.survey.definition),
         errors: summary,
@@ -189,10 +204,11 @@ pub(super) async fn submit(
         // A second click, a retry, the back button: the response is stored once.
         return Err(PageError::Redirect(format!("/s/{slug}/done")));
     }
-    let validated = match validate_answers(
+    let validated = match validate_answers_in(
         session.definition(),
         &session.answers,
         Completeness::Complete,
+        session.words(),
     ) {
         Ok(validated) => validated,
         Err(errors) => return render_check(&state, &req, &session, &errors, None).await,
@@ -200,8 +216,9 @@ pub(super) async fn submit(
     let receipt = receipt_code(&state.secret, &session.response.public_id);
     let receipt_hash = hash(RECEIPT_PURPOSE, &receipt);
     let id = session.response.id;
+    let language = session.localised.lang().to_owned();
     let completed = state
-        .store_call(move |store| store.complete_response(id, &validated, &receipt_hash))
+        .store_call(move |store| store.complete_response(id, &validated, &receipt_hash, &language))
         .await;
     if let Err(error) = completed {
         return match storage_refused(&error) {
@@ -216,26 +233,35 @@ pub(super) async fn submit(
 #[derive(Template)]
 #[template(path = "done.html")]
 struct DonePage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
     slug: String,
-    title: String,
+    /// "Thank you for taking part in ..."
+    thanks: String,
     receipt: String,
 }
 
 pub(super) fn confirmation(
     state: &AppState,
+    req: &HttpRequest,
     survey: &StoredSurvey,
     response: &StoredResponse,
 ) -> Result<HttpResponse, PageError> {
+    let Localised { definition, ui } =
+        Localised::new(&survey.definition, req, response.language.as_deref());
     let page = DonePage {
-        service_name: survey.definition.title.clone(),
+        service_name: definition.title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&survey.definition),
-        slug: survey.definition.slug.clone(),
-        title: survey.definition.title.clone(),
+        privacy_href: privacy_href(&definition),
+        slug: definition.slug.clone(),
+        thanks: ui.words.with(
+            "done-thanks",
+            &[("title", definition.title.to_string().into())],
+        ),
         receipt: receipt_code(&state.secret, &response.public_id),
+        ui,
     };
     html(StatusCode::OK, &page)
 }
@@ -250,5 +276,5 @@ pub(super) async fn done_page(
     if !session.response.complete {
         return Err(PageError::Redirect(format!("/s/{slug}/check")));
     }
-    confirmation(&state, &session.survey, &session.response)
+    confirmation(&state, &req, &session.survey, &session.response)
 }

@@ -3,13 +3,15 @@
 //! who agreed to every statement starts one.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use fieldwork_store::GivenConsent;
 use fieldwork_survey::{formatted_blocks, Block, SurveyDefinition};
 
 use super::privacy_href;
+use super::Localised;
 use crate::csrf::FormFields;
+use crate::language::Ui;
 use crate::pages::{html, Link, MessagePage, PageError};
 use crate::slug::Slug;
 use crate::AppState;
@@ -69,7 +71,7 @@ pub(super) fn consent_views(
         .consent_statements()
         .map(|statement| ConsentView {
             id: statement.id.clone(),
-            text: statement.text.clone(),
+            text: statement.text.to_string(),
             checked: ticked.contains(&statement.id.as_str()),
         })
         .collect()
@@ -88,7 +90,9 @@ pub(super) fn given_consent(
     let statements: Vec<String> = information.consent.iter().map(|s| s.id.clone()).collect();
     if statements.iter().all(|id| ticked.contains(&id.as_str())) {
         Ok(Some(GivenConsent {
-            information_version: information.version.clone(),
+            // The default language's name of the wording: one version, whatever language
+            // it was read in.
+            information_version: information.version.primary().to_owned(),
             statements,
         }))
     } else {
@@ -101,31 +105,31 @@ pub(super) fn given_consent(
 pub(super) struct ConsentMissing;
 
 impl ConsentMissing {
-    pub const MESSAGE: &'static str =
-        "Tick each statement to take part, or choose that you do not want to take part";
+    /// The id of the message saying what to do.
+    pub const MESSAGE: &'static str = "consent-missing";
 }
 
 /// The exit page for a respondent who does not want to take part. A GET of a plain page:
 /// nothing was stored, so there is nothing to change.
 pub(super) async fn declined_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     let survey = state.current_survey(&slug).await?;
+    let Localised { definition, ui } = Localised::new(&survey.definition, &req, None);
     let page = MessagePage {
-        service_name: survey.definition.title.clone(),
+        service_name: definition.title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&survey.definition),
-        heading: "You have chosen not to take part".into(),
-        paragraphs: vec![
-            "Thank you for considering it. Nothing you entered has been kept.".into(),
-            "You can close this page. If you change your mind, you can come back to the survey's link.".into(),
-        ],
+        privacy_href: privacy_href(&definition),
+        heading: ui.t("declined-title"),
+        paragraphs: vec![ui.t("declined-thanks"), ui.t("declined-close")],
         link: Some(Link {
             href: format!("/s/{slug}"),
-            text: "Go back to the start of the survey".into(),
+            text: ui.t("declined-back"),
         }),
+        ui,
     };
     html(StatusCode::OK, &page)
 }
@@ -133,33 +137,37 @@ pub(super) async fn declined_page(
 #[derive(Template)]
 #[template(path = "privacy.html")]
 struct PrivacyPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
     slug: String,
-    sections: Vec<(&'static str, Vec<BlockView>)>,
+    sections: Vec<(String, Vec<BlockView>)>,
 }
 
 /// The survey's privacy notice, whatever the survey's status: people may ask after it ends.
 pub(super) async fn privacy_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     let survey = state.current_survey(&slug).await?;
-    let Some(notice) = &survey.definition.privacy_notice else {
+    let Localised { definition, ui } = Localised::new(&survey.definition, &req, None);
+    let Some(notice) = &definition.privacy_notice else {
         return Err(PageError::NotFound);
     };
     let page = PrivacyPage {
-        service_name: survey.definition.title.clone(),
+        service_name: definition.title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&survey.definition),
+        privacy_href: privacy_href(&definition),
         slug,
         sections: notice
             .sections()
             .into_iter()
-            .map(|(heading, text)| (heading, block_views(text)))
+            .map(|(heading, text)| (ui.t(heading), block_views(text.as_str())))
             .collect(),
+        ui,
     };
     html(StatusCode::OK, &page)
 }

@@ -23,7 +23,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest};
 use fieldwork_store::{StoredResponse, StoredSurvey, SurveyStatus};
 use fieldwork_survey::{
-    answer_from_stored, fix_invited_stratum, is_shown, Answer, Question, SubmittedAnswers,
+    answer_from_stored, fix_invited_stratum, is_shown, Answer, Messages, Question,
+    SubmittedAnswers, SurveyDefinition,
 };
 
 use self::answers::{answers, download};
@@ -39,6 +40,7 @@ use self::start::start_page;
 use self::withdraw::withdraw;
 use self::withdraw::withdraw_page;
 use crate::extract::CheckedForm;
+use crate::language::{LanguageWish, Ui};
 use crate::pages::PageError;
 use crate::respondent::question::question_page;
 use crate::routing::Routes;
@@ -138,20 +140,73 @@ pub(super) async fn answerable_survey(
     slug: &str,
 ) -> Result<Arc<StoredSurvey>, PageError> {
     let survey = state.current_survey(slug).await?;
-    let refusal = match survey.status {
+    let (title, body) = match survey.status {
         SurveyStatus::Open => return Ok(survey),
-        SurveyStatus::Closed => PageError::message(
-            StatusCode::OK,
-            &format!("{} has closed", survey.definition.title),
-            &["This survey is no longer taking answers. Thank you for your interest."],
-        ),
-        SurveyStatus::Draft => PageError::message(
-            StatusCode::OK,
-            &format!("{} is not open yet", survey.definition.title),
-            &["This survey has not started taking answers. Try the link again later."],
-        ),
+        SurveyStatus::Closed => ("survey-closed-title", "survey-closed-body"),
+        SurveyStatus::Draft => ("survey-not-open-title", "survey-not-open-body"),
     };
-    Err(refusal.with_privacy(privacy_href(&survey.definition)))
+    let lang = LanguageWish::current().choose(&survey.definition, None);
+    let words = Messages::new(&lang);
+    let name = survey.definition.title.get(&lang).to_owned();
+    let refusal = PageError::message(
+        StatusCode::OK,
+        &words.with(title, &[("title", name.into())]),
+        &[&words.get(body)],
+    );
+    Err(refusal
+        .in_language(&lang)
+        .with_privacy(privacy_href(&survey.definition)))
+}
+
+/// A survey as one respondent page shows it: in the page's language, with fieldwork's words
+/// in that language and the switcher to the survey's others.
+#[derive(Debug, Clone)]
+pub(super) struct Localised {
+    /// The definition in the page's language alone (codes and ids as stored).
+    pub definition: SurveyDefinition,
+    pub ui: Ui,
+}
+
+impl Localised {
+    /// `definition` in the language `req` wishes for, `started` being the language of the
+    /// respondent's invitation or response.
+    pub fn new(definition: &SurveyDefinition, req: &HttpRequest, started: Option<&str>) -> Self {
+        let lang = LanguageWish::of(req).choose(definition, started);
+        Localised {
+            definition: definition.in_language(&lang),
+            ui: Ui::new(
+                &lang,
+                &definition.languages(),
+                &switch_target(req, &definition.slug),
+            ),
+        }
+    }
+
+    pub fn words(&self) -> &Messages {
+        &self.ui.words
+    }
+
+    pub fn lang(&self) -> &str {
+        &self.ui.lang
+    }
+}
+
+/// The page the language switcher shows again in another language: this one for a GET; for
+/// the result of a form, the page a GET shows of the same step.
+fn switch_target(req: &HttpRequest, slug: &str) -> String {
+    if req.method() == Method::GET {
+        return req.path().to_owned();
+    }
+    let path = req.path();
+    if path.starts_with(&format!("/s/{slug}/q/")) {
+        path.to_owned()
+    } else if path == format!("/s/{slug}/submit") {
+        format!("/s/{slug}/check")
+    } else if path == format!("/s/{slug}/answers") || path == format!("/s/{slug}/withdraw") {
+        format!("/s/{slug}/withdraw")
+    } else {
+        format!("/s/{slug}")
+    }
 }
 
 /// An invited response's stratum comes from its invitation (`fix_invited_stratum`), filled in
@@ -170,6 +225,8 @@ pub(super) fn fill_fixed_stratum(
 /// Everything a page of a started response needs.
 pub(super) struct Session {
     survey: Arc<StoredSurvey>,
+    /// The survey in the language of this page.
+    localised: Localised,
     response: StoredResponse,
     answers: SubmittedAnswers,
     /// The stratum came from an invitation: the stratum question is not asked.
@@ -179,7 +236,12 @@ pub(super) struct Session {
 impl Session {
     /// The session of `response` with its answers as stored; an invited response's stratum
     /// answer is filled from its invitation, so the question is never asked.
-    fn new(survey: Arc<StoredSurvey>, response: StoredResponse, invited: bool) -> Self {
+    fn new(
+        survey: Arc<StoredSurvey>,
+        response: StoredResponse,
+        invited: bool,
+        req: &HttpRequest,
+    ) -> Self {
         let mut answers: SubmittedAnswers =
             serde_json::from_str(&response.answers).unwrap_or_default();
         if invited {
@@ -189,16 +251,27 @@ impl Session {
                 &mut answers,
             );
         }
+        let localised = Localised::new(&survey.definition, req, response.language.as_deref());
         Session {
             survey,
+            localised,
             response,
             answers,
             stratum_fixed: invited,
         }
     }
 
-    fn definition(&self) -> &fieldwork_survey::SurveyDefinition {
-        &self.survey.definition
+    /// The survey in this page's language.
+    fn definition(&self) -> &SurveyDefinition {
+        &self.localised.definition
+    }
+
+    fn ui(&self) -> &Ui {
+        &self.localised.ui
+    }
+
+    fn words(&self) -> &Messages {
+        self.localised.words()
     }
 
     /// The answers as checked values, for show_if and for display.
@@ -232,7 +305,7 @@ impl Session {
             .pages
             .iter()
             .find(|p| p.questions.iter().any(|q| q.id == question_id))
-            .map(|p| p.title.clone())
+            .map(|p| p.title.to_string())
             .unwrap_or_default()
     }
 
@@ -272,5 +345,5 @@ pub(super) async fn load_session(
     let invited = survey.definition.stratification.is_some()
         && response.stratum.is_some()
         && state.is_invited(response.id).await?;
-    Ok(Session::new(survey, response, invited))
+    Ok(Session::new(survey, response, invited, req))
 }

@@ -9,8 +9,8 @@ use askama::Template;
 use fieldwork_store::StoreError;
 use fieldwork_store::{Attribution, PledgeChoice, StorageFault};
 use fieldwork_survey::{
-    drop_hidden_answers, validate_answers, Completeness, FieldError, Question, QuestionKind,
-    SubmittedAnswers,
+    drop_hidden_answers, validate_answers, validate_answers_in, Completeness, FieldError, Question,
+    QuestionKind, SubmittedAnswers,
 };
 use serde_json::Value;
 
@@ -23,6 +23,7 @@ use super::RespondentForm;
 use super::Session;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
+use crate::language::Ui;
 use crate::pages::{
     html, question_view, storage_reason, with_cookies, Entered, PageError, QuestionView,
     SummaryError,
@@ -34,6 +35,7 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "question.html")]
 struct QuestionPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
@@ -91,7 +93,7 @@ fn render_question(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let slug = &session.survey.definition.slug;
+    let slug = &session.definition().slug;
     let asked = session.asked();
     let position = asked.iter().position(|q| q.id == question.id).unwrap_or(0);
     let back_href = if change {
@@ -121,9 +123,9 @@ fn render_question(
     let summary = unsaved
         .map(|fault| SummaryError {
             href: format!("#{field_anchor}"),
-            message: format!(
-                "Your answer has not been saved because {}. It is still in the form below: try again in a few minutes.",
-                storage_reason(fault)
+            message: session.words().with(
+                "answer-not-saved",
+                &[("reason", session.ui().t(storage_reason(fault)).into())],
             ),
         })
         .into_iter()
@@ -137,13 +139,20 @@ fn render_question(
         .collect::<Vec<_>>();
     let (csrf, cookie) = csrf_token(state, req);
     let page = QuestionPage {
-        service_name: session.survey.definition.title.clone(),
+        ui: session.ui().clone(),
+        service_name: session.definition().title.to_string(),
         has_errors: !summary.is_empty(),
-        privacy_href: privacy_href(&session.survey.definition),
+        privacy_href: privacy_href(session.definition()),
         errors: summary,
         slug: slug.clone(),
         section: session.section_of(&question.id),
-        q: question_view(question, entered, question_error, &item_errors),
+        q: question_view(
+            session.words(),
+            question,
+            entered,
+            question_error,
+            &item_errors,
+        ),
         csrf_token: csrf,
         back_href,
         change,
@@ -337,24 +346,25 @@ fn answer_errors(
         Some(value) => session.answers.insert(question.id.clone(), value),
         None => session.answers.remove(&question.id),
     };
-    let survey = Arc::clone(&session.survey);
-    drop_hidden_answers(&survey.definition, &mut session.answers);
+    let localised = session.localised.clone();
+    let (definition, words) = (&localised.definition, localised.words());
+    drop_hidden_answers(definition, &mut session.answers);
     let this_question = |errors: Vec<FieldError>| -> Vec<FieldError> {
         errors
             .into_iter()
             .filter(|e| e.question == question.id)
             .collect()
     };
-    let errors = match validate_answers(&survey.definition, &session.answers, Completeness::Partial)
-    {
-        Ok(_) => Vec::new(),
-        Err(errors) => this_question(errors),
-    };
+    let errors =
+        match validate_answers_in(definition, &session.answers, Completeness::Partial, words) {
+            Ok(_) => Vec::new(),
+            Err(errors) => this_question(errors),
+        };
     if !errors.is_empty() || !continuing || !question.required {
         return errors;
     }
     // Partial validation asks for nothing; "Continue" needs this question answered.
-    match validate_answers(&survey.definition, &session.answers, Completeness::Complete) {
+    match validate_answers_in(definition, &session.answers, Completeness::Complete, words) {
         Ok(_) => Vec::new(),
         Err(all) => this_question(all),
     }

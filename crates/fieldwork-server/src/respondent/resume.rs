@@ -8,24 +8,29 @@ use super::answerable_survey;
 use super::privacy_href;
 use super::session_cookie;
 use super::session_cookie_name;
+use super::Localised;
 use super::RespondentForm;
 use super::Session;
 use super::SESSION_PURPOSE;
 use crate::csrf::csrf_token;
 use crate::extract::CheckedForm;
+use crate::language::Ui;
 use crate::pages::{html, html_with_cookie, PageError};
 use crate::slug::Slug;
 use crate::tokens::hash;
 use crate::AppState;
+use chrono::Datelike;
 
 #[derive(Template)]
 #[template(path = "saved.html")]
 struct SavedPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
     resume_url: String,
-    expires: String,
+    /// "To carry on where you left off, use this link before 3 December 2026. ..."
+    use_before: String,
     continue_href: String,
 }
 
@@ -35,18 +40,23 @@ pub(super) fn saved_page(
     session: &Session,
     expires: chrono::NaiveDateTime,
 ) -> Result<HttpResponse, PageError> {
-    let slug = &session.survey.definition.slug;
+    let slug = &session.definition().slug;
     let secret = req
         .cookie(&session_cookie_name(slug))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     let base = &state.public.base;
+    let words = session.words();
+    let until = expires.date();
+    let date = words.date(until.year(), until.month(), until.day());
     let page = SavedPage {
-        service_name: session.survey.definition.title.clone(),
+        ui: session.ui().clone(),
+        service_name: session.definition().title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&session.survey.definition),
-        resume_url: format!("{base}/s/{slug}/resume?code={secret}"),
-        expires: expires.format("%-d %B %Y").to_string(),
+        privacy_href: privacy_href(session.definition()),
+        // The link brings the respondent back in the language they left in.
+        resume_url: format!("{base}/s/{slug}/resume?code={secret}&lang={}", words.code()),
+        use_before: words.with("saved-body", &[("date", date.into())]),
         continue_href: session.resume_href(),
     };
     html(StatusCode::OK, &page)
@@ -60,21 +70,25 @@ pub(super) struct CodeQuery {
 #[derive(Template)]
 #[template(path = "resume.html")]
 struct ResumePage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
     slug: String,
-    title: String,
+    /// "Your saved answers to ... are waiting for you."
+    waiting: String,
     csrf_token: String,
     code: String,
 }
 
 fn expired_link() -> PageError {
+    let words = Ui::interface().words;
     PageError::message(
         StatusCode::NOT_FOUND,
-        "This link has expired",
-        &["Saved answers are kept for a limited time, or the link is not complete. Start again from your invitation or the survey's link."],
+        &words.get("resume-expired-title"),
+        &[&words.get("resume-expired-body")],
     )
+    .in_language(words.code())
 }
 
 pub(super) async fn resume_page(
@@ -90,14 +104,19 @@ pub(super) async fn resume_page(
         return Err(expired_link());
     }
     let (csrf, cookie) = csrf_token(&state, &req);
+    let Localised { definition, ui } = Localised::new(&survey.definition, &req, None);
     let page = ResumePage {
-        service_name: survey.definition.title.clone(),
+        service_name: definition.title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&survey.definition),
+        privacy_href: privacy_href(&definition),
         slug,
-        title: survey.definition.title.clone(),
+        waiting: ui.words.with(
+            "resume-body",
+            &[("title", definition.title.to_string().into())],
+        ),
         csrf_token: csrf,
         code,
+        ui,
     };
     html_with_cookie(StatusCode::OK, &page, cookie)
 }

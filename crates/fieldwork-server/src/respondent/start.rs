@@ -8,7 +8,7 @@ use askama::Template;
 use fieldwork_store::{
     GivenConsent, StartOutcome, StoreError, StoredResponse, StoredSurvey, SubmissionRefused,
 };
-use fieldwork_survey::SurveyDefinition;
+use fieldwork_survey::Messages;
 
 use super::answerable_survey;
 use super::check::confirmation;
@@ -18,12 +18,14 @@ use super::consent::{
 use super::privacy_href;
 use super::session_cookie;
 use super::session_cookie_name;
+use super::Localised;
 use super::RespondentForm;
 use super::Session;
 use super::SESSION_PURPOSE;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::invitations::INVITATION_PURPOSE;
+use crate::language::{LanguageWish, Ui};
 use crate::pages::{html_with_cookie, PageError, SummaryError};
 use crate::slug::Slug;
 use crate::tokens::{constant_time_eq, hash, new_token};
@@ -32,6 +34,7 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "start.html")]
 struct StartPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
@@ -41,10 +44,10 @@ struct StartPage {
     /// this respondent has not started already).
     information: Vec<BlockView>,
     consent: Vec<ConsentView>,
-    consent_error: Option<&'static str>,
+    consent_error: Option<String>,
     title: String,
     description: Vec<String>,
-    question_count: usize,
+    question_count_text: String,
     csrf_token: String,
     start_id: String,
     invite: Option<String>,
@@ -70,10 +73,10 @@ pub(super) async fn start_page(
     } else {
         ConsentAsked::No
     };
-    let (start_label, consent) = match &invite {
+    let (start_label, consent, started) = match &invite {
         Some(token) => match invitation_progress(&state, &slug, token).await? {
-            InvitationProgress::Unused => ("Start now", asks),
-            InvitationProgress::Started => ("Carry on", ConsentAsked::No),
+            InvitationProgress::Unused(language) => ("start-now", asks, language),
+            InvitationProgress::Started(language) => ("carry-on", ConsentAsked::No, language),
             // The receipt (which can withdraw the answers) only for the browser that sent
             // them: a forwarded or leaked invitation link shows that it was used, no more.
             InvitationProgress::Finished(response) => {
@@ -81,17 +84,21 @@ pub(super) async fn start_page(
                     .cookie(&session_cookie_name(&slug))
                     .is_some_and(|c| constant_time_eq(c.value(), token));
                 return if own {
-                    confirmation(&state, &survey, &response)
+                    confirmation(&state, &req, &survey, &response)
                 } else {
                     Err(used_invitation())
                 };
             }
         },
-        None if survey.definition.allow_open_link => ("Start now", asks),
-        None => return Err(invitation_needed().with_privacy(privacy_href(&survey.definition))),
+        None if survey.definition.allow_open_link => ("start-now", asks, None),
+        None => {
+            let lang = LanguageWish::of(&req).choose(&survey.definition, None);
+            return Err(invitation_needed(&lang).with_privacy(privacy_href(&survey.definition)));
+        }
     };
     let (csrf, cookie) = csrf_token(&state, &req);
-    let page = StartPage::new(&survey.definition, csrf, invite, start_label, consent);
+    let localised = Localised::new(&survey.definition, &req, started.as_deref());
+    let page = StartPage::new(localised, csrf, invite, start_label, consent);
     html_with_cookie(StatusCode::OK, &page, cookie)
 }
 
@@ -99,19 +106,21 @@ impl StartPage {
     /// The start page; `consent` is what the form sent when a statement was left unticked,
     /// `asks_consent` false for a respondent carrying on with a response already started.
     fn new(
-        definition: &SurveyDefinition,
+        localised: Localised,
         csrf_token: String,
         invite: Option<String>,
         start_label: &'static str,
         consent: ConsentAsked<'_>,
     ) -> Self {
+        let Localised { definition, ui } = localised;
+        let definition = &definition;
         let (information, statements, consent_error) = match consent {
             ConsentAsked::No => (Vec::new(), Vec::new(), None),
             ConsentAsked::Yes => (
                 definition
                     .participant_information
                     .as_ref()
-                    .map(|info| block_views(&info.text))
+                    .map(|info| block_views(info.text.as_str()))
                     .unwrap_or_default(),
                 consent_views(definition, None),
                 None,
@@ -120,19 +129,31 @@ impl StartPage {
                 definition
                     .participant_information
                     .as_ref()
-                    .map(|info| block_views(&info.text))
+                    .map(|info| block_views(info.text.as_str()))
                     .unwrap_or_default(),
                 consent_views(definition, Some(form)),
-                Some(ConsentMissing::MESSAGE),
+                Some(ui.t(ConsentMissing::MESSAGE)),
             ),
         };
+        // Never the stratum question for an invited respondent; fewer when answers hide some.
+        let question_count = definition
+            .questions()
+            .filter(|q| {
+                invite.is_none()
+                    || definition
+                        .stratification
+                        .as_ref()
+                        .is_none_or(|s| s.question != q.id)
+            })
+            .count() as u64;
         StartPage {
-            service_name: definition.title.clone(),
+            service_name: definition.title.to_string(),
             has_errors: consent_error.is_some(),
             errors: consent_error
+                .iter()
                 .map(|message| SummaryError {
                     href: "#consent".into(),
-                    message: message.into(),
+                    message: message.clone(),
                 })
                 .into_iter()
                 .collect(),
@@ -141,30 +162,23 @@ impl StartPage {
             consent_error,
             privacy_href: privacy_href(definition),
             slug: definition.slug.clone(),
-            title: definition.title.clone(),
+            title: definition.title.to_string(),
             description: definition
                 .description
-                .as_deref()
-                .unwrap_or("")
+                .as_ref()
+                .map_or("", |d| d.as_str())
                 .split("\n\n")
                 .filter(|p| !p.trim().is_empty())
                 .map(str::to_owned)
                 .collect(),
-            // Never the stratum question for an invited respondent; fewer when answers hide some.
-            question_count: definition
-                .questions()
-                .filter(|q| {
-                    invite.is_none()
-                        || definition
-                            .stratification
-                            .as_ref()
-                            .is_none_or(|s| s.question != q.id)
-                })
-                .count(),
+            question_count_text: ui
+                .words
+                .with("start-question-count", &[("count", question_count.into())]),
             csrf_token,
             start_id: new_token(),
             invite,
             start_label,
+            ui,
         }
     }
 }
@@ -176,10 +190,11 @@ enum ConsentAsked<'a> {
     Missing(&'a FormFields),
 }
 
-/// How far the respondent holding an invitation link has got.
+/// How far the respondent holding an invitation link has got, with the language of the
+/// invitation or of the response it started.
 enum InvitationProgress {
-    Unused,
-    Started,
+    Unused(Option<String>),
+    Started(Option<String>),
     Finished(StoredResponse),
 }
 
@@ -201,41 +216,49 @@ async fn invitation_progress(
                 None => store
                     .find_invitation(&token_hash)?
                     .filter(|i| i.survey_slug == slug)
-                    .map(|i| i.used_at.is_some()),
+                    .map(|i| (i.used_at.is_some(), i.language)),
             };
             Ok::<_, StoreError>((response, invitation))
         })
         .await?;
     match (response, invitation) {
         (Some(response), _) if response.complete => Ok(InvitationProgress::Finished(response)),
-        (Some(_), _) => Ok(InvitationProgress::Started),
-        (None, Some(false)) => Ok(InvitationProgress::Unused),
-        (None, Some(true)) => Err(used_invitation()),
+        (Some(response), _) => Ok(InvitationProgress::Started(response.language)),
+        (None, Some((false, language))) => Ok(InvitationProgress::Unused(language)),
+        (None, Some((true, _))) => Err(used_invitation()),
         (None, None) => Err(invalid_invitation()),
     }
 }
 
-fn invitation_needed() -> PageError {
+fn invitation_needed(lang: &str) -> PageError {
+    let words = Messages::new(lang);
     PageError::message(
         StatusCode::FORBIDDEN,
-        "You need an invitation to take part",
-        &["This survey is by invitation only. Use the link in the invitation you were sent."],
+        &words.get("invitation-needed-title"),
+        &[&words.get("invitation-needed-body")],
     )
+    .in_language(lang)
+}
+
+/// A page about an invitation link, in the language of the request (no survey's at hand).
+fn invitation_problem(status: StatusCode, title: &str, body: &str) -> PageError {
+    let words = Ui::interface().words;
+    PageError::message(status, &words.get(title), &[&words.get(body)]).in_language(words.code())
 }
 
 fn invalid_invitation() -> PageError {
-    PageError::message(
+    invitation_problem(
         StatusCode::NOT_FOUND,
-        "This invitation link is not valid",
-        &["Check you used the whole link from your invitation. If it still does not work, contact the research team who invited you."],
+        "invitation-invalid-title",
+        "invitation-invalid-body",
     )
 }
 
 fn used_invitation() -> PageError {
-    PageError::message(
+    invitation_problem(
         StatusCode::CONFLICT,
-        "This invitation has already been used",
-        &["Each invitation can be used to answer once. If you sent answers and want to take them back, use your receipt code to withdraw them."],
+        "invitation-used-title",
+        "invitation-used-body",
     )
 }
 
@@ -249,14 +272,18 @@ pub(super) async fn start(
     state.check_rate(&req).await?;
     let survey = answerable_survey(&state, &slug).await?;
     let invite = form.first("invite").filter(|t| !t.is_empty());
-    let (secret, stratum) = match invite {
-        Some(token) => (
-            token.to_owned(),
-            Some(invited_stratum(&state, &slug, token).await?),
-        ),
-        None if survey.definition.allow_open_link => (open_link_start_id(&form, &slug)?, None),
+    let (secret, stratum, invited_in) = match invite {
+        Some(token) => {
+            let (stratum, language) = invited_stratum(&state, &slug, token).await?;
+            (token.to_owned(), Some(stratum), language)
+        }
+        None if survey.definition.allow_open_link => {
+            (open_link_start_id(&form, &slug)?, None, None)
+        }
         None => return Err(PageError::Redirect(format!("/s/{slug}"))),
     };
+    // The language the respondent saw the start page in, kept with the response.
+    let language = LanguageWish::of(&req).choose(&survey.definition, invited_in.as_deref());
     let invited = invite.is_some();
     let consent = match given_consent(&survey.definition, &form) {
         Ok(consent) => consent,
@@ -264,15 +291,16 @@ pub(super) async fn start(
         Err(ConsentMissing) if already_started(&state, &slug, &secret).await? => None,
         Err(ConsentMissing) => {
             let (csrf, cookie) = csrf_token(&state, &req);
-            let label = "Start now";
             let asked = ConsentAsked::Missing(&form);
             let invite = invite.map(str::to_owned);
-            let page = StartPage::new(&survey.definition, csrf, invite, label, asked);
+            let localised = Localised::new(&survey.definition, &req, Some(&language));
+            let page = StartPage::new(localised, csrf, invite, "start-now", asked);
             return html_with_cookie(StatusCode::UNPROCESSABLE_ENTITY, &page, cookie);
         }
     };
     let start = NewStart {
         secret: &secret,
+        language,
         invited,
         stratum,
         consent,
@@ -281,7 +309,7 @@ pub(super) async fn start(
     let next = if response.complete {
         format!("/s/{slug}/done")
     } else {
-        Session::new(survey, response, invited).resume_href()
+        Session::new(survey, response, invited, &req).resume_href()
     };
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", next))
@@ -289,14 +317,18 @@ pub(super) async fn start(
         .finish())
 }
 
-/// The stratum of the invitation `token`, which must be this survey's.
-async fn invited_stratum(state: &AppState, slug: &str, token: &str) -> Result<String, PageError> {
+/// The stratum and language of the invitation `token`, which must be this survey's.
+async fn invited_stratum(
+    state: &AppState,
+    slug: &str,
+    token: &str,
+) -> Result<(String, Option<String>), PageError> {
     let token_hash = hash(INVITATION_PURPOSE, token);
     let invitation = state
         .store_call(move |store| store.find_invitation(&token_hash))
         .await?;
     match invitation {
-        Some(i) if i.survey_slug == slug => Ok(i.stratum),
+        Some(i) if i.survey_slug == slug => Ok((i.stratum, i.language)),
         _ => Err(invalid_invitation()),
     }
 }
@@ -331,6 +363,8 @@ async fn already_started(state: &AppState, slug: &str, secret: &str) -> Result<b
 /// an open-link start id), the invitation's stratum and the consent they gave.
 struct NewStart<'a> {
     secret: &'a str,
+    /// The language of the pages the respondent started on.
+    language: String,
     invited: bool,
     stratum: Option<String>,
     consent: Option<GivenConsent>,
@@ -344,6 +378,7 @@ async fn start_response(
 ) -> Result<StoredResponse, PageError> {
     let NewStart {
         secret,
+        language,
         invited,
         stratum,
         consent,
@@ -361,6 +396,7 @@ async fn start_response(
                 token_hash.as_deref(),
                 expires,
                 consent.as_ref(),
+                &language,
             )
         })
         .await?;

@@ -8,10 +8,12 @@ use fieldwork_store::{StoreError, StoredSurvey};
 
 use super::privacy_href;
 use super::session_cookie_name;
+use super::Localised;
 use super::RespondentForm;
 use super::RECEIPT_PURPOSE;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
+use crate::language::Ui;
 use crate::pages::{
     html, html_with_cookie, with_cookies, Link, MessagePage, PageError, SummaryError,
 };
@@ -22,6 +24,7 @@ use crate::AppState;
 #[derive(Template)]
 #[template(path = "withdraw.html")]
 struct WithdrawPage {
+    ui: Ui,
     service_name: String,
     has_errors: bool,
     privacy_href: Option<String>,
@@ -40,6 +43,8 @@ pub(super) fn render_withdraw(
     value: String,
 ) -> Result<HttpResponse, PageError> {
     let (csrf, cookie) = csrf_token(state, req);
+    let Localised { definition, ui } = Localised::new(&survey.definition, req, None);
+    let error = error.map(|id| ui.t(&id));
     let errors: Vec<SummaryError> = error
         .iter()
         .map(|e| SummaryError {
@@ -48,11 +53,12 @@ pub(super) fn render_withdraw(
         })
         .collect();
     let page = WithdrawPage {
-        service_name: survey.definition.title.clone(),
+        ui,
+        service_name: definition.title.to_string(),
         has_errors: error.is_some(),
-        privacy_href: privacy_href(&survey.definition),
+        privacy_href: privacy_href(&definition),
         errors,
-        slug: survey.definition.slug.clone(),
+        slug: definition.slug.clone(),
         csrf_token: csrf,
         error: error.clone(),
         value,
@@ -109,12 +115,14 @@ pub(super) async fn withdraw(
         .path(format!("/s/{slug}"))
         .finish();
     gone.make_removal();
-    with_cookies(html(StatusCode::OK, &withdrawn_page(&survey))?, [gone])
+    with_cookies(
+        html(StatusCode::OK, &withdrawn_page(&req, &survey))?,
+        [gone],
+    )
 }
 
-/// What a receipt code that matches no response is told.
-pub(super) const NO_SUCH_RECEIPT: &str =
-    "No answers were found with that receipt code. Check it and try again.";
+/// What a receipt code that matches no response is told (a message id).
+pub(super) const NO_SUCH_RECEIPT: &str = "receipt-not-found";
 
 /// The receipt code as typed, cut short if it is far too long to be one.
 pub(super) fn typed_receipt(form: &FormFields) -> String {
@@ -126,7 +134,8 @@ pub(super) fn typed_receipt(form: &FormFields) -> String {
 }
 
 /// The hashes a typed receipt code may be stored under: the code as written now, and as codes
-/// issued before Crockford's alphabet were written; or what is wrong with what was typed.
+/// issued before Crockford's alphabet were written; or (the id of the message saying) what is
+/// wrong with what was typed.
 pub(super) fn receipt_candidates(typed: &str) -> Result<Vec<String>, &'static str> {
     let candidates: Vec<String> = normalise_receipt(typed)
         .into_iter()
@@ -136,31 +145,25 @@ pub(super) fn receipt_candidates(typed: &str) -> Result<Vec<String>, &'static st
     if !candidates.is_empty() {
         Ok(candidates)
     } else if typed.trim().is_empty() {
-        Err("Enter your receipt code")
+        Err("receipt-missing")
     } else {
-        Err("Enter the receipt code in the right format: 16 letters and numbers, like 7K2M-9QXD-4RTA-HW3B")
+        Err("receipt-malformed")
     }
 }
 
-fn withdrawn_page(survey: &StoredSurvey) -> MessagePage {
+fn withdrawn_page(req: &HttpRequest, survey: &StoredSurvey) -> MessagePage {
     let slug = survey.slug();
+    let Localised { definition, ui } = Localised::new(&survey.definition, req, None);
     MessagePage {
-        service_name: survey.definition.title.clone(),
+        service_name: definition.title.to_string(),
         has_errors: false,
-        privacy_href: privacy_href(&survey.definition),
-        heading: "Your answers have been withdrawn".into(),
-        paragraphs: vec![
-            "We have deleted your answers. They will not appear in any analysis, report or export \
-             made from now on."
-                .into(),
-            "Findings already published are figures for whole groups, in which no one person can \
-             be picked out. They are worked out again without your answers the next time they \
-             are updated."
-                .into(),
-        ],
+        privacy_href: privacy_href(&definition),
+        heading: ui.t("withdrawn-title"),
+        paragraphs: vec![ui.t("withdrawn-deleted"), ui.t("withdrawn-published")],
         link: Some(Link {
             href: format!("/s/{slug}"),
-            text: "Go to the start of the survey".into(),
+            text: ui.t("go-to-start"),
         }),
+        ui,
     }
 }

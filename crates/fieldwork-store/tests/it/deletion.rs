@@ -78,7 +78,7 @@ fn populate(db: &TestDatabase, slug: &str) {
         .survey()
         .clone();
     definition.version = 2;
-    definition.title = format!("{} (second version)", definition.title);
+    definition.title = definition.title.map(|t| format!("{t} (second version)"));
     let second = db
         .store
         .import_survey(&definition)
@@ -130,6 +130,7 @@ fn populate(db: &TestDatabase, slug: &str) {
                 information_version: "1.0".into(),
                 statements: vec!["read_information".into()],
             }),
+            "en",
         )
         .unwrap();
     let StartOutcome::Started(started) = started else {

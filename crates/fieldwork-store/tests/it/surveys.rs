@@ -17,7 +17,7 @@ fn import_creates_then_recognises_the_same_definition(db: TestDatabase) {
 fn a_changed_definition_needs_a_higher_version(db: TestDatabase) {
     let mut definition = fixture_definition();
     db.store.import_survey(&definition).unwrap();
-    definition.title.push_str(" (revised)");
+    definition.title = definition.title.map(|t| format!("{t} (revised)"));
     let conflict = db.store.import_survey(&definition).unwrap_err();
     assert!(
         matches!(conflict, StoreError::VersionConflict { version: 1, .. }),

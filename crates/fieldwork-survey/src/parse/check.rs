@@ -14,6 +14,7 @@ use super::DEFAULT_SHORT_TEXT_MAX;
 use super::MAX_ID_LEN;
 use crate::definition::{NumberKind, Page, Question, QuestionKind, SurveyDefinition, TextFormat};
 use crate::is_slug;
+use crate::text::{is_language_code, RawText, Text};
 use crate::DefinitionProblem;
 use crate::TEXT_ANSWER_HARD_MAX;
 
@@ -29,6 +30,8 @@ pub(super) struct EarlierQuestion {
 #[derive(Default)]
 pub(super) struct Checker {
     pub(super) problems: Vec<DefinitionProblem>,
+    /// The survey's declared languages, the default first (empty: a single-language survey).
+    pub(super) languages: Vec<String>,
 }
 
 impl Checker {
@@ -39,7 +42,8 @@ impl Checker {
         });
     }
 
-    pub(super) fn required_text(
+    /// A string that is not words for respondents (an id): present and not blank.
+    pub(super) fn required_string(
         &mut self,
         value: Option<String>,
         path: &str,
@@ -61,6 +65,119 @@ impl Checker {
         }
     }
 
+    /// Words for respondents that must be there, in every language of the survey.
+    pub(super) fn required_text(
+        &mut self,
+        value: Option<RawText>,
+        path: &str,
+        field: &str,
+    ) -> Text {
+        match value {
+            Some(text) => self.text(text, &join_path(path, field), field),
+            None => {
+                self.problem(path_or_root(path), format!("missing field `{field}`"));
+                Text::Plain(String::new())
+            }
+        }
+    }
+
+    /// Words for respondents that may be left out; given, they must be there in every
+    /// language of the survey.
+    pub(super) fn optional_text(
+        &mut self,
+        value: Option<RawText>,
+        path: &str,
+        field: &str,
+    ) -> Option<Text> {
+        value.map(|text| self.text(text, &join_path(path, field), field))
+    }
+
+    /// Checks one respondent-facing string against the survey's languages: a plain string in
+    /// a single-language survey, or the words in each declared language (and no other).
+    fn text(&mut self, raw: RawText, path: &str, field: &str) -> Text {
+        if raw.is_blank() {
+            self.problem(path, format!("`{field}` must not be empty"));
+        }
+        let texts = match raw {
+            RawText::Plain(text) if self.languages.len() <= 1 => return Text::Plain(text),
+            RawText::Plain(text) => {
+                let default = self.languages[0].clone();
+                let others = &self.languages[1..];
+                let missing = others
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let message = format!("missing in {missing}: the survey's languages are {}, so write `{field}` as an object of each language's words, such as {{\"{default}\": \"...\", \"{}\": \"...\"}}", self.languages.join(", "), others[0]);
+                self.problem(path, message);
+                return Text::Translated(vec![(default, text)]);
+            }
+            RawText::ByLanguage(texts) => texts,
+        };
+        if self.languages.is_empty() {
+            self.problem(
+                path,
+                format!("`{field}` gives words by language, but the survey declares no `languages`: add `\"languages\": [...]` listing them, the default first"),
+            );
+            return Text::Translated(texts);
+        }
+        let mut seen = BTreeSet::new();
+        for (code, text) in &texts {
+            if !self.languages.contains(code) {
+                self.problem(
+                    format!("{path}.{code}"),
+                    format!(
+                        "`{code}` is not one of the survey's languages ({})",
+                        self.languages.join(", ")
+                    ),
+                );
+            } else if !seen.insert(code.clone()) {
+                self.problem(format!("{path}.{code}"), format!("`{code}` is given twice"));
+            } else if text.trim().is_empty() {
+                self.problem(
+                    format!("{path}.{code}"),
+                    format!("the `{code}` words must not be empty"),
+                );
+            }
+        }
+        let ordered: Vec<(String, String)> = self
+            .languages
+            .iter()
+            .filter_map(|language| {
+                let found = texts.iter().find(|(code, _)| code == language);
+                if found.is_none() {
+                    self.problems.push(DefinitionProblem {
+                        path: format!("{path}.{language}"),
+                        message: format!("missing in `{language}`"),
+                    });
+                }
+                found.cloned()
+            })
+            .collect();
+        Text::Translated(ordered)
+    }
+
+    /// The declared languages: ISO 639 codes, each once; remembered for checking every string.
+    fn languages(&mut self, raw: Option<Vec<String>>) -> Vec<String> {
+        let languages = raw.unwrap_or_default();
+        if languages.is_empty() {
+            return languages;
+        }
+        let catalogued = crate::messages::interface_languages();
+        let mut seen = BTreeSet::new();
+        for (i, code) in languages.iter().enumerate() {
+            let path = format!("languages[{i}]");
+            if !is_language_code(code) {
+                self.problem(path, format!("`{code}` is not a language code: use the ISO 639 code, such as `en` or `cy`"));
+            } else if !seen.insert(code.as_str()) {
+                self.problem(path, format!("`{code}` is listed twice"));
+            } else if !catalogued.contains(&code.as_str()) {
+                self.problem(path, format!("fieldwork's own words are not yet translated into `{code}` (it has {}): add a catalogue `crates/fieldwork-survey/locales/{code}/fieldwork.ftl` (docs/translating.md)", catalogued.join(", ")));
+            }
+        }
+        languages
+    }
+
     pub(super) fn survey(&mut self, raw: RawSurvey) -> SurveyDefinition {
         let slug = match raw.slug {
             Some(slug) if is_slug(&slug) => slug,
@@ -76,7 +193,10 @@ impl Checker {
                 String::new()
             }
         };
+        let languages = self.languages(raw.languages);
+        self.languages.clone_from(&languages);
         let title = self.required_text(raw.title, "", "title");
+        let description = self.optional_text(raw.description, "", "description");
         let version = match raw.version {
             Some(0) => {
                 self.problem("version", "`version` starts at 1");
@@ -113,7 +233,8 @@ impl Checker {
             slug,
             title,
             version,
-            description: raw.description,
+            languages,
+            description,
             allow_open_link: raw.allow_open_link.unwrap_or(false),
             stratification,
             participant_information,
@@ -207,11 +328,10 @@ impl Checker {
         Some(Question {
             id,
             text,
-            hint: raw.hint,
-            error_message: raw
-                .error_message
-                .map(|m| m.trim().to_owned())
-                .filter(|m| !m.is_empty()),
+            hint: self.optional_text(raw.hint.clone(), path, "hint"),
+            error_message: self
+                .optional_text(raw.error_message.clone(), path, "error_message")
+                .map(|m| m.map(|m| m.trim().to_owned())),
             required: raw.required.unwrap_or(true),
             show_if,
             sensitive: raw.sensitive.unwrap_or(false),
@@ -365,7 +485,7 @@ impl Checker {
                     kind,
                     min: raw.min,
                     max: raw.max,
-                    unit: raw.unit.clone(),
+                    unit: self.optional_text(raw.unit.clone(), path, "unit"),
                 }
             }
             _text => {

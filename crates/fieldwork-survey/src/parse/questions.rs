@@ -64,7 +64,7 @@ impl Checker {
             choices.push(Choice {
                 code,
                 label,
-                hint: raw_choice.hint.clone(),
+                hint: self.optional_text(raw_choice.hint.clone(), &cpath, "hint"),
                 exclusive: raw_choice.exclusive.unwrap_or(false),
             });
         }
@@ -107,34 +107,50 @@ impl Checker {
                     .map(move |(i, choice)| (format!("{path}.{field}[{i}].label"), choice))
             })
             .collect();
-        for (n, (label_path, choice)) in all.iter().enumerate() {
-            let label = choice.label.trim();
-            if label.is_empty() {
-                continue;
-            }
-            // A repeated code is reported as such, not again by its label.
-            if let Some((_, other)) = all[..n]
-                .iter()
-                .find(|(_, o)| o.label.trim() == label && o.code != choice.code)
-            {
-                self.problem(
-                    label_path,
-                    format!(
-                        "option `{}` has the same label as option `{}`, `{label}`: labels must tell options apart",
-                        choice.code, other.code
-                    ),
-                );
-            } else if let Some((_, other)) = all
-                .iter()
-                .find(|(_, o)| o.code == label && o.code != choice.code)
-            {
-                self.problem(
-                    label_path,
-                    format!(
-                        "the label of option `{}` is `{label}`, the code of another option: a file of labels would read it as `{}`",
-                        choice.code, other.code
-                    ),
-                );
+        // In every language: a respondent reading Welsh must tell the options apart too.
+        let languages: Vec<Option<String>> = if self.languages.len() <= 1 {
+            vec![None]
+        } else {
+            self.languages.iter().cloned().map(Some).collect()
+        };
+        for language in &languages {
+            let label_of = |choice: &Choice| match language {
+                Some(language) => choice.label.get(language).trim().to_owned(),
+                None => choice.label.primary().trim().to_owned(),
+            };
+            for (n, (label_path, choice)) in all.iter().enumerate() {
+                let label = label_of(choice);
+                if label.is_empty() {
+                    continue;
+                }
+                let label_path = match language {
+                    Some(language) => format!("{label_path}.{language}"),
+                    None => label_path.clone(),
+                };
+                // A repeated code is reported as such, not again by its label.
+                if let Some((_, other)) = all[..n]
+                    .iter()
+                    .find(|(_, o)| label_of(o) == label && o.code != choice.code)
+                {
+                    self.problem(
+                        label_path,
+                        format!(
+                            "option `{}` has the same label as option `{}`, `{label}`: labels must tell options apart",
+                            choice.code, other.code
+                        ),
+                    );
+                } else if let Some((_, other)) = all
+                    .iter()
+                    .find(|(_, o)| o.code == label && o.code != choice.code)
+                {
+                    self.problem(
+                        label_path,
+                        format!(
+                            "the label of option `{}` is `{label}`, the code of another option: a file of labels would read it as `{}`",
+                            choice.code, other.code
+                        ),
+                    );
+                }
             }
         }
     }

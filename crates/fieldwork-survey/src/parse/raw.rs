@@ -5,12 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::text::RawText;
+
 #[derive(Deserialize)]
 pub(super) struct RawSurvey {
     pub(super) slug: Option<String>,
-    pub(super) title: Option<String>,
+    pub(super) title: Option<RawText>,
     pub(super) version: Option<u32>,
-    pub(super) description: Option<String>,
+    pub(super) languages: Option<Vec<String>>,
+    pub(super) description: Option<RawText>,
     pub(super) allow_open_link: Option<bool>,
     pub(super) stratification: Option<RawStratification>,
     pub(super) participant_information: Option<RawParticipantInformation>,
@@ -20,27 +23,27 @@ pub(super) struct RawSurvey {
 
 #[derive(Deserialize)]
 pub(super) struct RawParticipantInformation {
-    pub(super) version: Option<String>,
-    pub(super) text: Option<String>,
+    pub(super) version: Option<RawText>,
+    pub(super) text: Option<RawText>,
     pub(super) consent: Option<Vec<RawConsentStatement>>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct RawConsentStatement {
     pub(super) id: Option<String>,
-    pub(super) text: Option<String>,
+    pub(super) text: Option<RawText>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct RawPrivacyNotice {
-    pub(super) controller: Option<String>,
-    pub(super) purpose: Option<String>,
-    pub(super) lawful_basis: Option<String>,
-    pub(super) data_kept: Option<String>,
-    pub(super) retention: Option<String>,
-    pub(super) recipients: Option<String>,
-    pub(super) rights: Option<String>,
-    pub(super) contact: Option<String>,
+    pub(super) controller: Option<RawText>,
+    pub(super) purpose: Option<RawText>,
+    pub(super) lawful_basis: Option<RawText>,
+    pub(super) data_kept: Option<RawText>,
+    pub(super) retention: Option<RawText>,
+    pub(super) recipients: Option<RawText>,
+    pub(super) rights: Option<RawText>,
+    pub(super) contact: Option<RawText>,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +61,7 @@ pub(super) struct RawFrame {
 
 #[derive(Deserialize)]
 pub(super) struct RawPage {
-    pub(super) title: Option<String>,
+    pub(super) title: Option<RawText>,
     pub(super) questions: Option<Vec<RawQuestion>>,
 }
 
@@ -67,9 +70,9 @@ pub(super) struct RawQuestion {
     pub(super) id: Option<String>,
     #[serde(rename = "type")]
     pub(super) kind: Option<String>,
-    pub(super) text: Option<String>,
-    pub(super) hint: Option<String>,
-    pub(super) error_message: Option<String>,
+    pub(super) text: Option<RawText>,
+    pub(super) hint: Option<RawText>,
+    pub(super) error_message: Option<RawText>,
     pub(super) required: Option<bool>,
     pub(super) show_if: Option<RawCondition>,
     pub(super) options: Option<Vec<RawChoice>>,
@@ -82,7 +85,7 @@ pub(super) struct RawQuestion {
     pub(super) number_kind: Option<String>,
     pub(super) min: Option<f64>,
     pub(super) max: Option<f64>,
-    pub(super) unit: Option<String>,
+    pub(super) unit: Option<RawText>,
     pub(super) format: Option<String>,
     pub(super) max_length: Option<u32>,
     pub(super) sensitive: Option<bool>,
@@ -92,15 +95,15 @@ pub(super) struct RawQuestion {
 #[derive(Deserialize)]
 pub(super) struct RawChoice {
     pub(super) code: Option<String>,
-    pub(super) label: Option<String>,
-    pub(super) hint: Option<String>,
+    pub(super) label: Option<RawText>,
+    pub(super) hint: Option<RawText>,
     pub(super) exclusive: Option<bool>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct RawGridItem {
     pub(super) id: Option<String>,
-    pub(super) text: Option<String>,
+    pub(super) text: Option<RawText>,
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ use super::is_identifier;
 use super::raw::{RawParticipantInformation, RawPrivacyNotice, RawQuestion};
 use super::MAX_ID_LEN;
 use crate::definition::QuestionKind;
+use crate::text::{RawText, Text};
 use crate::trust::{ConsentStatement, ParticipantInformation, PrivacyNotice};
 
 /// Longest participant information or privacy notice section, in characters: a few pages.
@@ -32,7 +33,7 @@ impl Checker {
             Some(statements) => {
                 for (i, statement) in statements.into_iter().enumerate() {
                     let spath = format!("{path}.consent[{i}]");
-                    let id = self.required_text(statement.id, &spath, "id");
+                    let id = self.required_string(statement.id, &spath, "id");
                     if !id.is_empty() && !is_identifier(&id) {
                         self.problem(
                             format!("{spath}.id"),
@@ -70,14 +71,17 @@ impl Checker {
         }
     }
 
-    fn notice_text(&mut self, value: Option<String>, path: &str, field: &str) -> String {
+    fn notice_text(&mut self, value: Option<RawText>, path: &str, field: &str) -> Text {
         let text = self.required_text(value, path, field);
-        let chars = text.chars().count();
-        if chars > MAX_NOTICE_CHARS {
-            self.problem(
-                format!("{path}.{field}"),
-                format!("`{field}` is {chars} characters; the limit is {MAX_NOTICE_CHARS}"),
-            );
+        for (language, words) in text.variants() {
+            let chars = words.chars().count();
+            if chars > MAX_NOTICE_CHARS {
+                let field = language.map_or_else(|| field.to_owned(), |l| format!("{field}.{l}"));
+                self.problem(
+                    format!("{path}.{field}"),
+                    format!("`{field}` is {chars} characters; the limit is {MAX_NOTICE_CHARS}"),
+                );
+            }
         }
         text
     }

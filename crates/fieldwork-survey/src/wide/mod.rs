@@ -142,16 +142,18 @@ impl<'a> Variable<'a> {
     fn has_code_or_label(&self, text: &str) -> bool {
         self.codes()
             .iter()
-            .any(|c| c.code == text || c.label.trim() == text)
+            .any(|c| c.code == text || c.label.variants().iter().any(|(_, l)| l.trim() == text))
     }
 
     /// The variable's label: the question text, with the option or item for one of several
-    /// columns of a question (`Question text: Option label`).
+    /// columns of a question (`Question text: Option label`), in the default language (a
+    /// layout of [`SurveyDefinition::in_language`] has labels in that language).
     pub fn label(&self) -> String {
+        let text = self.question.text.primary();
         match self.kind {
-            VariableKind::Option(option) => format!("{}: {}", self.question.text, option.label),
-            VariableKind::GridItem(item) => format!("{}: {}", self.question.text, item.text),
-            _ => self.question.text.clone(),
+            VariableKind::Option(option) => format!("{text}: {}", option.label),
+            VariableKind::GridItem(item) => format!("{text}: {}", item.text),
+            _ => text.to_owned(),
         }
     }
 
@@ -209,7 +211,7 @@ impl VariableCells {
                 .collect(),
             labels: codes
                 .iter()
-                .map(|c| escape_cell(&c.label).into_owned())
+                .map(|c| escape_cell(c.label.primary()).into_owned())
                 .collect(),
         }
     }

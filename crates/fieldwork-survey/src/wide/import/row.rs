@@ -230,8 +230,9 @@ pub(super) fn read_row(
             .strata()
             .into_iter()
             .find(|c| c.code == answered)
-            .map(|c| c.label.as_str());
-        if stratum != answered && Some(stratum) != label {
+            .map(|c| c.label.variants());
+        let labelled = label.is_some_and(|labels| labels.iter().any(|(_, l)| *l == stratum));
+        if stratum != answered && !labelled {
             problems.add(
                 row,
                 Some(column),
@@ -258,7 +259,11 @@ fn read_code<'v>(
     if let Some(choice) = codes.iter().find(|c| c.code == text) {
         return Some(&choice.code);
     }
-    if let Some(choice) = codes.iter().find(|c| c.label.trim() == text) {
+    // A label in any of the survey's languages: a file exported with Welsh labels reads back.
+    if let Some(choice) = codes
+        .iter()
+        .find(|c| c.label.variants().iter().any(|(_, l)| l.trim() == text))
+    {
         return Some(&choice.code);
     }
     let listed: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();

@@ -1,0 +1,2 @@
+ALTER TABLE invitations DROP COLUMN language;
+ALTER TABLE responses DROP COLUMN language;
