@@ -204,6 +204,15 @@ fn pg_dump_and_pg_restore_bring_a_postgres_database_back() {
             .unwrap();
         assert_eq!(response.status(), 201);
     }
+    // fieldwork's own commands say what to use instead.
+    let output = crate::fieldwork(dir.path(), &database, &["db", "backup", "--out", "x.db"]);
+    crate::assert_one_line_error(&output, "back PostgreSQL up with pg_dump");
+    let output = crate::fieldwork(
+        dir.path(),
+        &database,
+        &["db", "restore", "--from", "x.db", "--replace"],
+    );
+    crate::assert_one_line_error(&output, "restore PostgreSQL with pg_restore");
     let dump = dir.path().join("fieldwork.dump");
     run_pg_tool(
         "pg_dump",
