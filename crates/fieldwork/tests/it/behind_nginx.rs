@@ -80,11 +80,12 @@ impl Nginx {
         let config = format!(
             "{user}worker_processes 1;\ndaemon off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log warn;\n\
              events {{ worker_connections 512; }}\n\
-             http {{\n  access_log {dir}/access.log;\n  client_body_temp_path {dir}/body;\n  \
+             http {{\n  log_format up '$remote_addr $request $status $upstream_addr $upstream_status';\n  add_header X-Test-Down \"{marked}\" always;\n  access_log {dir}/access.log up;\n  client_body_temp_path {dir}/body;\n  \
              proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n  \
              uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n{site}}}\n",
             dir = dir.display(),
             site = Self::site(port, upstreams, down),
+            marked = Self::marker(down),
         );
         std::fs::write(dir.join("nginx.conf"), config).unwrap();
     }
@@ -132,8 +133,37 @@ impl Nginx {
     fn mark_down(&self, upstreams: &[u16], down: &[u16]) {
         Self::write_config(&self.dir, self.port, upstreams, down);
         self.signal("reload");
-        // The old worker finishes its keepalive connections; give the new one a moment.
-        std::thread::sleep(Duration::from_millis(500));
+        // Answers carry the servers marked down in the configuration that made them, and the
+        // old worker, which may still take a connection until it has stopped, is gone once
+        // the master has one child again (worker_processes 1).
+        let fresh = || {
+            reqwest::blocking::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap()
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let answer = fresh().get(format!("{}/healthz", self.base())).send();
+            let reloaded = answer.is_ok_and(|a| {
+                a.headers()
+                    .get("x-test-down")
+                    .is_some_and(|v| v == Self::marker(down).as_str())
+            });
+            if reloaded && children_of(self.child.id()) == 1 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("nginx did not reload: {}", self.error_log());
+    }
+
+    /// The ports marked down, as the test header carries them.
+    fn marker(down: &[u16]) -> String {
+        down.iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     fn signal(&self, signal: &str) {
@@ -186,6 +216,23 @@ impl Drop for Nginx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// How many processes have `parent` as their parent (from /proc).
+fn children_of(parent: u32) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // pid (comm) state ppid ...: comm may hold spaces, so read after its last ')'.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .is_some_and(|ppid| ppid == parent.to_string())
+        })
+        .count()
 }
 
 fn run_id_u() -> String {
@@ -499,10 +546,18 @@ fn two_servers_behind_nginx_share_client_addresses_limits_readiness_and_closing(
     let before_b = b.submissions(201) + b.submissions(503);
     let steady = client_from("127.0.0.7");
     for i in 0..40 {
-        assert_eq!(
-            submit(&steady, &proxy, &format!("steady-{i}"), &bodies[110 + i]),
-            201
-        );
+        let status = submit(&steady, &proxy, &format!("steady-{i}"), &bodies[110 + i]);
+        if status != 201 {
+            let log = std::fs::read_to_string(nginx.dir.join("access.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(12).collect();
+            // Which server answered, from nginx's log, says what went wrong.
+            panic!(
+                "steady-{i}: {status}; B {}, A {}; nginx:\n{}",
+                b.port,
+                a.port,
+                tail.join("\n")
+            );
+        }
     }
     assert_eq!(
         b.submissions(201) + b.submissions(503),
