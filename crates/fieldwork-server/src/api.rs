@@ -8,6 +8,7 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::{self, Need};
+use crate::health;
 use crate::integration::{ExportRequestError, EXPORT_FORMATS};
 use crate::problem::{ApiError, Problem};
 use crate::routing::Routes;
@@ -25,7 +26,8 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
     let mut route = |method: Method, path: &'static str, handler: actix_web::Route| {
         table.add(method, path, handler);
     };
-    route(Method::GET, "/healthz", web::route().to(healthz));
+    route(Method::GET, "/healthz", web::route().to(health::healthz));
+    route(Method::GET, "/readyz", web::route().to(health::readyz));
     route(
         Method::GET,
         "/api/v1/openapi.json",
@@ -62,14 +64,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         version = "1",
         description = "Submit survey responses and read survey definitions; researchers read progress and download exports with an API token (`fieldwork token create`) sent as `Authorization: Bearer`, never in the URL."
     ),
-    paths(healthz, openapi_json, get_survey, submit_response, get_progress, get_export),
+    paths(health::healthz, health::readyz, openapi_json, get_survey, submit_response, get_progress, get_export),
     modifiers(&BearerAuth, &ExportDocument),
     components(schemas(
         StratumProgress,
         SubmitRequest,
         ResponseCreated,
         SurveyResource,
-        Health,
+        health::Health,
+        health::Readiness,
         ExportLabels,
         Problem,
         crate::problem::ProblemField
@@ -178,26 +181,6 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    /// `ok`, or `unavailable` when the database does not answer.
-    status: &'static str,
-}
-
-/// Whether the service and its database answer.
-#[utoipa::path(get, path = "/healthz", responses(
-    (status = 200, description = "The service and its database answer", body = Health),
-    (status = 503, description = "The database does not answer", body = Health),
-))]
-async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store_call(|store| store.check_health()).await {
-        Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
-        _ => HttpResponse::ServiceUnavailable().json(Health {
-            status: "unavailable",
-        }),
     }
 }
 

@@ -45,6 +45,7 @@ pub async fn attempt<T: Send + 'static>(
         state
             .store_call(move |store| store.record_sign_in_failure(&e, &a, "throttled", false))
             .await?;
+        state.metrics.sign_in_failure("throttled");
         return Ok(Attempt::Throttled {
             wait_seconds: wait.num_seconds().max(1),
         });
@@ -76,6 +77,7 @@ pub async fn attempt<T: Send + 'static>(
             state
                 .store_call(move |store| store.record_sign_in_failure(&e, &a, reason, true))
                 .await?;
+            state.metrics.sign_in_failure(reason);
             Ok(Attempt::Refused { reason })
         }
     }

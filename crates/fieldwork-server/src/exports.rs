@@ -24,6 +24,7 @@ pub fn stream_export(
 ) -> HttpResponse {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     let store = Arc::clone(&state.store);
+    let metrics = state.metrics.clone();
     let format = choice.format;
     let include_sensitive = choice.options.include_sensitive;
     let filename = format!("{slug}-{}.{}", format.name, format.extension);
@@ -42,6 +43,7 @@ pub fn stream_export(
             });
         match written {
             Ok(rows) => {
+                metrics.export(format.name);
                 let recorded = store.record_audit(&AuditEvent {
                     actor: &actor,
                     action: "export",

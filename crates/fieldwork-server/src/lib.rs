@@ -9,12 +9,16 @@ mod credentials;
 mod csrf;
 mod exports;
 pub mod extract;
+pub mod health;
 pub mod integration;
+mod invalidation;
 pub mod invitations;
 mod language;
 mod limits;
+pub mod metrics;
 mod pages;
 pub mod problem;
+pub mod proxy;
 mod reports;
 mod respondent;
 mod routing;
@@ -30,10 +34,12 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::{header, Method};
-use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use fieldwork_store::{Store, StoreError, StoredSurvey};
 
 pub use limits::RateLimiter;
+pub use metrics::{Metrics, MetricsToken};
+pub use proxy::{ForwardedHeader, TrustedProxies};
 pub use writer::{GroupCommitWriter, MAX_BATCH};
 
 use pages::PageError;
@@ -62,6 +68,14 @@ pub struct ServerConfig {
     /// Stop on SIGINT and SIGTERM (actix's handling). Off when the caller handles signals
     /// itself, as `fieldwork demo` does to stop gracefully between its steps.
     pub stop_on_signals: bool,
+    /// The reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client
+    /// (`proxy.rs`); with none, the client is the connection's peer.
+    pub trusted_proxies: TrustedProxies,
+    /// Serve `/metrics` on the main address to callers with this bearer token.
+    pub metrics_token: Option<MetricsToken>,
+    /// Serve `/metrics` (and nothing else) on this address too, without a token: for a
+    /// network only the monitoring system reaches.
+    pub metrics_bind: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +90,9 @@ impl Default for ServerConfig {
             session_idle: chrono::TimeDelta::minutes(30),
             session_absolute: chrono::TimeDelta::hours(12),
             stop_on_signals: true,
+            trusted_proxies: TrustedProxies::default(),
+            metrics_token: None,
+            metrics_bind: None,
         }
     }
 }
@@ -94,12 +111,20 @@ pub struct AppState {
     pub public: PublicUrl,
     /// Argon2id verifications running at once (each takes 19 MiB).
     pub password_checks: tokio::sync::Semaphore,
+    pub metrics: Metrics,
+    /// Where `/metrics` is served without a token (`ServerConfig::metrics_bind`).
+    metrics_addrs: Vec<SocketAddr>,
     surveys: Mutex<HashMap<String, (Instant, Arc<StoredSurvey>)>>,
     versions: Mutex<HashMap<(String, u32), Arc<StoredSurvey>>>,
+    /// Counts every forgetting, so that a copy read from the database before a survey
+    /// changed is not cached after the change was heard of (`invalidation.rs`).
+    forgotten: std::sync::atomic::AtomicU64,
 }
 
-/// How long a server trusts its copy of a survey's status: opening or closing a survey
-/// reaches every server within this time.
+/// How long a server trusts its copy of a survey's status when it hears of no change. On
+/// PostgreSQL every change is heard of at once (`invalidation.rs`); this bounds staleness on
+/// SQLite (a `fieldwork survey close` from the command line) and while the listening
+/// connection is being re-established.
 const SURVEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
 impl AppState {
@@ -111,23 +136,31 @@ impl AppState {
         call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let store = Arc::clone(&self.store);
-        web::block(move || call(&store)).await.unwrap_or_else(|_| {
+        let result = web::block(move || call(&store)).await.unwrap_or_else(|_| {
             // The blocking pool only refuses work while the server shuts down.
             Err(StoreError::Unavailable(
                 "the server is shutting down".into(),
             ))
-        })
+        });
+        if let Err(error) = &result {
+            self.metrics.store_error(error);
+        }
+        result
     }
 
     pub fn new(
         store: Arc<Store>,
         config: ServerConfig,
         public: PublicUrl,
+        metrics_addrs: Vec<SocketAddr>,
     ) -> Result<Self, StoreError> {
         let secret = store.shared_setting("receipt_secret", tokens::new_token)?;
+        let metrics = Metrics::new();
         Ok(AppState {
             public,
-            writer: GroupCommitWriter::start(Arc::clone(&store)),
+            writer: GroupCommitWriter::start(Arc::clone(&store), metrics.clone()),
+            metrics,
+            metrics_addrs,
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
             store,
             secret,
@@ -135,6 +168,7 @@ impl AppState {
             password_checks: tokio::sync::Semaphore::new(4),
             surveys: Mutex::new(HashMap::new()),
             versions: Mutex::new(HashMap::new()),
+            forgotten: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -151,14 +185,16 @@ impl AppState {
             }
         }
         let owned = slug.to_owned();
+        let generation = self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
         let survey = Arc::new(
             self.store_call(move |store| store.current_survey(&owned))
                 .await?,
         );
-        self.surveys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(slug.to_owned(), (Instant::now(), Arc::clone(&survey)));
+        let mut surveys = self.surveys.lock().unwrap_or_else(|p| p.into_inner());
+        // A change heard of while this was read may postdate it: then it is not kept.
+        if self.forgotten.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            surveys.insert(slug.to_owned(), (Instant::now(), Arc::clone(&survey)));
+        }
         Ok(survey)
     }
 
@@ -196,6 +232,8 @@ impl AppState {
     /// Drop this server's copies of a survey, once it has been deleted, so that a survey
     /// imported later under the same slug is never answered with the old definition.
     pub fn forget_survey(&self, slug: &str) {
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.surveys
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -204,6 +242,16 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|(cached, _), _| cached != slug);
+    }
+
+    /// Drop every cached survey status (changes may have been missed).
+    fn forget_all_surveys(&self) {
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.surveys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     async fn is_invited(&self, response_id: i64) -> Result<bool, StoreError> {
@@ -215,12 +263,9 @@ impl AppState {
         chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(self.config.resume_days)
     }
 
-    fn check_rate(&self, req: &HttpRequest) -> Result<(), PageError> {
-        if self.limiter.allow(req.peer_addr().map(|a| a.ip())) {
-            Ok(())
-        } else {
-            Err(PageError::RateLimited)
-        }
+    /// Whether `req` arrived on the metrics address (`ServerConfig::metrics_bind`).
+    fn on_metrics_address(&self, req: &HttpRequest) -> bool {
+        self.metrics_addrs.contains(&req.app_config().local_addr())
     }
 }
 
@@ -298,11 +343,10 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             }))
             .configure(|cfg| {
                 let mut routes = routing::Routes::default();
-                routes.add(Method::GET, "/", web::route().to(home)).add(
-                    Method::GET,
-                    "/assets/{file}",
-                    web::route().to(stylesheet),
-                );
+                routes
+                    .add(Method::GET, "/", web::route().to(home))
+                    .add(Method::GET, "/assets/{file}", web::route().to(stylesheet))
+                    .add(Method::GET, "/metrics", web::route().to(metrics::page));
                 routes.register(cfg);
             })
             .configure(api::configure)
@@ -433,6 +477,10 @@ fn listen(bind: &str) -> std::io::Result<Vec<std::net::TcpListener>> {
     }
 }
 
+fn local_addrs(listeners: &[std::net::TcpListener]) -> std::io::Result<Vec<SocketAddr>> {
+    listeners.iter().map(|l| l.local_addr()).collect()
+}
+
 /// Start serving on `bind`. Unless `config.stop_on_signals` is off, the server stops on
 /// SIGTERM (gracefully, finishing the requests in flight) or Ctrl-C (at once: actix's choice).
 fn serve(
@@ -443,29 +491,46 @@ fn serve(
     let workers = config.workers;
     let stop_on_signals = config.stop_on_signals;
     let listeners = listen(bind)?;
-    let addrs = listeners
-        .iter()
-        .map(|l| l.local_addr())
-        .collect::<std::io::Result<Vec<_>>>()?;
+    let addrs = local_addrs(&listeners)?;
+    let metrics_listeners = match &config.metrics_bind {
+        Some(metrics_bind) => listen(metrics_bind)?,
+        None => Vec::new(),
+    };
+    let metrics_addrs = local_addrs(&metrics_listeners)?;
     let public =
         PublicUrl::settle(config.public_url.as_deref(), &addrs).map_err(std::io::Error::other)?;
-    let state =
-        web::Data::new(AppState::new(store, config, public).map_err(std::io::Error::other)?);
+    let state = web::Data::new(
+        AppState::new(store, config, public, metrics_addrs).map_err(std::io::Error::other)?,
+    );
+    invalidation::follow_survey_changes(&state);
     let mut server = HttpServer::new(move || {
+        let state_for_log = state.clone();
         App::new()
             .wrap(security_headers())
             .wrap_fn(remember_language)
-            .wrap_fn(|req, srv| {
+            .wrap_fn(move |req, srv| {
+                // The metrics address serves the metrics page and nothing else.
+                if state_for_log.on_metrics_address(req.request()) && req.path() != "/metrics" {
+                    let (req, _) = req.into_parts();
+                    let response = PageError::NotFound.error_response();
+                    return futures_util::future::Either::Left(std::future::ready(Ok(
+                        actix_web::dev::ServiceResponse::new(req, response),
+                    )));
+                }
                 // Method, path and status only: never the query (invitation tokens) or bodies.
                 let method = req.method().clone();
                 let path = req.path().to_owned();
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
                 let started = Instant::now();
                 let fut = srv.call(req);
-                async move {
+                let state = state_for_log.clone();
+                futures_util::future::Either::Right(async move {
                     let res = fut.await?;
-                    tracing::info!(%method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+                    let status = res.status().as_u16();
+                    state.metrics.request(&route, method.as_str(), status, started.elapsed());
+                    tracing::info!(%method, %path, status, ms = started.elapsed().as_millis() as u64, "request");
                     Ok(res)
-                }
+                })
             })
             .configure(configure(state.clone()))
     })
@@ -476,7 +541,7 @@ fn serve(
     if !stop_on_signals {
         server = server.disable_signals();
     }
-    for listener in listeners {
+    for listener in listeners.into_iter().chain(metrics_listeners) {
         server = server.listen(listener)?;
     }
     Ok((server.run(), addrs))

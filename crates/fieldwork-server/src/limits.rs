@@ -1,9 +1,54 @@
 //! A token bucket per client address, for the routes that write.
+//!
+//! The client address is the one `proxy.rs` settles (the peer, or what a trusted proxy said).
+//! On PostgreSQL, where many servers may share the database, the buckets live in the database
+//! (`Store::take_rate_token`), so a client gets the configured rate however many servers it
+//! reaches; on SQLite one server owns the file and they live in its memory ([`RateLimiter`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
+
+use actix_web::HttpRequest;
+use fieldwork_store::{Backend, StoreError};
+
+use crate::AppState;
+
+impl AppState {
+    /// Whether a write from `req`'s client may go ahead now: one token taken from its bucket.
+    pub(crate) async fn within_rate_limit(&self, req: &HttpRequest) -> Result<bool, StoreError> {
+        let (per_second, burst) = (self.config.rate_per_second, self.config.rate_burst.max(1.0));
+        let Some(address) = crate::proxy::client_ip(req) else {
+            return Ok(true);
+        };
+        let allowed = if per_second <= 0.0 {
+            true
+        } else if self.store.backend() == Backend::Postgres {
+            let address = address.to_string();
+            self.store_call(move |store| store.take_rate_token(&address, per_second, burst))
+                .await?
+        } else {
+            self.limiter.allow(Some(address))
+        };
+        if !allowed {
+            self.metrics.rate_limited();
+        }
+        Ok(allowed)
+    }
+
+    /// [`AppState::within_rate_limit`] for the respondent's pages.
+    pub(crate) async fn check_rate(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<(), crate::pages::PageError> {
+        if self.within_rate_limit(req).await? {
+            Ok(())
+        } else {
+            Err(crate::pages::PageError::RateLimited)
+        }
+    }
+}
 
 /// Allows `burst` requests at once per address, refilled at `per_second`.
 #[derive(Debug)]

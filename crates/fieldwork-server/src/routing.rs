@@ -64,7 +64,9 @@ impl Routes {
 
 /// 405 with the methods the path takes: a problem document under `/api/`, a page elsewhere.
 fn method_not_allowed(req: &HttpRequest, allow: &str) -> HttpResponse {
-    let mut response = if req.path().starts_with("/api/") || req.path() == "/healthz" {
+    let mut response = if req.path().starts_with("/api/")
+        || matches!(req.path(), "/healthz" | "/readyz" | "/metrics")
+    {
         ApiError::MethodNotAllowed {
             method: req.method().to_string(),
             allow: allow.to_owned(),

@@ -32,16 +32,19 @@ pub struct WithinRateLimit;
 
 impl FromRequest for WithinRateLimit {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let allowed = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|state| state.limiter.allow(req.peer_addr().map(|a| a.ip())));
-        std::future::ready(if allowed {
-            Ok(WithinRateLimit)
-        } else {
-            Err(ApiError::RateLimited)
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(state) = req.app_data::<web::Data<AppState>>() else {
+                return Ok(WithinRateLimit);
+            };
+            if state.within_rate_limit(&req).await? {
+                Ok(WithinRateLimit)
+            } else {
+                Err(ApiError::RateLimited)
+            }
         })
     }
 }

@@ -7,11 +7,13 @@
 
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fieldwork_store::{Store, StoreError, StoredSurvey, Submission, SubmissionRefused, Submitted};
 use fieldwork_survey::ValidatedResponse;
 use tokio::sync::oneshot;
+
+use crate::metrics::Metrics;
 
 /// Most submissions in one transaction: large enough to amortise the commit, small enough to
 /// keep a transaction short.
@@ -38,32 +40,39 @@ type Job = (PendingSubmission, oneshot::Sender<SubmitResult>);
 #[derive(Debug, Clone)]
 pub struct GroupCommitWriter {
     sender: mpsc::Sender<Job>,
+    metrics: Metrics,
 }
 
 impl GroupCommitWriter {
     /// Start the writer thread; it ends when every handle is dropped.
-    pub fn start(store: Arc<Store>) -> Self {
+    pub fn start(store: Arc<Store>, metrics: Metrics) -> Self {
         let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("fieldwork-writer".into())
-            .spawn(move || run(&store, &receiver))
+            .spawn({
+                let metrics = metrics.clone();
+                move || run(&store, &receiver, &metrics)
+            })
             .expect("spawning the writer thread");
-        GroupCommitWriter { sender }
+        GroupCommitWriter { sender, metrics }
     }
 
     /// Store one submission; resolves once its batch has committed.
     pub async fn submit(&self, submission: PendingSubmission) -> SubmitResult {
+        let queued = Instant::now();
         let (reply, answer) = oneshot::channel();
         if self.sender.send((submission, reply)).is_err() {
             return Err(StoreError::Unavailable("the writer has stopped".into()));
         }
-        answer
+        let result = answer
             .await
-            .unwrap_or_else(|_| Err(StoreError::Unavailable("the writer has stopped".into())))
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the writer has stopped".into())));
+        self.metrics.submission(queued.elapsed());
+        result
     }
 }
 
-fn run(store: &Store, receiver: &mpsc::Receiver<Job>) {
+fn run(store: &Store, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
     while let Ok(first) = receiver.recv() {
         // Whatever is waiting joins the batch; no lingering for more. A linger (PostgreSQL's
         // commit_delay idea) was measured and lowered throughput here: on two cores the
@@ -99,6 +108,10 @@ fn run(store: &Store, receiver: &mpsc::Receiver<Job>) {
             }
         };
         drop(batch);
+        metrics.batch(jobs.len());
+        if let Err(error) = &results {
+            metrics.store_error(error);
+        }
         match results {
             Ok(results) => {
                 for ((_, reply), result) in jobs.into_iter().zip(results) {

@@ -53,6 +53,9 @@ pub enum StoreError {
     LastOwner(String),
     #[error("the report cannot be published: {0}")]
     InvalidReport(String),
+    /// A backup could not be taken or restored; says why in the operator's terms.
+    #[error("{0}")]
+    Backup(String),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod audit;
+mod backup;
+mod changes;
 mod collection;
 mod connection;
 mod consent;
@@ -8,7 +10,9 @@ mod deletion;
 mod error;
 mod import;
 mod invitations;
+mod limits;
 mod pledges;
+mod readiness;
 mod reports;
 mod responses;
 mod retention;
@@ -21,6 +25,8 @@ mod users;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use audit::{AuditEntry, AuditEvent, CLI_ACTOR, RESPONDENT_ACTOR};
+pub use backup::{backup_sqlite, restore_sqlite, BackupTaken};
+pub use changes::SurveyChanges;
 pub use collection::{ResponseStart, StartOutcome, Submission, SubmissionRefused, Submitted};
 pub use connection::{redact, Backend, DatabaseUrl};
 pub use consent::{ConsentPage, ConsentRecord, GivenConsent, ResponseConsent};

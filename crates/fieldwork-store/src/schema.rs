@@ -158,6 +158,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limit_buckets (address) {
+        address -> Text,
+        tokens -> Double,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    readiness_probes (id) {
+        id -> BigInt,
+        padding -> Text,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
 diesel::joinable!(consents -> responses (response_id));
 diesel::joinable!(pledges -> responses (response_id));
@@ -182,5 +197,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_files,
     consents,
     pledges,
+    rate_limit_buckets,
+    readiness_probes,
 );
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cli::BenchCommand;
-use crate::{bench_all, bench_analyze, bench_export};
+use crate::{bench_all, bench_analyze, bench_export, bench_proxy};
 use anyhow::{bail, Context, Result};
 use fieldwork_server::tokens;
 use fieldwork_store::DEFAULT_DATABASE_URL;
@@ -381,6 +381,12 @@ pub(crate) fn run(database: &str, command: BenchCommand) -> Result<()> {
             }
             Ok(())
         }
+        BenchCommand::Proxy {
+            responses,
+            concurrency,
+            seed,
+            nginx,
+        } => bench_proxy::run(database, responses, concurrency.max(1), seed, &nginx),
         BenchCommand::All(args) => bench_all::run(&args),
         BenchCommand::Step(step) => bench_all::step(database, step),
         BenchCommand::Export { responses, seed } => bench_export(database, responses, seed),

@@ -129,6 +129,23 @@ pub(crate) enum BenchCommand {
         #[arg(long, env = "FIELDWORK_BENCH_PYTHON", default_value = "python3")]
         python: String,
     },
+    /// HTTP ingest through nginx into one and into two `fieldwork serve` processes on one
+    /// PostgreSQL database (--database postgres://...), against one server without the
+    /// proxy, measured in the same run.
+    Proxy {
+        /// Responses to post in each of the three passes.
+        #[arg(long, default_value_t = 20_000)]
+        responses: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seed for the synthetic respondents.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The nginx binary.
+        #[arg(long, default_value = "/usr/sbin/nginx")]
+        nginx: PathBuf,
+    },
     /// Every measurement beside its baseline at 10k, 100k and 1M responses, each in a
     /// process of its own (peak memory); prints the table and can write it into
     /// docs/performance.md.
@@ -164,6 +181,23 @@ pub(crate) struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub(crate) workers: Option<usize>,
+    /// A reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For (or
+    /// Forwarded) names the client, for the rate limit, sign-in throttling and the audit log.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "FIELDWORK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub(crate) trusted_proxies: Vec<String>,
+    /// The header the trusted proxies set: x-forwarded-for or forwarded (RFC 7239).
+    #[arg(long, default_value = "x-forwarded-for")]
+    pub(crate) client_address_header: fieldwork_server::ForwardedHeader,
+    /// Also serve /metrics (and nothing else) on this address, without a token. To serve it on
+    /// the main address too, to `Authorization: Bearer TOKEN`, set FIELDWORK_METRICS_TOKEN
+    /// (24+ characters; the environment only, so that it never shows in the process list).
+    #[arg(long, env = "FIELDWORK_METRICS_BIND")]
+    pub(crate) metrics_bind: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -220,4 +254,21 @@ pub(crate) enum SurveyCommand {
 pub(crate) enum DbCommand {
     /// Apply database migrations not yet applied (they also run whenever the database opens).
     Migrate,
+    /// Copy a live SQLite database consistently (while a server keeps writing), checked.
+    /// PostgreSQL: use pg_dump (docs/operations.md).
+    Backup {
+        /// The file to write; must not exist.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put an SQLite backup in place of the database. Refuses while anything has the
+    /// database open: stop the server first.
+    Restore {
+        /// The backup file (made by `fieldwork db backup`).
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite the database if it exists.
+        #[arg(long)]
+        replace: bool,
+    },
 }

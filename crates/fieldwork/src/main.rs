@@ -6,7 +6,9 @@ mod bench;
 mod bench_all;
 mod bench_analyze;
 mod bench_export;
+mod bench_proxy;
 mod cli;
+mod db;
 mod demo;
 mod export;
 mod fixtures;
@@ -117,6 +119,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo(_) => unreachable!("main runs the demo"),
         Command::Survey(command) => survey::run(database, command),
         Command::Db(DbCommand::Migrate) => survey::migrate(database),
+        Command::Db(DbCommand::Backup { out }) => db::backup(database, &out),
+        Command::Db(DbCommand::Restore { from, replace }) => db::restore(database, &from, replace),
         Command::Serve(args) => serve::serve(database, args),
         Command::Invite(args) => invite::invite(database, args),
         Command::Analyze(args) => analyze::analyze(database, args),

@@ -2,16 +2,35 @@
 
 use anyhow::{Context, Result};
 
+use fieldwork_server::{MetricsToken, TrustedProxies};
+
 use crate::cli::ServeArgs;
 use crate::open_store;
 
 pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
+    let trusted_proxies = TrustedProxies::parse(&args.trusted_proxies, args.client_address_header)
+        .map_err(anyhow::Error::msg)
+        .context("--trusted-proxy")?;
+    // Read from the environment only: a flag's value shows in the process list.
+    let metrics_token = std::env::var("FIELDWORK_METRICS_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(|t| MetricsToken::new(&t))
+        .transpose()
+        .map_err(anyhow::Error::msg)
+        .context("FIELDWORK_METRICS_TOKEN")?;
+    if !(args.rate_limit.is_finite() && args.rate_limit >= 0.0) {
+        anyhow::bail!("--rate-limit must be a number of writes per second, 0 or more");
+    }
     let store = std::sync::Arc::new(open_store(database)?);
     let config = fieldwork_server::ServerConfig {
         secure_cookies: args.secure_cookies,
         public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
         rate_per_second: args.rate_limit,
         workers: args.workers,
+        trusted_proxies,
+        metrics_token,
+        metrics_bind: args.metrics_bind,
         ..Default::default()
     };
     let display = store.display_url();

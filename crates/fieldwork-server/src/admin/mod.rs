@@ -197,9 +197,11 @@ pub(super) fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// The client's address for the sign-in throttle and the audit log: the peer, or what a
+/// trusted proxy said (`proxy.rs`).
 pub(super) fn address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+    crate::proxy::client_ip(req)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

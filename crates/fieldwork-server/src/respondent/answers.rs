@@ -126,7 +126,7 @@ async fn receipted(
     slug: &str,
     form: &FormFields,
 ) -> Result<Result<Receipted, HttpResponse>, PageError> {
-    state.check_rate(req)?;
+    state.check_rate(req).await?;
     let survey = state.current_survey(slug).await?;
     let receipt = typed_receipt(form);
     let response = match response_for_receipt(state, req, &survey, receipt.clone()).await? {

@@ -197,7 +197,7 @@ pub(super) async fn submit(
     _form: RespondentForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    state.check_rate(&req)?;
+    state.check_rate(&req).await?;
     answerable_survey(&state, &slug).await?;
     let session = load_session(&state, &req, &slug).await?;
     if session.response.complete {

@@ -262,7 +262,7 @@ pub(super) async fn answer_question(
 ) -> Result<HttpResponse, PageError> {
     let (slug, question_id) = path.into_inner();
     let slug = slug.into_string();
-    state.check_rate(&req)?;
+    state.check_rate(&req).await?;
     answerable_survey(&state, &slug).await?;
     let mut session = load_session(&state, &req, &slug).await?;
     if session.response.complete {

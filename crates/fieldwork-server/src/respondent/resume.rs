@@ -128,7 +128,7 @@ pub(super) async fn resume(
     CheckedForm(form): RespondentForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    state.check_rate(&req)?;
+    state.check_rate(&req).await?;
     answerable_survey(&state, &slug).await?;
     let code = form.first("code").unwrap_or("").to_owned();
     let key_hash = hash(SESSION_PURPOSE, &code);

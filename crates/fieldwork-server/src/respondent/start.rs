@@ -269,7 +269,7 @@ pub(super) async fn start(
     CheckedForm(form): RespondentForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    state.check_rate(&req)?;
+    state.check_rate(&req).await?;
     let survey = answerable_survey(&state, &slug).await?;
     let invite = form.first("invite").filter(|t| !t.is_empty());
     let (secret, stratum, invited_in) = match invite {

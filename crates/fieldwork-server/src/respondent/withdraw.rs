@@ -89,7 +89,7 @@ pub(super) async fn withdraw(
     CheckedForm(form): RespondentForm,
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
-    state.check_rate(&req)?;
+    state.check_rate(&req).await?;
     let survey = state.current_survey(&slug).await?;
     let typed = typed_receipt(&form);
     let candidates = match receipt_candidates(&typed) {

@@ -5,6 +5,7 @@ mod consent;
 mod hardening;
 mod journey;
 mod languages;
+mod operations;
 mod pledges;
 mod reports;
 mod researchers;

@@ -1,7 +1,9 @@
 //! The `fieldwork` binary as a user runs it: exit codes and what it prints.
 
 mod accounts;
+mod backups;
 mod baseline;
+mod behind_nginx;
 mod demo;
 mod durability;
 mod export;

@@ -229,6 +229,21 @@ fn form_fields(question: &fieldwork_survey::Question, value: &Value) -> Vec<(Str
     }
 }
 
+/// `path` (`/readyz` or `/healthz`) answers `status`; `/readyz`'s storage check says `storage`.
+#[track_caller]
+fn assert_readiness(base: &str, status: u16, storage: &str, path: &str) {
+    let response = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    assert_eq!(response.status(), status, "{path}");
+    let body: Value = response.json().unwrap();
+    if path == "/readyz" {
+        assert_eq!(body["storage"], storage, "{body}");
+        assert_eq!(body["database"], "ok", "{body}");
+        assert_eq!(body["migrations"], "ok", "{body}");
+        let word = if status == 200 { "ready" } else { "not_ready" };
+        assert_eq!(body["status"], word, "{body}");
+    }
+}
+
 /// `PRAGMA integrity_check` on the file finds nothing wrong.
 fn integrity_ok(path: &Path) {
     let store = Store::open(&format!("sqlite://{}", path.display())).unwrap();
@@ -381,6 +396,9 @@ fn a_full_database_gives_503_keeps_the_answer_and_recovers_without_restart() {
     );
     assert!(page.contains(&detail), "the answer is kept in the form");
     integrity_ok(&path);
+    // Alive, but not ready: a load balancer sends submissions elsewhere.
+    assert_readiness(&base, 200, "ok", "/healthz");
+    assert_readiness(&base, 503, "full", "/readyz");
 
     // Space is freed (retention deletes the scratch responses) and the same server, never
     // restarted, takes what it refused.
@@ -394,6 +412,7 @@ fn a_full_database_gives_503_keeps_the_answer_and_recovers_without_restart() {
     let saved = respondent.answer("hostility_detail", &to("hostility_detail", &detail));
     assert_eq!(saved.status(), 200);
     assert_eq!(saved.url().path(), "/s/digital-leadership/q/pledge");
+    assert_readiness(&base, 200, "ok", "/readyz");
     stop(server);
 
     // Stored: exactly what was acknowledged.
@@ -444,6 +463,14 @@ fn a_read_only_database_file_gives_503_keeps_the_answers_and_recovers_without_re
             .status(),
         200
     );
+    // ...but the server is not ready to store.
+    let ready = client.get(format!("{base}/readyz")).send().unwrap();
+    assert_eq!(ready.status(), 503);
+    let ready: Value = ready.json().unwrap();
+    assert!(
+        ready["storage"] == "read_only" || ready["storage"] == "failing",
+        "{ready}"
+    );
     // Sending the answers is refused; they are all still on the check page.
     let refused = respondent.send();
     assert_eq!(refused.status(), 503);
@@ -466,6 +493,7 @@ fn a_read_only_database_file_gives_503_keeps_the_answers_and_recovers_without_re
     let sent = respondent.send();
     assert_eq!(sent.status(), 200);
     assert_eq!(sent.url().path(), "/s/digital-leadership/done");
+    assert_readiness(&base, 200, "ok", "/readyz");
     stop(server);
 
     // The three acknowledged API responses and the respondent's.

@@ -1,0 +1,2 @@
+DROP TABLE readiness_probes;
+DROP TABLE rate_limit_buckets;
