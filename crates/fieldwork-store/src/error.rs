@@ -53,6 +53,9 @@ pub enum StoreError {
     LastOwner(String),
     #[error("the report cannot be published: {0}")]
     InvalidReport(String),
+    /// Contacts the survey already lists, by their positions (from 0) in the list given.
+    #[error("{} of the contacts are already listed for this survey", .0.len())]
+    ContactsAlreadyListed(Vec<usize>),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 mod answers;
+mod contacts;
 mod definition;
+mod email;
 mod invited;
 mod parse;
 mod personal_data;
@@ -15,11 +17,17 @@ pub use answers::{
     answer_from_stored, drop_hidden_answers, is_shown, validate_answers, Answer, Completeness,
     FieldError, FieldErrorKind, SubmittedAnswers, ValidatedResponse,
 };
+pub use contacts::{
+    is_email_address, is_language_code, read_contacts_csv, ContactErrors, ContactProblem,
+    NewContact, MAX_CONTACTS, MAX_CONTACTS_BYTES,
+};
 pub use definition::{
     definition_json_schema, Choice, Condition, Frame, GridItem, NumberKind, Page, Question,
     QuestionKind, Stratification, SurveyDefinition, TextFormat,
 };
+pub use email::{ComposedEmail, EmailFill, EmailKind, EmailSettings, EmailTemplate, StudyContact};
 pub use invited::fix_invited_stratum;
+pub use parse::email::MAX_REMINDERS;
 pub use parse::{
     is_slug, parse_definition, resolve_frame_csv, DefinitionErrors, DefinitionProblem,
     MAX_DEFINITION_BYTES, TEXT_ANSWER_HARD_MAX,
