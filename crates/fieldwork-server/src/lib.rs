@@ -12,6 +12,7 @@ pub mod extract;
 pub mod integration;
 pub mod invitations;
 mod limits;
+pub mod outreach;
 mod pages;
 pub mod problem;
 mod reports;

@@ -4,6 +4,7 @@ mod accounts;
 mod baseline;
 mod demo;
 mod durability;
+mod email;
 mod export;
 mod faults;
 mod report;
