@@ -34,9 +34,13 @@ pub fn opt_out_hash(opt_out_token: &str) -> String {
     hash(OPT_OUT_PURPOSE, opt_out_token)
 }
 
-/// The link a contact follows to stop all email about the survey.
+/// The link a contact follows to stop all email about the survey. The secret is in the query
+/// string, which request logs never carry.
 pub fn opt_out_link(base: &str, opt_out_token: &str) -> String {
-    format!("{}/o/{opt_out_token}", base.trim_end_matches('/'))
+    format!(
+        "{}/opt-out?code={opt_out_token}",
+        base.trim_end_matches('/')
+    )
 }
 
 fn to_store(contact: NewContact) -> ContactToStore {

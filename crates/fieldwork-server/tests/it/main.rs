@@ -4,6 +4,7 @@ mod api;
 mod consent;
 mod hardening;
 mod journey;
+mod opt_out;
 mod pledges;
 mod reports;
 mod researchers;

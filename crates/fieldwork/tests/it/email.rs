@@ -211,11 +211,11 @@ fn link_in(raw: &str) -> String {
 fn opt_out_in(raw: &str) -> String {
     let unwrapped = raw.replace("=\r\n", "").replace("=3D", "=");
     let start = unwrapped
-        .find(&format!("{PUBLIC}/o/"))
+        .find(&format!("{PUBLIC}/opt-out?code="))
         .expect("an opt-out link");
     unwrapped[start..]
         .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || "/:.-_".contains(*c))
+        .take_while(|c| c.is_ascii_alphanumeric() || "/:.-_?=".contains(*c))
         .collect()
 }
 
@@ -336,7 +336,7 @@ fn every_contact_gets_one_invitation_and_reminders_reach_only_non_responders(db:
         .find(|m| m.rcpt_tos[0] == "person2@example.org")
         .unwrap();
     let opt_out_token = opt_out_in(&person2.raw)
-        .rsplit('/')
+        .rsplit("code=")
         .next()
         .unwrap()
         .to_owned();
