@@ -62,6 +62,8 @@ pub struct ServerConfig {
     /// Stop on SIGINT and SIGTERM (actix's handling). Off when the caller handles signals
     /// itself, as `fieldwork demo` does to stop gracefully between its steps.
     pub stop_on_signals: bool,
+    /// The mail server for invitations and reminders (`docs/email.md`); `None`: email is off.
+    pub mail: Option<outreach::MailConfig>,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +78,7 @@ impl Default for ServerConfig {
             session_idle: chrono::TimeDelta::minutes(30),
             session_absolute: chrono::TimeDelta::hours(12),
             stop_on_signals: true,
+            mail: None,
         }
     }
 }

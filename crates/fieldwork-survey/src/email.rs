@@ -22,16 +22,19 @@ pub struct EmailSettings {
     pub contact: StudyContact,
     /// The language whose templates a contact gets when theirs has none. May be left out when
     /// there is one language.
+    #[serde(default)]
     pub default_language: String,
     /// The invitation, per language code.
     pub invitation: BTreeMap<String, EmailTemplate>,
     /// The reminder, per language code. Without it, reminders repeat the invitation with the
     /// subject prefixed by "Reminder: ".
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reminder: BTreeMap<String, EmailTemplate>,
-    /// How many reminders a contact may get after the invitation (0 to 5).
+    /// How many reminders a contact may get after the invitation (0 to 5; default 2).
+    #[serde(default)]
     pub reminders_allowed: u32,
-    /// Days after the survey closes when its contacts are deleted (1 to 365).
+    /// Days after the survey closes when its contacts are deleted (1 to 365; default 30).
+    #[serde(default)]
     pub contact_retention_days: u32,
 }
 

@@ -170,6 +170,10 @@ pub(crate) struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub(crate) workers: Option<usize>,
+    /// The mail server for invitations and reminders sent from the admin pages
+    /// (docs/email.md); without a host, email is off.
+    #[command(flatten)]
+    pub(crate) mail: outreach::MailArgs,
 }
 
 #[derive(Debug, clap::Args)]

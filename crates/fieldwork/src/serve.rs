@@ -7,11 +7,13 @@ use crate::open_store;
 
 pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
     let store = std::sync::Arc::new(open_store(database)?);
+    let mail = args.mail.settings().check()?;
     let config = fieldwork_server::ServerConfig {
         secure_cookies: args.secure_cookies,
         public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
         rate_per_second: args.rate_limit,
         workers: args.workers,
+        mail,
         ..Default::default()
     };
     let display = store.display_url();
