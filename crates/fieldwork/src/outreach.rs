@@ -147,12 +147,23 @@ pub(crate) fn invitations(database: &str, command: InvitationsCommand) -> Result
     let store = Arc::new(open_store(database)?);
     match command {
         InvitationsCommand::Send(args) => {
+            if store
+                .latest_survey(&args.survey)?
+                .definition
+                .email
+                .is_none()
+            {
+                bail!(
+                    "survey `{}` has no `email` section in its definition (docs/email.md)",
+                    args.survey
+                );
+            }
             let queued = store.queue_invitations(&args.survey)?;
             println!("queued {queued} invitations");
             send(store, &args)
         }
         InvitationsCommand::Remind { send: args, after } => {
-            if !(after >= 0.0 && after <= 3650.0) {
+            if !(0.0..=3650.0).contains(&after) {
                 bail!("--after must be a number of days between 0 and 3650");
             }
             let survey = store.latest_survey(&args.survey)?;

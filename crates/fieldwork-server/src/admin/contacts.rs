@@ -31,6 +31,9 @@ struct ContactsPage {
     title: String,
     /// What the last action did, announced at the top.
     done: Option<String>,
+    /// What is wrong with the uploaded file, in one line.
+    problem_summary: Option<String>,
+    /// Each problem, by row, when there are several.
     problems: Vec<String>,
     rows: Vec<StratumOutreachRates>,
     contacts: i64,
@@ -67,13 +70,22 @@ async fn render_contacts(
         Ok(done) => (done, Vec::new(), StatusCode::OK),
         Err(problems) => (None, problems, StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let errors = match problems.len() {
-        0 => Vec::new(),
-        n => vec![SummaryError {
-            href: "#contacts".into(),
-            message: format!("The contacts file has {n} problems; nothing was added"),
-        }],
+    // One line in the summary and by the field; the rows' problems are listed below it.
+    let problem_summary = match problems.as_slice() {
+        [] => None,
+        [only] => Some(only.clone()),
+        many => Some(format!(
+            "Fix the {} problems in the contacts file listed below; nothing was added",
+            many.len()
+        )),
     };
+    let errors: Vec<SummaryError> = problem_summary
+        .iter()
+        .map(|message| SummaryError {
+            href: "#contacts".into(),
+            message: message.clone(),
+        })
+        .collect();
     let (chrome, cookie) = chrome(state, req, Some(user), !errors.is_empty());
     let page = ContactsPage {
         chrome,
@@ -81,6 +93,7 @@ async fn render_contacts(
         slug: slug.to_owned(),
         title: survey.definition.title.clone(),
         done,
+        problem_summary,
         problems,
         contacts: rows.iter().map(|r| r.contacts).sum(),
         rows,

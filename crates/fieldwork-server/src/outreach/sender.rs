@@ -272,6 +272,11 @@ pub fn send_in_background(
     slug: String,
 ) -> bool {
     static RUNNING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    fn forget(slug: &str) {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|s| s != slug);
+    }
+    let slug_again = slug.clone();
     {
         let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
         if running.contains(&slug) {
@@ -292,8 +297,11 @@ pub fn send_in_background(
                 ),
                 Err(error) => tracing::error!(%error, "sending stopped"),
             }
-            let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-            running.retain(|s| s != &slug);
+            forget(&slug);
         });
+    if spawned.is_err() {
+        forget(&slug_again);
+        tracing::error!("cannot start the sender's thread");
+    }
     spawned.is_ok()
 }

@@ -58,8 +58,8 @@ pub(super) fn invite_by_email(
                 ));
             }
         }
-        let added = import_contacts(store, slug, &csv, CLI_ACTOR)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let added =
+            import_contacts(store, slug, &csv, CLI_ACTOR).map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("  added {added} synthetic contacts (@example.invalid)");
     }
     let queued = store.queue_invitations(slug)?;

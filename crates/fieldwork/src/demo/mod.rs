@@ -121,7 +121,11 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
     }
     // Checked before the database is touched: a mistake leaves nothing behind.
     let allocation = allocate(&definition, n)?;
-    let mail = args.mail_sink.as_deref().map(email::sink_config).transpose()?;
+    let mail = args
+        .mail_sink
+        .as_deref()
+        .map(email::sink_config)
+        .transpose()?;
     let progress = Progress::new(args.quiet);
 
     let (store, plan) = open_demo_database(&url, args.fresh)?;
