@@ -72,10 +72,13 @@ describe('contacts and email', () => {
     new Checker(t, { browser, prefix: 'email-' }).run(async (checker) => {
       const page = await checker.visitor();
       await open(page, `${base}/admin/sign-in`);
+      await checker.page(page, 'sign-in');
       await page.getByLabel('Email address').fill(researcher.email);
       await page.getByLabel('Password').fill(researcher.password);
       await press(page, 'Sign in');
+      await checker.page(page, 'surveys');
       await open(page, `${base}/admin/surveys/${SLUG}`);
+      await checker.page(page, 'survey');
       await follow(page, page.getByRole('link', { name: 'Contacts and emails' }));
       expectPath(page, `/admin/surveys/${SLUG}/contacts`);
       await checker.page(page, 'contacts');
