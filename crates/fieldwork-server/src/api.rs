@@ -10,6 +10,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::auth::{self, Need};
 use crate::health;
 use crate::integration::{ExportRequestError, EXPORT_FORMATS};
+use crate::outreach::{outreach_rates, StratumOutreachRates};
 use crate::problem::{ApiError, Problem};
 use crate::routing::Routes;
 use crate::slug::Slug;
@@ -48,6 +49,11 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
         "/api/v1/surveys/{slug}/progress",
         web::route().to(get_progress),
     );
+    route(
+        Method::GET,
+        "/api/v1/surveys/{slug}/outreach",
+        web::route().to(get_outreach),
+    );
     route(Method::GET, EXPORT_PATH, web::route().to(get_export));
     routes.extend(table.listed());
     table.register(cfg);
@@ -64,10 +70,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         version = "1",
         description = "Submit survey responses and read survey definitions; researchers read progress and download exports with an API token (`fieldwork token create`) sent as `Authorization: Bearer`, never in the URL."
     ),
-    paths(health::healthz, health::readyz, openapi_json, get_survey, submit_response, get_progress, get_export),
+    paths(health::healthz, health::readyz, openapi_json, get_survey, submit_response, get_progress, get_outreach, get_export),
     modifiers(&BearerAuth, &ExportDocument),
     components(schemas(
         StratumProgress,
+        StratumOutreachRates,
         SubmitRequest,
         ResponseCreated,
         SurveyResource,
@@ -350,6 +357,34 @@ async fn get_progress(
             })
             .collect::<Vec<_>>(),
     ))
+}
+
+/// Per stratum: contacts, emails sent, failed and opted out, contacts who started and
+/// completed, and the response rate against the frame and against the contacts. Counts only,
+/// never a contact. Needs a token of scope `read` or `export` for this survey, held by an
+/// analyst or owner.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}/outreach",
+    params(("slug" = String, Path, description = "The survey's slug", pattern = r"^[a-z][a-z0-9-]{0,63}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One entry per stratum with contacts or a frame figure, in the survey's order", body = [StratumOutreachRates]),
+        (status = 400, description = "A token was sent in the URL", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, revoked or expired one", body = Problem, content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"fieldwork\"`"))),
+        (status = 403, description = "The token's holder is a viewer of this survey", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such survey, or the token is not for it", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_outreach(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Slug>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner().into_string();
+    let token = auth::api_token(&state, &req).await?;
+    auth::api_access(&state, &token, &slug, Need::Results, TokenScope::Read).await?;
+    let rates = state
+        .store_call(move |store| outreach_rates(store, &slug))
+        .await?;
+    Ok(HttpResponse::Ok().json(rates))
 }
 
 /// How answers are written in an export. Documentation only: `ExportRequest::choose` reads the

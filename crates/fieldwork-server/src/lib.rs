@@ -16,6 +16,7 @@ pub mod invitations;
 mod language;
 mod limits;
 pub mod metrics;
+pub mod outreach;
 mod pages;
 pub mod problem;
 pub mod proxy;
@@ -76,6 +77,8 @@ pub struct ServerConfig {
     /// Serve `/metrics` (and nothing else) on this address too, without a token: for a
     /// network only the monitoring system reaches.
     pub metrics_bind: Option<String>,
+    /// The mail server for invitations and reminders (`docs/email.md`); `None`: email is off.
+    pub mail: Option<outreach::MailConfig>,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +96,7 @@ impl Default for ServerConfig {
             trusted_proxies: TrustedProxies::default(),
             metrics_token: None,
             metrics_bind: None,
+            mail: None,
         }
     }
 }

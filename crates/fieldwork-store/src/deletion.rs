@@ -1,7 +1,8 @@
 //! Deleting a survey: every version and everything that hangs off it, in one transaction.
 //!
 //! Removed: the survey's versions, its responses (complete, partial and saved for resuming;
-//! each carries its own submission key, so idempotency records go with it), invitations,
+//! each carries its own submission key, so idempotency records go with it), contacts and
+//! their emails (with a `contacts.deleted` entry of their own), invitations,
 //! published reports and their files, roles and API tokens. Kept: the audit log, which is
 //! append-only and gains a `survey.deleted` entry counting what went.
 //!
@@ -15,9 +16,11 @@ use serde_json::json;
 
 use crate::audit::{insert_audit, AuditEvent};
 use crate::connection::DbConnection;
+use crate::contacts::{remove_contacts, ContactDeletion};
 use crate::reports::remove_reports;
 use crate::schema::{
-    api_tokens, invitations, published_reports, report_files, responses, survey_roles, surveys,
+    api_tokens, contacts, invitations, published_reports, report_files, responses, survey_roles,
+    surveys,
 };
 use crate::{Store, StoreError};
 
@@ -28,6 +31,8 @@ pub struct SurveyContents {
     pub complete_responses: i64,
     pub partial_responses: i64,
     pub invitations: i64,
+    /// People the survey invites by email (personal data).
+    pub contacts: i64,
     /// Researchers with a role on the survey.
     pub roles: i64,
     pub api_tokens: i64,
@@ -113,6 +118,10 @@ fn count_contents(conn: &mut DbConnection, slug: &str) -> QueryResult<(Vec<i64>,
             .filter(invitations::survey_slug.eq(slug))
             .count()
             .get_result(conn)?,
+        contacts: contacts::table
+            .filter(contacts::survey_slug.eq(slug))
+            .count()
+            .get_result(conn)?,
         roles: survey_roles::table
             .filter(survey_roles::survey_slug.eq(slug))
             .count()
@@ -148,6 +157,8 @@ impl Store {
             lock_survey(conn, slug, SurveyLock::Update)?;
             let (ids, contents) = count_contents(conn, slug)?;
             remove_reports(conn, slug)?;
+            // Before the invitations they point at; audited on their own as personal data.
+            remove_contacts(conn, slug, ContactDeletion::SurveyDeleted, actor)?;
             diesel::delete(invitations::table.filter(invitations::survey_slug.eq(slug)))
                 .execute(conn)?;
             diesel::delete(responses::table.filter(responses::survey_id.eq_any(&ids)))
@@ -168,6 +179,7 @@ impl Store {
                         "complete_responses": contents.complete_responses,
                         "partial_responses": contents.partial_responses,
                         "invitations": contents.invitations,
+                        "contacts": contents.contacts,
                         "roles": contents.roles,
                         "api_tokens": contents.api_tokens,
                         "reports": contents.reports,

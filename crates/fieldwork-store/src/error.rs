@@ -56,6 +56,9 @@ pub enum StoreError {
     /// A backup could not be taken or restored; says why in the operator's terms.
     #[error("{0}")]
     Backup(String),
+    /// Contacts the survey already lists, by their positions (from 0) in the list given.
+    #[error("{} of the contacts are already listed for this survey", .0.len())]
+    ContactsAlreadyListed(Vec<usize>),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -15,6 +15,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         retain_until -> Nullable<Date>,
+        closed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -173,7 +174,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        survey_slug -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        stratum -> Text,
+        language -> Nullable<Text>,
+        invitation_id -> BigInt,
+        link_token -> Text,
+        opt_out_hash -> Text,
+        opted_out_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_messages (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        reminder -> Integer,
+        state -> Text,
+        attempts -> Integer,
+        queued_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        server_reply -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(responses -> surveys (survey_id));
+diesel::joinable!(contacts -> invitations (invitation_id));
+diesel::joinable!(email_messages -> contacts (contact_id));
 diesel::joinable!(consents -> responses (response_id));
 diesel::joinable!(pledges -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -199,5 +233,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledges,
     rate_limit_buckets,
     readiness_probes,
+    contacts,
+    email_messages,
 );
 diesel::allow_columns_to_appear_in_same_group_by_clause!(surveys::slug, responses::complete);

@@ -307,6 +307,11 @@ impl Store {
             diesel::update(surveys::table.find(latest.id))
                 .set(surveys::status.eq(status.as_str()))
                 .execute(conn)?;
+            // The survey's contacts are deleted a set time after it closes (contacts.rs).
+            let closed_at = (status == SurveyStatus::Closed).then(crate::now);
+            diesel::update(surveys::table.filter(surveys::slug.eq(slug)))
+                .set(surveys::closed_at.eq(closed_at))
+                .execute(conn)?;
             Ok::<_, StoreError>(())
         });
         result?;

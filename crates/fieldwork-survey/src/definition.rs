@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::text::Text;
+use crate::email::EmailSettings;
 use crate::trust::{ConsentStatement, ParticipantInformation, PrivacyNotice};
 
 /// A whole survey: metadata, pages of questions, and how it is stratified.
@@ -43,6 +44,9 @@ pub struct SurveyDefinition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy_notice: Option<PrivacyNotice>,
     pub pages: Vec<Page>,
+    /// How invitations and reminders are emailed to the survey's contacts (`docs/email.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailSettings>,
 }
 
 /// Which question holds the stratum, and the population of each stratum.

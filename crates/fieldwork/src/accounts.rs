@@ -332,6 +332,10 @@ pub fn retention(store: &Store, command: RetentionCommand) -> Result<()> {
             if applied.is_empty() {
                 println!("no survey is past its retention date with responses left");
             }
+            // Contacts go a set time after their survey closes (`email.contact_retention_days`).
+            for (slug, count) in store.apply_contact_retention(Utc::now().naive_utc(), CLI_ACTOR)? {
+                println!("`{slug}` closed: deleted its {count} contacts");
+            }
             for a in applied {
                 println!(
                     "`{}` (kept until {}): deleted {} complete and {} partial responses",

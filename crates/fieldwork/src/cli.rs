@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use fieldwork_store::DEFAULT_DATABASE_URL;
 
-use crate::{accounts, bench_all, demo, export, responses};
+use crate::{accounts, bench_all, demo, export, outreach, responses};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +42,12 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Write single-use invitation links for a stratum of a survey to a CSV file.
     Invite(InviteArgs),
+    /// A survey's contacts, the people it invites by email: import, delete.
+    #[command(subcommand)]
+    Contacts(outreach::ContactsCommand),
+    /// Email contacts their invitations and reminders, and follow the response rate.
+    #[command(subcommand)]
+    Invitations(outreach::InvitationsCommand),
     /// Estimate what the survey found: per-stratum estimates, tests, response rates.
     Analyze(AnalyzeArgs),
     /// Build the findings report (a static site with charts and tables), and publish it.
@@ -198,6 +204,10 @@ pub(crate) struct ServeArgs {
     /// (24+ characters; the environment only, so that it never shows in the process list).
     #[arg(long, env = "FIELDWORK_METRICS_BIND")]
     pub(crate) metrics_bind: Option<String>,
+    /// The mail server for invitations and reminders sent from the admin pages
+    /// (docs/email.md); without a host, email is off.
+    #[command(flatten)]
+    pub(crate) mail: outreach::MailArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -13,6 +13,7 @@ mod demo;
 mod export;
 mod fixtures;
 mod invite;
+mod outreach;
 mod responses;
 mod serve;
 mod survey;
@@ -123,6 +124,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Db(DbCommand::Restore { from, replace }) => db::restore(database, &from, replace),
         Command::Serve(args) => serve::serve(database, args),
         Command::Invite(args) => invite::invite(database, args),
+        Command::Contacts(command) => outreach::contacts(database, command),
+        Command::Invitations(command) => outreach::invitations(database, command),
         Command::Analyze(args) => analyze::analyze(database, args),
         Command::Report(args) => analyze::report(database, args),
         Command::Bench(command) => bench::run(database, command),

@@ -23,6 +23,7 @@ pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
         anyhow::bail!("--rate-limit must be a number of writes per second, 0 or more");
     }
     let store = std::sync::Arc::new(open_store(database)?);
+    let mail = args.mail.settings().check()?;
     let config = fieldwork_server::ServerConfig {
         secure_cookies: args.secure_cookies,
         public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
@@ -31,6 +32,7 @@ pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
         trusted_proxies,
         metrics_token,
         metrics_bind: args.metrics_bind,
+        mail,
         ..Default::default()
     };
     let display = store.display_url();

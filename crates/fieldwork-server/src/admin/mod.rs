@@ -4,6 +4,7 @@
 //! CSRF check, nothing changes over GET.
 
 mod audit_log;
+mod contacts;
 mod delete;
 mod export;
 mod home;
@@ -84,6 +85,31 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: &mut Vec<(Method, &'static
         Method::POST,
         "/admin/surveys/{slug}/invitations",
         web::route().to(invitations::create_invitations),
+    );
+    route(
+        Method::GET,
+        "/admin/surveys/{slug}/contacts",
+        web::route().to(contacts::contacts_page),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/contacts",
+        web::route().to(contacts::upload_contacts),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/contacts/send",
+        web::route().to(contacts::send_invitations),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/contacts/remind",
+        web::route().to(contacts::send_reminders),
+    );
+    route(
+        Method::POST,
+        "/admin/surveys/{slug}/contacts/delete",
+        web::route().to(contacts::delete_contacts),
     );
     route(
         Method::GET,

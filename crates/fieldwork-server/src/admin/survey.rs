@@ -12,6 +12,7 @@ use crate::auth::Researcher;
 use crate::auth::{standing, Need, Standing};
 use crate::extract::CheckedForm;
 use crate::integration::EXPORT_FORMATS;
+use crate::outreach::{outreach_rates, percent, StratumOutreachRates};
 use crate::pages::PageError;
 use crate::slug::Slug;
 use crate::AppState;
@@ -51,7 +52,38 @@ struct SurveyPage {
     /// "3 pledges awaiting a decision", when the survey takes pledges and the caller moderates.
     pledges_waiting: Option<String>,
     progress: Vec<ProgressRow>,
+    /// Per stratum with contacts: the emails and the response rates (`outreach`).
+    outreach: Vec<OutreachRow>,
     formats: Vec<FormatLink>,
+}
+
+#[derive(Debug, Clone)]
+struct OutreachRow {
+    stratum: String,
+    contacts: i64,
+    sent: i64,
+    failed: i64,
+    opted_out: i64,
+    started: i64,
+    completed: i64,
+    rate_of_frame: String,
+    rate_of_contacts: String,
+}
+
+impl From<StratumOutreachRates> for OutreachRow {
+    fn from(r: StratumOutreachRates) -> Self {
+        OutreachRow {
+            rate_of_frame: percent(r.rate_of_frame),
+            rate_of_contacts: percent(r.rate_of_contacts),
+            stratum: r.stratum,
+            contacts: r.contacts,
+            sent: r.sent,
+            failed: r.failed,
+            opted_out: r.opted_out,
+            started: r.started,
+            completed: r.completed,
+        }
+    }
 }
 
 pub(super) fn role_text(standing: Standing) -> String {
@@ -59,10 +91,6 @@ pub(super) fn role_text(standing: Standing) -> String {
         (Some(role), _) => role.as_str().to_owned(),
         (None, _) => "administrator".to_owned(),
     }
-}
-
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
 pub(super) async fn survey_page(
@@ -76,14 +104,15 @@ pub(super) async fn survey_page(
     let can_results = standing.allows(Need::Results);
     let can_moderate = standing.allows(Need::Moderate);
     let s = slug.clone();
-    let (survey, retain_until, progress, waiting) = state
+    let (survey, retain_until, (progress, outreach), waiting) = state
         .store_call(move |store| {
             let survey = store.latest_survey(&s)?;
             let retain = store.retention(&s)?;
             let progress = if can_results {
-                fieldwork_analysis::fieldwork_progress(store, &s)?
+                let outreach = outreach_rates(store, &s)?;
+                (fieldwork_analysis::fieldwork_progress(store, &s)?, outreach)
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             };
             let waiting = pledges_waiting(store, &survey.definition, can_moderate)?;
             Ok((survey, retain, progress, waiting))
@@ -103,6 +132,11 @@ pub(super) async fn survey_page(
         can_manage: standing.allows(Need::Manage),
         pledges_waiting: waiting,
         progress: progress.into_iter().map(ProgressRow::from).collect(),
+        outreach: outreach
+            .into_iter()
+            .filter(|r| r.contacts > 0)
+            .map(OutreachRow::from)
+            .collect(),
         formats: EXPORT_FORMATS
             .iter()
             .map(|f| FormatLink {

@@ -1,4 +1,5 @@
-//! Reading a multipart upload form (a definition and its frame) into memory, bounded.
+//! Reading a multipart upload form (a definition and its frame, or contacts) into memory,
+//! bounded.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest};
@@ -15,6 +16,8 @@ pub(super) struct Upload {
     pub csrf: Option<String>,
     pub definition: Option<Vec<u8>>,
     pub frame: Option<Vec<u8>>,
+    /// A contacts CSV (the Contacts page).
+    pub contacts: Option<Vec<u8>>,
 }
 
 fn unreadable(text: &str) -> PageError {
@@ -29,7 +32,7 @@ fn too_large() -> PageError {
     PageError::message(
         StatusCode::PAYLOAD_TOO_LARGE,
         "The files are too large",
-        &["A definition and its frame may be 4 MB together at most."],
+        &["An upload may be 4 MB at most. Import a larger contacts file with `fieldwork contacts import`."],
     )
 }
 
@@ -57,7 +60,7 @@ pub(super) async fn read_upload(
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| unreadable("Send the form from the import page (multipart/form-data)."))?;
     let constraints = multer::Constraints::new()
-        .allowed_fields(vec!["csrf_token", "definition", "frame"])
+        .allowed_fields(vec!["csrf_token", "definition", "frame", "contacts"])
         .size_limit(
             multer::SizeLimit::new()
                 .whole_stream(UPLOAD_LIMIT as u64)
@@ -76,6 +79,7 @@ pub(super) async fn read_upload(
             "csrf_token" => upload.csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
             "definition" => upload.definition = Some(bytes),
             "frame" if !bytes.is_empty() => upload.frame = Some(bytes),
+            "contacts" => upload.contacts = Some(bytes),
             _ => {}
         }
     }

@@ -10,6 +10,7 @@
 mod answers;
 mod check;
 mod consent;
+mod opt_out;
 mod question;
 mod resume;
 mod start;
@@ -105,7 +106,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Method::POST,
             "/s/{slug}/withdraw",
             web::route().to(withdraw),
-        );
+        )
+        .add(
+            Method::GET,
+            "/opt-out",
+            web::route().to(opt_out::opt_out_page),
+        )
+        .add(Method::POST, "/opt-out", web::route().to(opt_out::opt_out));
     routes.register(cfg);
 }
 

@@ -6,6 +6,7 @@ mod hardening;
 mod journey;
 mod languages;
 mod operations;
+mod opt_out;
 mod pledges;
 mod reports;
 mod researchers;

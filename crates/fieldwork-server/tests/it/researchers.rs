@@ -236,6 +236,13 @@ const CASES: &[Case] = &[
     Case { method: "POST", route: "/admin/surveys/{slug}/status", path: "/admin/surveys/digital-leadership/status", body: Body::Form(&[("status", "open")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 303, 303] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/invitations", path: "/admin/surveys/digital-leadership/invitations", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
     Case { method: "POST", route: "/admin/surveys/{slug}/invitations", path: "/admin/surveys/digital-leadership/invitations", body: Body::Form(&[("stratum", "police"), ("count", "2")]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
+    // Contacts are owners' alone. The matrix's server has no mail server, so sending is refused.
+    Case { method: "GET",  route: "/admin/surveys/{slug}/contacts", path: "/admin/surveys/digital-leadership/contacts", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
+    Case { method: "GET",  route: "/admin/surveys/{slug}/contacts", path: "/admin/surveys/other-survey/contacts", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 200, 200] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/contacts", path: "/admin/surveys/digital-leadership/contacts", body: Body::Upload, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 422, 422] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/contacts/send", path: "/admin/surveys/digital-leadership/contacts/send", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 409, 409] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/contacts/remind", path: "/admin/surveys/digital-leadership/contacts/remind", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 409, 409] },
+    Case { method: "POST", route: "/admin/surveys/{slug}/contacts/delete", path: "/admin/surveys/digital-leadership/contacts/delete", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/export", path: "/admin/surveys/digital-leadership/export?format=csv-long", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/export", path: "/admin/surveys/other-survey/export?format=csv-long", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 200, 200] },
     Case { method: "GET",  route: "/admin/surveys/{slug}/report", path: "/admin/surveys/digital-leadership/report", body: Body::None, expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200] },
@@ -262,6 +269,7 @@ const CASES: &[Case] = &[
     Case { method: "POST", route: "/admin/account/password", path: "/admin/account/password", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 422, 422, 422, 422] },
     Case { method: "GET",  route: "/api/v1/surveys/{slug}/progress", path: "/api/v1/surveys/digital-leadership/progress", body: Body::None, expect: [401, 401, 401, 404, 403, 200, 200, 200] },
     Case { method: "GET",  route: "/api/v1/surveys/{slug}/progress", path: "/api/v1/surveys/other-survey/progress", body: Body::None, expect: [401, 401, 401, 200, 404, 404, 404, 404] },
+    Case { method: "GET",  route: "/api/v1/surveys/{slug}/outreach", path: "/api/v1/surveys/digital-leadership/outreach", body: Body::None, expect: [401, 401, 401, 404, 403, 200, 200, 200] },
     Case { method: "GET",  route: "/api/v1/surveys/{slug}/export", path: "/api/v1/surveys/digital-leadership/export?format=csv-long", body: Body::None, expect: [401, 401, 401, 404, 403, 200, 200, 200] },
     // Last: it ends the session.
     Case { method: "POST", route: "/admin/sign-out", path: "/admin/sign-out", body: Body::Form(&[]), expect: [SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, 303, 303, 303, 303] },

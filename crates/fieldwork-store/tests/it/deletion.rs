@@ -7,7 +7,7 @@ use chrono::{TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use fieldwork_store::testing::TestDatabase;
 use fieldwork_store::{
-    GivenConsent, NewReportFile, NewResponse, ResponseStart, Role, StartOutcome, StoreError,
+    ContactToStore, GivenConsent, NewReportFile, NewResponse, ResponseStart, Role, StartOutcome, StoreError,
     SurveyContents, TokenScope, CLI_ACTOR,
 };
 use fieldwork_survey::SurveyDefinition;
@@ -46,6 +46,8 @@ fn table_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
         "published_reports",
         "report_files",
         "consents",
+        "contacts",
+        "email_messages",
         "audit_log",
         "users",
     ];
@@ -115,6 +117,26 @@ fn populate(db: &TestDatabase, slug: &str) {
             &[format!("{slug}-i1"), format!("{slug}-i2")],
         )
         .unwrap();
+    // Two contacts, each with an invitation of their own; one has an email queued.
+    let contacts: Vec<ContactToStore> = ["a@example.org", "b@example.org"]
+        .into_iter()
+        .map(|email| ContactToStore {
+            email: email.into(),
+            name: None,
+            stratum: "councils".into(),
+            language: None,
+            link_token: format!("{slug}-{email}-link"),
+            invitation_hash: format!("{slug}-{email}-hash"),
+            opt_out_hash: format!("{slug}-{email}-opt-out"),
+        })
+        .collect();
+    db.store
+        .import_contacts(slug, &contacts, CLI_ACTOR)
+        .unwrap();
+    db.store
+        .opt_out(&format!("{slug}-b@example.org-opt-out"))
+        .unwrap();
+    assert_eq!(db.store.queue_invitations(slug).unwrap(), 1);
     // A respondent who started from an invitation and saved to resume later: a partial
     // response holding the invitation.
     let resume = Utc::now().naive_utc() + TimeDelta::days(30);
@@ -191,7 +213,8 @@ const FULL: SurveyContents = SurveyContents {
     versions: 2,
     complete_responses: 2,
     partial_responses: 1,
-    invitations: 2,
+    invitations: 4,
+    contacts: 2,
     roles: 2,
     api_tokens: 1,
     reports: 1,
@@ -213,13 +236,16 @@ fn deleting_a_survey_removes_all_of_it_and_nothing_else(db: TestDatabase) {
     let expected_gone = [
         ("surveys", 2),
         ("responses", 3),
-        ("invitations", 2),
+        ("invitations", 4),
+        ("contacts", 2),
+        ("email_messages", 1),
         ("survey_roles", 2),
         ("api_tokens", 1),
         ("published_reports", 1),
         ("report_files", 2),
         ("consents", 1),
-        ("audit_log", -1),
+        // survey.deleted and contacts.deleted
+        ("audit_log", -2),
         ("users", 0),
     ];
     for (table, gone) in expected_gone {
@@ -269,7 +295,15 @@ fn deleting_a_survey_removes_all_of_it_and_nothing_else(db: TestDatabase) {
 
     // The audit log keeps every entry about the survey, and says who deleted what.
     let audit_after = db.store.audit_entries(Some(SLUG), 1000).unwrap();
-    assert_eq!(audit_after[1..], audit_before[..]);
+    assert_eq!(audit_after[2..], audit_before[..]);
+    let contacts_entry = &audit_after[1];
+    assert_eq!(
+        (contacts_entry.action.as_str(), &contacts_entry.detail),
+        (
+            "contacts.deleted",
+            &serde_json::json!({"contacts": 2, "reason": "survey_deleted"})
+        )
+    );
     let entry = &audit_after[0];
     assert_eq!(
         (entry.actor.as_str(), entry.action.as_str()),
@@ -278,8 +312,8 @@ fn deleting_a_survey_removes_all_of_it_and_nothing_else(db: TestDatabase) {
     assert_eq!(
         entry.detail,
         serde_json::json!({
-            "versions": 2, "complete_responses": 2, "partial_responses": 1, "invitations": 2,
-            "roles": 2, "api_tokens": 1, "reports": 1,
+            "versions": 2, "complete_responses": 2, "partial_responses": 1, "invitations": 4,
+            "contacts": 2, "roles": 2, "api_tokens": 1, "reports": 1,
         })
     );
 

@@ -1,6 +1,7 @@
 //! The store suite: every test runs on a new SQLite file and on a new PostgreSQL database.
 
 mod accounts;
+mod contacts;
 mod deletion;
 mod imports;
 mod invitations;

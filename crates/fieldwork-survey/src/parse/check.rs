@@ -229,6 +229,7 @@ impl Checker {
             .participant_information
             .map(|raw| self.participant_information(raw));
         let privacy_notice = raw.privacy_notice.map(|raw| self.privacy_notice(raw));
+        let email = raw.email.map(|raw| self.email(raw));
         SurveyDefinition {
             slug,
             title,
@@ -240,6 +241,7 @@ impl Checker {
             participant_information,
             privacy_notice,
             pages,
+            email,
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod check;
 mod conditions;
+pub(crate) mod email;
 mod questions;
 mod raw;
 mod trust;

@@ -19,6 +19,7 @@ pub(super) struct RawSurvey {
     pub(super) participant_information: Option<RawParticipantInformation>,
     pub(super) privacy_notice: Option<RawPrivacyNotice>,
     pub(super) pages: Option<Vec<RawPage>>,
+    pub(super) email: Option<super::email::RawEmail>,
 }
 
 #[derive(Deserialize)]

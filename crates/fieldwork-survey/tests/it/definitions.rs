@@ -303,3 +303,52 @@ fn a_required_question_left_blank_is_named_in_its_error() {
         ]
     );
 }
+
+/// The `email` section: every broken rule with its path, at once.
+#[test]
+fn the_email_section_is_checked_with_paths() {
+    let template = json!({"subject": "Hi", "text": "{{link}} {{opt_out_link}}", "html": "<p>{{link}} {{opt_out_link}}</p>"});
+    let mut good = base();
+    good["email"] = json!({
+        "contact": {"name": "Ana", "email": "ana@example.org"},
+        "invitation": {"en": template.clone()},
+    });
+    assert_eq!(problems(good.clone()), Vec::<String>::new());
+    let parsed = parse_definition(&good.to_string()).unwrap();
+    let email = parsed.email.unwrap();
+    assert_eq!(
+        (
+            email.default_language.as_str(),
+            email.reminders_allowed,
+            email.contact_retention_days
+        ),
+        ("en", 2, 30)
+    );
+
+    let mut bad = base();
+    bad["email"] = json!({
+        "contact": {"name": "Ana", "email": "not an address"},
+        "invitation": {
+            "en": {"subject": "Hi {{nmae}}", "text": "no link here", "html": "<p>{{link}}</p>"},
+            "Welsh": template,
+        },
+        "reminders_allowed": 9,
+        "contact_retention_days": 0,
+        "colour": "blue",
+    });
+    assert_eq!(
+        problems(bad),
+        [
+            "email.colour: unknown field `colour`",
+            "email.contact.email: `not an address` is not an email address",
+            "email.invitation.Welsh: `Welsh` is not a language code: use a code such as `en` or `cy`",
+            "email.invitation.en.subject: unknown placeholder `{{nmae}}`: use {{name}}, {{link}}, {{opt_out_link}}, {{survey_title}}, {{contact_name}}, {{contact_email}}",
+            "email.invitation.en.text: `text` must hold `{{link}}`",
+            "email.invitation.en.text: `text` must hold `{{opt_out_link}}`",
+            "email.invitation.en.html: `html` must hold `{{opt_out_link}}`",
+            "email: missing field `default_language`: with templates in several languages, name the one for contacts whose language has none",
+            "email.reminders_allowed: `reminders_allowed` is at most 5",
+            "email.contact_retention_days: `contact_retention_days` must be between 1 and 365",
+        ]
+    );
+}

@@ -8,6 +8,7 @@
 //! their pledge and most of those are approved. Then it analyses, publishes the report (with
 //! its pledges page) and serves it all until Ctrl-C.
 
+mod email;
 mod plan;
 mod pledges;
 mod progress;
@@ -75,6 +76,11 @@ pub struct DemoArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// An SMTP sink on this machine (HOST:PORT, plain SMTP), such as
+    /// `python3 -m aiosmtpd -n -l 127.0.0.1:1025`: synthetic contacts get their invitations
+    /// through it, and the admin pages can send reminders (docs/email.md).
+    #[arg(long)]
+    pub mail_sink: Option<String>,
 }
 
 /// The demo stopped on Ctrl-C before it finished; the exit code is 130.
@@ -115,6 +121,11 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
     }
     // Checked before the database is touched: a mistake leaves nothing behind.
     let allocation = allocate(&definition, n)?;
+    let mail = args
+        .mail_sink
+        .as_deref()
+        .map(email::sink_config)
+        .transpose()?;
     let progress = Progress::new(args.quiet);
 
     let (store, plan) = open_demo_database(&url, args.fresh)?;
@@ -184,6 +195,9 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
     stop.check()?;
     analyse_and_publish(&store, &definition, &args.out, &progress)?;
     stop.check()?;
+    if let Some(mail) = &mail {
+        email::invite_by_email(&store, &definition, mail, &format!("http://{}", args.bind))?;
+    }
     store.shared_setting(FINISHED, || chrono::Utc::now().to_rfc3339())?;
 
     // One more invitation, for whoever runs the demo to answer the survey themselves.
@@ -211,7 +225,7 @@ pub fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         links.print("http://127.0.0.1:8080");
         return Ok(());
     }
-    serve(store, &args.bind, &links, stop)
+    serve(store, &args.bind, &links, mail, stop)
 }
 
 /// Open `url` and decide whether to make, reuse or replace the demo there. Never replaces a

@@ -81,11 +81,13 @@ pub(super) fn serve(
     store: Arc<Store>,
     bind: &str,
     links: &Links,
+    mail: Option<fieldwork_server::outreach::MailConfig>,
     mut stop: StopSignal,
 ) -> Result<()> {
     let display = store.display_url();
     let config = fieldwork_server::ServerConfig {
         stop_on_signals: false,
+        mail,
         ..Default::default()
     };
     let server = fieldwork_server::spawn(store, bind, config)

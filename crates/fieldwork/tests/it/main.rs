@@ -6,6 +6,7 @@ mod baseline;
 mod behind_nginx;
 mod demo;
 mod durability;
+mod email;
 mod export;
 mod faults;
 mod report;

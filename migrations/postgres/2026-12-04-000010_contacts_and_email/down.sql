@@ -1,0 +1,3 @@
+DROP TABLE email_messages;
+DROP TABLE contacts;
+ALTER TABLE surveys DROP COLUMN closed_at;
