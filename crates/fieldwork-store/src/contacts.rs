@@ -7,6 +7,7 @@
 //! hash). The contact's row keeps the token itself (`link_token`), so that every email to them
 //! carries the same link; it goes when the contact does (`docs/security.md`).
 
+use crate::invitations::NewInvitationRow;
 use std::collections::HashMap;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -97,15 +98,6 @@ impl ContactDeletion {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = invitations)]
-struct NewInvitationRow<'a> {
-    survey_slug: &'a str,
-    token_hash: &'a str,
-    stratum: &'a str,
-    created_at: NaiveDateTime,
-}
-
-#[derive(Insertable)]
 #[diesel(table_name = contacts)]
 struct NewContactRow<'a> {
     survey_slug: &'a str,
@@ -160,6 +152,8 @@ impl Store {
                         token_hash: &c.invitation_hash,
                         stratum: &c.stratum,
                         created_at,
+                        // The contact's pages open in their language.
+                        language: c.language.as_deref(),
                     })
                     .collect();
                 let insert = diesel::insert_into(invitations::table)

@@ -33,14 +33,15 @@ pub enum InvitationClaim {
     NotFound,
 }
 
+/// An invitation row to insert (by `create_invitations_in`, and with a contact).
 #[derive(Insertable)]
 #[diesel(table_name = invitations)]
-struct NewInvitationRow<'a> {
-    survey_slug: &'a str,
-    token_hash: &'a str,
-    stratum: &'a str,
-    created_at: NaiveDateTime,
-    language: Option<&'a str>,
+pub(crate) struct NewInvitationRow<'a> {
+    pub(crate) survey_slug: &'a str,
+    pub(crate) token_hash: &'a str,
+    pub(crate) stratum: &'a str,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) language: Option<&'a str>,
 }
 
 /// Rows per INSERT statement: well under SQLite's limit of 32,766 bound parameters.
