@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::text::Text;
 use crate::email::EmailSettings;
+use crate::text::Text;
 use crate::trust::{ConsentStatement, ParticipantInformation, PrivacyNotice};
 
 /// A whole survey: metadata, pages of questions, and how it is stratified.

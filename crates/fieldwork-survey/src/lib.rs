@@ -20,8 +20,8 @@ pub use answers::{
     Answer, Completeness, FieldError, FieldErrorKind, SubmittedAnswers, ValidatedResponse,
 };
 pub use contacts::{
-    is_email_address, read_contacts_csv, ContactErrors, ContactProblem,
-    NewContact, MAX_CONTACTS, MAX_CONTACTS_BYTES,
+    is_email_address, read_contacts_csv, ContactErrors, ContactProblem, NewContact, MAX_CONTACTS,
+    MAX_CONTACTS_BYTES,
 };
 pub use definition::{
     definition_json_schema, Choice, Condition, Frame, GridItem, NumberKind, Page, Question,

@@ -91,7 +91,7 @@ async fn render_contacts(
         chrome,
         errors,
         slug: slug.to_owned(),
-        title: survey.definition.title.clone(),
+        title: survey.definition.title.to_string(),
         done,
         problem_summary,
         problems,

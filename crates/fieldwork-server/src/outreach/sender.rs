@@ -215,7 +215,12 @@ impl Sender {
             .as_ref()
             .ok_or("the survey's definition has no email templates")?;
         let link = invitation_link(&self.base, &message.survey_slug, &message.link_token);
-        let opt_out = opt_out_link(&self.base, &opt_out_token(&message.link_token));
+        // The opt-out page opens in the contact's language.
+        let mut opt_out = opt_out_link(&self.base, &opt_out_token(&message.link_token));
+        let language = message.language.as_deref();
+        if let Some(language) = language.filter(|l| survey.definition.speaks(l)) {
+            opt_out.push_str(&format!("&lang={language}"));
+        }
         let written = settings.compose(
             EmailKind::from_number(message.reminder),
             message.language.as_deref(),
@@ -223,7 +228,10 @@ impl Sender {
                 name: message.name.as_deref(),
                 link: &link,
                 opt_out_link: &opt_out,
-                survey_title: &survey.definition.title,
+                survey_title: language.map_or_else(
+                    || survey.definition.title.primary(),
+                    |language| survey.definition.title.get(language),
+                ),
             },
         );
         let to: Mailbox = Mailbox::new(

@@ -15,7 +15,9 @@ use fieldwork_store::OptOutTarget;
 use serde::Deserialize;
 
 use super::privacy_href;
+use super::Localised;
 use crate::csrf::{check_csrf, csrf_token, FormFields};
+use crate::language::Ui;
 use crate::outreach::opt_out_hash;
 use crate::pages::{html, html_with_cookie, MessagePage, PageError};
 use crate::AppState;
@@ -31,18 +33,22 @@ pub(super) struct OptOutQuery {
 #[derive(Template)]
 #[template(path = "opt_out.html")]
 struct OptOutPage {
+    ui: Ui,
     service_name: String,
+    /// "You were invited by email to take part in ..."
+    body: String,
     has_errors: bool,
     privacy_href: Option<String>,
     code: String,
     csrf_token: String,
 }
 
-/// The contact a link names and their survey's title and privacy notice, or 404.
+/// The contact a link names and their survey as the page shows it, or 404.
 async fn target(
     state: &AppState,
+    req: &HttpRequest,
     code: Option<String>,
-) -> Result<(String, OptOutTarget, String, Option<String>), PageError> {
+) -> Result<(String, OptOutTarget, Localised), PageError> {
     let code: String = code.unwrap_or_default().chars().take(128).collect();
     let hashed = opt_out_hash(&code);
     let found = state
@@ -53,8 +59,7 @@ async fn target(
     let survey = state
         .store_call(move |store| store.latest_survey(&slug))
         .await?;
-    let title = survey.definition.title.clone();
-    Ok((code, found, title, privacy_href(&survey.definition)))
+    Ok((code, found, Localised::new(&survey.definition, req, None)))
 }
 
 pub(super) async fn opt_out_page(
@@ -62,15 +67,21 @@ pub(super) async fn opt_out_page(
     req: HttpRequest,
     query: web::Query<OptOutQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let (code, found, title, privacy_href) = target(&state, query.into_inner().code).await?;
+    let (code, found, localised) = target(&state, &req, query.into_inner().code).await?;
     if found.opted_out {
-        return html(StatusCode::OK, &opted_out_page(title, privacy_href));
+        return html(StatusCode::OK, &opted_out_page(localised));
     }
     let (csrf, cookie) = csrf_token(&state, &req);
+    let Localised { definition, ui } = localised;
+    let title = definition.title.to_string();
     let page = OptOutPage {
+        body: ui
+            .words
+            .with("opt-out-body", &[("title", title.clone().into())]),
+        ui,
         service_name: title,
         has_errors: false,
-        privacy_href,
+        privacy_href: privacy_href(&definition),
         code,
         csrf_token: csrf,
     };
@@ -83,34 +94,31 @@ pub(super) async fn opt_out(
     query: web::Query<OptOutQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    state.check_rate(&req)?;
+    state.check_rate(&req).await?;
     let form = FormFields::read(body, OPT_OUT_FORM_LIMIT).await?;
     let one_click = form.first("List-Unsubscribe") == Some("One-Click");
     if !one_click {
         check_csrf(&req, &form)?;
     }
-    let (code, _, title, privacy_href) = target(&state, query.into_inner().code).await?;
+    let (code, _, localised) = target(&state, &req, query.into_inner().code).await?;
     let hashed = opt_out_hash(&code);
     state
         .store_call(move |store| store.opt_out(&hashed))
         .await?
         .ok_or(PageError::NotFound)?;
     tracing::info!(one_click, "contact opted out");
-    html(StatusCode::OK, &opted_out_page(title, privacy_href))
+    html(StatusCode::OK, &opted_out_page(localised))
 }
 
-fn opted_out_page(title: String, privacy_href: Option<String>) -> MessagePage {
+fn opted_out_page(localised: Localised) -> MessagePage {
+    let Localised { definition, ui } = localised;
     MessagePage {
-        service_name: title,
+        service_name: definition.title.to_string(),
         has_errors: false,
-        privacy_href,
-        heading: "You will get no more emails about this survey".into(),
-        paragraphs: vec![
-            "We have stopped every invitation and reminder about this survey to your address."
-                .into(),
-            "Your invitation link still works if you change your mind and want to take part."
-                .into(),
-        ],
+        privacy_href: privacy_href(&definition),
+        heading: ui.t("opted-out-title"),
+        paragraphs: vec![ui.t("opted-out-stopped"), ui.t("opted-out-link-works")],
         link: None,
+        ui,
     }
 }

@@ -7,8 +7,8 @@ use chrono::{TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use fieldwork_store::testing::TestDatabase;
 use fieldwork_store::{
-    ContactToStore, GivenConsent, NewReportFile, NewResponse, ResponseStart, Role, StartOutcome, StoreError,
-    SurveyContents, TokenScope, CLI_ACTOR,
+    ContactToStore, GivenConsent, NewReportFile, NewResponse, ResponseStart, Role, StartOutcome,
+    StoreError, SurveyContents, TokenScope, CLI_ACTOR,
 };
 use fieldwork_survey::SurveyDefinition;
 

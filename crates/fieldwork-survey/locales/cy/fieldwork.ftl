@@ -236,3 +236,11 @@ home-take-part = I gymryd rhan mewn arolwg, defnyddiwch y ddolen yn eich gwahodd
 home-withdraw = I weld neu dynnu'n ôl atebion a anfonwyd gennych, dilynwch ddolen yr arolwg a dewiswch “Gweld neu dynnu'n ôl atebion rydych eisoes wedi'u hanfon”: bydd angen y cod derbynneb o'ch tudalen gadarnhau arnoch.
 home-researchers = Gall ymchwilwyr fewngofnodi i reoli eu harolygon.
 home-sign-in = Mewngofnodi fel ymchwilydd
+
+## Opting out of a survey's emails
+
+opt-out-title = Peidio â chael negeseuon e-bost am yr arolwg hwn
+opt-out-body = Cawsoch eich gwahodd drwy e-bost i gymryd rhan yn yr arolwg { $title }. Os nad ydych eisiau rhagor o wahoddiadau neu nodiadau atgoffa amdano, pwyswch y botwm. Nid oes angen i chi fewngofnodi.
+opted-out-title = Ni fyddwch yn cael rhagor o negeseuon e-bost am yr arolwg hwn
+opted-out-stopped = Rydym wedi atal pob gwahoddiad a nodyn atgoffa am yr arolwg hwn i'ch cyfeiriad.
+opted-out-link-works = Mae eich dolen wahodd yn dal i weithio os byddwch yn newid eich meddwl ac eisiau cymryd rhan.

@@ -222,3 +222,11 @@ home-take-part = To take part in a survey, use the link in your invitation, or t
 home-withdraw = To see or withdraw answers you sent, follow the survey's link and choose “See or withdraw answers you have already sent”: you will need the receipt code from your confirmation page.
 home-researchers = Researchers can sign in to manage their surveys.
 home-sign-in = Sign in as a researcher
+
+## Opting out of a survey's emails
+
+opt-out-title = Stop emails about this survey
+opt-out-body = You were invited by email to take part in { $title }. If you do not want any more invitations or reminders about it, press the button. You do not need to sign in.
+opted-out-title = You will get no more emails about this survey
+opted-out-stopped = We have stopped every invitation and reminder about this survey to your address.
+opted-out-link-works = Your invitation link still works if you change your mind and want to take part.

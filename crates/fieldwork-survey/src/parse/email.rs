@@ -6,11 +6,11 @@ use serde::Deserialize;
 
 use super::check::Checker;
 use crate::contacts::is_email_address;
-use crate::text::is_language_code;
 use crate::email::{
     placeholders_in, EmailSettings, EmailTemplate, StudyContact, PLACEHOLDERS,
     REQUIRED_PLACEHOLDERS,
 };
+use crate::text::is_language_code;
 
 /// Most reminders a survey may allow after the invitation.
 pub const MAX_REMINDERS: u32 = 5;
@@ -56,8 +56,8 @@ impl Checker {
             }
             Some(contact) => {
                 let cpath = "email.contact";
-                let name = self.required_text(contact.name, cpath, "name");
-                let email = self.required_text(contact.email, cpath, "email");
+                let name = self.required_string(contact.name, cpath, "name");
+                let email = self.required_string(contact.email, cpath, "email");
                 if !email.is_empty() && !is_email_address(&email) {
                     self.problem(
                         "email.contact.email",
@@ -146,9 +146,9 @@ impl Checker {
                     format!("`{code}` is not a language code: use a code such as `en` or `cy`"),
                 );
             }
-            let subject = self.required_text(template.subject, &tpath, "subject");
-            let text = self.required_text(template.text, &tpath, "text");
-            let html = self.required_text(template.html, &tpath, "html");
+            let subject = self.required_string(template.subject, &tpath, "subject");
+            let text = self.required_string(template.text, &tpath, "text");
+            let html = self.required_string(template.html, &tpath, "html");
             self.template_part(&subject, &tpath, "subject", MAX_SUBJECT_CHARS, &[]);
             self.template_part(
                 &text,

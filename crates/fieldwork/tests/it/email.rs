@@ -319,11 +319,14 @@ fn every_contact_gets_one_invitation_and_reminders_reach_only_non_responders(db:
         .store
         .start_response(
             &survey,
-            "key-1",
-            Some("police"),
-            Some(&invitation_hash(&token)),
-            chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(1),
-            None,
+            &fieldwork_store::ResponseStart {
+                key_hash: "key-1",
+                stratum: Some("police"),
+                invitation_hash: Some(&invitation_hash(&token)),
+                resume_expires_at: chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(1),
+                consent: None,
+                language: "en",
+            },
         )
         .unwrap();
     let fieldwork_store::StartOutcome::Started(started) = started else {
@@ -331,7 +334,7 @@ fn every_contact_gets_one_invitation_and_reminders_reach_only_non_responders(db:
     };
     assert!(db
         .store
-        .complete_response(started.id, &response, "receipt-1")
+        .complete_response(started.id, &response, "receipt-1", "en")
         .unwrap());
     let person2 = received
         .iter()
