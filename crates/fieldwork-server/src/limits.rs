@@ -19,7 +19,7 @@ impl AppState {
     /// Whether a write from `req`'s client may go ahead now: one token taken from its bucket.
     pub(crate) async fn within_rate_limit(&self, req: &HttpRequest) -> Result<bool, StoreError> {
         let (per_second, burst) = (self.config.rate_per_second, self.config.rate_burst.max(1.0));
-        let Some(address) = crate::proxy::client_ip(req) else {
+        let Some(address) = crate::proxy::client_ip(req).map(bucket_of) else {
             return Ok(true);
         };
         let allowed = if per_second <= 0.0 {
@@ -47,6 +47,18 @@ impl AppState {
         } else {
             Err(crate::pages::PageError::RateLimited)
         }
+    }
+}
+
+/// The bucket an address draws on: itself for IPv4, its /64 for IPv6, since one subscriber
+/// is given a whole /64 and could otherwise take a new bucket for every request.
+fn bucket_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
     }
 }
 
@@ -113,5 +125,20 @@ mod tests {
         assert!(!limiter.allow(a));
         assert!(limiter.allow(b), "another address has its own bucket");
         assert!(RateLimiter::new(0.0, 1.0).allow(a), "0 turns limiting off");
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_has_one_bucket_for_its_64() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(bucket_of(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            bucket_of(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            bucket_of(ip("2001:db8:1:2::7"))
+        );
+        assert_ne!(
+            bucket_of(ip("2001:db8:1:3::7")),
+            bucket_of(ip("2001:db8:1:2::7"))
+        );
+        assert_eq!(bucket_of(ip("192.0.2.7")), ip("192.0.2.7"));
     }
 }
