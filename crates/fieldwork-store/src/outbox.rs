@@ -315,6 +315,19 @@ impl Store {
         })
     }
 
+    /// Surveys with emails queued, for a server to resume sending them after a restart.
+    pub fn surveys_with_queued_messages(&self) -> Result<Vec<String>, StoreError> {
+        self.with_connection(|conn| {
+            email_messages::table
+                .inner_join(contacts::table)
+                .filter(email_messages::state.eq("queued"))
+                .select(contacts::survey_slug)
+                .distinct()
+                .order(contacts::survey_slug.asc())
+                .load(conn)
+        })
+    }
+
     /// How many of survey `slug`'s messages wait to be sent, and when the first may go.
     pub fn pending_messages(&self, slug: &str) -> Result<Pending, StoreError> {
         self.with_connection(|conn| {

@@ -1,7 +1,9 @@
 //! `fieldwork serve`: the respondent forms, the admin pages and the API.
 
-use anyhow::{Context, Result};
+use std::sync::Arc;
 
+use anyhow::{Context, Result};
+use fieldwork_server::outreach::send_in_background;
 use fieldwork_server::{MetricsToken, TrustedProxies};
 
 use crate::cli::ServeArgs;
@@ -22,11 +24,16 @@ pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
     if !(args.rate_limit.is_finite() && args.rate_limit >= 0.0) {
         anyhow::bail!("--rate-limit must be a number of writes per second, 0 or more");
     }
-    let store = std::sync::Arc::new(open_store(database)?);
+    let store = Arc::new(open_store(database)?);
     let mail = args.mail.settings().check()?;
+    let (resume_mail, store_for_mail) = (mail.clone(), Arc::clone(&store));
+    let public_url = args
+        .public_url
+        .as_ref()
+        .map(|u| u.trim_end_matches('/').to_owned());
     let config = fieldwork_server::ServerConfig {
         secure_cookies: args.secure_cookies,
-        public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+        public_url: public_url.clone(),
         rate_per_second: args.rate_limit,
         workers: args.workers,
         trusted_proxies,
@@ -40,6 +47,20 @@ pub(crate) fn serve(database: &str, args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     for addr in &server.addrs {
         println!("fieldwork is serving {display} on http://{addr} (Ctrl-C to stop)");
+    }
+    if let Some(mail) = resume_mail {
+        // Emails queued before a restart go on now, each at most once (docs/email.md).
+        let base = public_url
+            .or_else(|| server.addrs.first().map(|a| format!("http://{a}")))
+            .unwrap_or_default();
+        for slug in store_for_mail.surveys_with_queued_messages()? {
+            send_in_background(
+                Arc::clone(&store_for_mail),
+                mail.clone(),
+                base.clone(),
+                slug,
+            );
+        }
     }
     server.wait().context("the server stopped with an error")
 }

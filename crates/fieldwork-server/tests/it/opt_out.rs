@@ -2,9 +2,10 @@
 //! button stops every later email, a forged form is refused, and a mail client's RFC 8058
 //! one-click POST works without cookies.
 
+use chrono::TimeDelta;
 use fieldwork_server::outreach::contacts::{opt_out_hash, opt_out_token};
 use fieldwork_store::testing::TestDatabase;
-use fieldwork_store::{on_both_backends, ContactToStore, CLI_ACTOR};
+use fieldwork_store::{on_both_backends, ContactToStore, Role, TokenScope, CLI_ACTOR};
 
 use crate::{browser, csrf, spawn_app};
 
@@ -92,7 +93,49 @@ fn a_mail_clients_one_click_post_opts_out_without_cookies(db: TestDatabase) {
     assert_eq!(app.store.message_states(SLUG).unwrap()[1].2, "opted_out");
 }
 
+/// The API gives analysts the counts per stratum, and never a contact.
+fn the_outreach_counts_are_served_over_the_api(db: TestDatabase) {
+    let app = spawn_app(db);
+    let codes = contacts(&app.store);
+    app.store.opt_out(&opt_out_hash(&codes[0])).unwrap();
+    crate::researchers::add_user(&app, "analyst@example.org", false);
+    app.store
+        .set_survey_role(SLUG, "analyst@example.org", Some(Role::Analyst), CLI_ACTOR)
+        .unwrap();
+    let token = crate::researchers::token(
+        &app,
+        "analyst@example.org",
+        SLUG,
+        TokenScope::Read,
+        TimeDelta::days(1),
+    );
+    let body = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/surveys/{SLUG}/outreach", app.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!body.contains("@example.org"), "{body}");
+    let rows: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let police = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["stratum"] == "police")
+        .unwrap();
+    assert_eq!(
+        police,
+        &serde_json::json!({
+            "stratum": "police", "frame": 41, "contacts": 2, "sent": 0, "failed": 0,
+            "reminders_sent": 0, "opted_out": 1, "started": 0, "completed": 0,
+            "completed_all": 0, "rate_of_frame": 0.0, "rate_of_contacts": 0.0,
+        })
+    );
+}
+
 on_both_backends!(
     one_button_opts_out_and_nothing_else_does,
     a_mail_clients_one_click_post_opts_out_without_cookies,
+    the_outreach_counts_are_served_over_the_api,
 );

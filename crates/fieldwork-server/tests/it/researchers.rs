@@ -34,7 +34,7 @@ pub(crate) fn add_user(app: &TestApp, email: &str, admin: bool) {
         .unwrap();
 }
 
-fn token(
+pub(crate) fn token(
     app: &TestApp,
     email: &str,
     slug: &str,

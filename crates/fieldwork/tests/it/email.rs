@@ -99,15 +99,23 @@ impl Sink {
         command
             .current_dir(dir)
             .env("FIELDWORK_DATABASE_URL", db)
-            .env("FIELDWORK_LOG", "trace")
-            .env("FIELDWORK_SMTP_PORT", self.port.to_string())
-            .env("FIELDWORK_SMTP_FROM", "Survey team <survey@example.org>")
-            .env("FIELDWORK_SMTP_RATE", "200")
-            .env("FIELDWORK_SMTP_RETRY_SECONDS", "0.2")
             .env("FIELDWORK_PUBLIC_URL", PUBLIC)
             .args(["invitations"])
             .args(args)
             .arg("--quiet");
+        self.mail_env(&mut command, tls);
+        command
+    }
+
+    /// The SMTP settings naming this sink, plain or (with the CA to trust) STARTTLS; the log at
+    /// trace level, which must hold no contact's address.
+    fn mail_env(&self, command: &mut Command, tls: Option<&Path>) {
+        command
+            .env("FIELDWORK_LOG", "trace")
+            .env("FIELDWORK_SMTP_PORT", self.port.to_string())
+            .env("FIELDWORK_SMTP_FROM", "Survey team <survey@example.org>")
+            .env("FIELDWORK_SMTP_RATE", "200")
+            .env("FIELDWORK_SMTP_RETRY_SECONDS", "0.2");
         match tls {
             None => command
                 .env("FIELDWORK_SMTP_HOST", "127.0.0.1")
@@ -117,7 +125,6 @@ impl Sink {
                 .env("FIELDWORK_SMTP_TLS", "starttls")
                 .env("FIELDWORK_SMTP_CA_FILE", ca),
         };
-        command
     }
 }
 
@@ -490,6 +497,47 @@ fn a_temporary_failure_is_tried_again_and_sent_once(db: TestDatabase) {
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }
 
+/// Emails queued when a server stopped go out when it starts again, without a press of Send.
+fn a_server_resumes_queued_emails_when_it_starts(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(dir.path(), &[]);
+    setup(dir.path(), &db, &contacts_csv(3));
+    assert_eq!(db.store.queue_invitations(SLUG).unwrap(), 3);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fieldwork"));
+    sink.mail_env(&mut server, None);
+    let mut server = server
+        .current_dir(dir.path())
+        .env("FIELDWORK_DATABASE_URL", &db.url)
+        .env_remove("FIELDWORK_PUBLIC_URL")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.received().len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let received = sink.received();
+    let _ = server.kill();
+    server.wait().unwrap();
+    let counts = per_recipient(&received);
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    // Without --public-url the links name the server's own loopback address.
+    assert!(link_in_any(&received[0].raw).starts_with("http://127.0.0.1:"));
+}
+
+/// The invitation link in a message, whatever the base.
+fn link_in_any(raw: &str) -> String {
+    let unwrapped = raw.replace("=\r\n", "").replace("=3D", "=");
+    let end = unwrapped
+        .find(&format!("/s/{SLUG}?invite="))
+        .expect("a link");
+    let start = unwrapped[..end].rfind("http").unwrap();
+    unwrapped[start..end].to_owned()
+}
+
 fn starttls_is_used_and_the_certificate_is_checked(db: TestDatabase) {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = certificate(dir.path(), "sink");
@@ -661,6 +709,7 @@ on_both_backends!(
     every_contact_gets_one_invitation_and_reminders_reach_only_non_responders,
     a_restart_mid_send_sends_nothing_twice,
     a_temporary_failure_is_tried_again_and_sent_once,
+    a_server_resumes_queued_emails_when_it_starts,
     starttls_is_used_and_the_certificate_is_checked,
     a_bad_contacts_file_is_refused_whole_with_its_problems_by_line,
     no_contact_address_reaches_an_export_or_the_audit_log,
