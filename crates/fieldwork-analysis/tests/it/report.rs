@@ -70,7 +70,7 @@ fn fixture_report() -> (Site, SurveyDefinition, Plan) {
     store_responses(&db, &definition, COUNTS);
     let bytes = plan_bytes();
     let plan = Plan::parse(std::str::from_utf8(&bytes).unwrap(), &definition).unwrap();
-    let site = report::report(&db.store, &definition.slug, &plan, Some(&bytes)).unwrap();
+    let site = report::report(&db.store, &definition.slug, &plan, Some(&bytes), None).unwrap();
     // To review the report by eye: FIELDWORK_KEEP_REPORT=/some/dir cargo test ... report
     if let Ok(dir) = std::env::var("FIELDWORK_KEEP_REPORT") {
         site.write(std::path::Path::new(&dir)).unwrap();
@@ -204,10 +204,15 @@ fn the_fixture_survey_gives_the_full_report() {
 
     // PNGs decode, at twice the size of their SVG; SVGs parse as XML.
     let analysis = analyze_again(&site, &definition, &plan);
-    let expected: BTreeMap<String, (u32, u32)> = report::charts(&definition, &plan, &analysis)
-        .iter()
-        .map(|c| (c.chart.name.clone(), c.chart.size()))
-        .collect();
+    let expected: BTreeMap<String, (u32, u32)> = report::charts(
+        &definition.in_language("en"),
+        &plan,
+        &analysis,
+        &report::words::ReportLanguage::alone("en"),
+    )
+    .iter()
+    .map(|c| (c.chart.name.clone(), c.chart.size()))
+    .collect();
     for chart in &charts {
         let (w, h) = expected[*chart];
         let svg = text(&site, &format!("charts/{chart}.svg"));
@@ -423,7 +428,7 @@ fn hostile_text_in_the_definition_is_escaped_everywhere() {
         ],
     );
     let plan = Plan::default_for(&definition);
-    let site = report::report(&db.store, &definition.slug, &plan, None).unwrap();
+    let site = report::report(&db.store, &definition.slug, &plan, None, None).unwrap();
     let mut checked = 0;
     for file in &site.files {
         let is_markup = file.path.ends_with(".html") || file.path.ends_with(".svg");
@@ -498,7 +503,7 @@ fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
             .unwrap();
     }
     let plan = Plan::default_for(&definition);
-    let site = report::report(&db.store, slug, &plan, None).unwrap();
+    let site = report::report(&db.store, slug, &plan, None, None).unwrap();
     let page = text(&site, "pledges.html");
     let published = db.store.published_pledges(slug).unwrap();
     assert_eq!(published.len(), pledged - 1);
@@ -527,6 +532,8 @@ fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
         assert_eq!(shown, if count >= 10 { count } else { 0 }, "{label}");
     }
     assert!(text(&site, "index.html").contains("<a href=\"pledges.html\">read the pledges</a>"));
-    assert!(site.published_files().all(|f| f.path != "pledges.html"));
-    assert_eq!(site.published_files().count(), site.files.len() - 1);
+    // Neither the page nor its Welsh counterpart is stored for serving.
+    assert!(site.published_files().all(|f| !f.path.ends_with("pledges.html")));
+    assert!(site.file("cy/pledges.html").is_some());
+    assert_eq!(site.published_files().count(), site.files.len() - 2);
 }
