@@ -97,6 +97,11 @@ async fn report_file(
 ) -> Result<HttpResponse, PageError> {
     let (slug, path) = path.into_inner();
     let slug = slug.into_string();
+    // A language's folder (`cy/`) is its front page, as the report's root is.
+    let path = match path.strip_suffix('/') {
+        Some(folder) => format!("{folder}/{REPORT_INDEX}"),
+        None => path,
+    };
     serve(find(&state, &slug, &path).await?)
 }
 
