@@ -156,8 +156,10 @@ pub fn published_languages(
 /// The catalogue language whose report pages declare `lang` (`report-html-lang`), as read back
 /// from a stored page: "en-GB" is "en".
 pub fn language_of_tag(lang: &str) -> Option<&'static str> {
+    // `iter().copied()`: the same code whether the list is a `Vec` or a slice.
     fieldwork_survey::interface_languages()
-        .into_iter()
+        .iter()
+        .copied()
         .find(|code| Messages::new(code).get("report-html-lang") == lang)
 }
 
