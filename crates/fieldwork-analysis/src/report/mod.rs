@@ -5,6 +5,9 @@
 //! methodology, and returns every file of the site in memory ([`Site`]), so the CLI can write
 //! it to a directory and publish the same bytes to the database. `docs/report.md` describes
 //! what the report contains and how to read it.
+//!
+//! A report is in one of the survey's languages or in all of them ([`words`]): the survey's
+//! words from the definition in that language, the report's own from fieldwork's catalogues.
 
 pub mod charts;
 mod figures;
@@ -50,6 +53,7 @@ pub struct Site {
     /// SHA-256 of the plan file, hex; `None` for the default plan.
     pub plan_hash: Option<String>,
     pub survey_version: u32,
+    /// The key findings, in the language at the site's root.
     pub findings: Vec<Finding>,
 }
 
