@@ -48,6 +48,13 @@ pub enum AnalysisError {
     Chart(#[from] report::charts::ChartError),
     #[error("cannot build the report: {0}")]
     Report(String),
+    #[error("the survey `{survey}` is not in the language `{asked}`: its languages are {offered}")]
+    Language {
+        survey: String,
+        asked: String,
+        /// The survey's languages, written as a list ("en, cy").
+        offered: String,
+    },
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
 }

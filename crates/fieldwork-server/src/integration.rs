@@ -226,7 +226,7 @@ pub fn write_export(
 pub fn publish_report(store: &Store, slug: &str) -> Result<(), IntegrationError> {
     let survey = store.latest_survey(slug)?;
     let plan = fieldwork_analysis::Plan::default_for(&survey.definition);
-    let site = fieldwork_analysis::report::report(store, slug, &plan, None)
+    let site = fieldwork_analysis::report::report(store, slug, &plan, None, None)
         .map_err(IntegrationError::Report)?;
     let files: Vec<NewReportFile<'_>> = site
         .published_files()
@@ -259,17 +259,35 @@ pub fn published_report_path(
 /// suppression threshold. `None` when the survey has no published report or takes no pledges.
 /// Read on every request, so a withdrawn response's pledge (or a deleted survey's) is gone at
 /// once, without publishing again.
-pub fn live_pledges_page(store: &Store, slug: &str) -> Result<Option<String>, IntegrationError> {
-    if store.published_report(slug)?.is_none() {
+///
+/// `folder` is the language folder the page was asked for in (`cy` for `/r/{slug}/cy/pledges`),
+/// `None` for the report's root; the page is in that language, with the switcher of the
+/// published report's languages. `None` too for a folder the published report does not have.
+pub fn live_pledges_page(
+    store: &Store,
+    slug: &str,
+    folder: Option<&str>,
+) -> Result<Option<String>, IntegrationError> {
+    use fieldwork_analysis::report::{pledges, words};
+    let Some(index) = store.report_file(slug, fieldwork_store::REPORT_INDEX)? else {
         return Ok(None);
-    }
+    };
     let survey = store.latest_survey(slug)?;
-    if survey.definition.publishable_questions().next().is_none() {
+    let definition = &survey.definition;
+    if definition.publishable_questions().next().is_none() {
         return Ok(None);
     }
-    let threshold = fieldwork_analysis::Plan::default_for(&survey.definition).suppression_threshold;
-    let pledges = store.published_pledges(slug)?;
-    fieldwork_analysis::report::pledges::pledges_page(&survey.definition, threshold, &pledges)
+    let paths = store.report_paths(slug)?;
+    let languages =
+        words::published_languages(definition, &String::from_utf8_lossy(&index.body), &paths);
+    let wanted = folder.map(|f| format!("{f}/")).unwrap_or_default();
+    let Some(language) = languages.iter().find(|l| l.folder == wanted) else {
+        return Ok(None);
+    };
+    let threshold = fieldwork_analysis::Plan::default_for(definition).suppression_threshold;
+    let published = store.published_pledges(slug)?;
+    let single = definition.in_language(language.code());
+    pledges::pledges_page(&single, threshold, &published, language)
         .map(Some)
         .map_err(IntegrationError::Report)
 }

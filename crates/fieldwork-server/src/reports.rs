@@ -2,8 +2,11 @@
 //! serves the same report: `/r/{slug}/` is the report's `index.html`, `/r/{slug}/{path}` its
 //! other files (pages, charts, CSVs). `fieldwork report --publish` puts a report there.
 //!
-//! The pledges page (`/r/{slug}/pledges`, and `pledges.html` as the report's index links it) is
-//! not a stored file: it is rendered from the store on every request
+//! A report in several languages has each language but the default in a folder of its own
+//! (`/r/{slug}/cy/...`), stored like any other files.
+//!
+//! The pledges page (`/r/{slug}/pledges`, and `pledges.html` as the report's index links it;
+//! `/r/{slug}/cy/pledges` in a language's folder) is not a stored file: it is rendered from the store on every request
 //! ([`integration::live_pledges_page`]), only while the survey's report is published, so a
 //! withdrawn pledge disappears at once without publishing again.
 //!
@@ -37,6 +40,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Method::GET,
             "/r/{slug}/pledges.html",
             web::route().to(pledges),
+        )
+        .add(
+            Method::GET,
+            "/r/{slug}/{language}/pledges",
+            web::route().to(pledges_in_language),
+        )
+        .add(
+            Method::GET,
+            "/r/{slug}/{language}/pledges.html",
+            web::route().to(pledges_in_language),
         )
         .add(
             Method::GET,
@@ -84,6 +97,11 @@ async fn report_file(
 ) -> Result<HttpResponse, PageError> {
     let (slug, path) = path.into_inner();
     let slug = slug.into_string();
+    // A language's folder (`cy/`) is its front page, as the report's root is.
+    let path = match path.strip_suffix('/') {
+        Some(folder) => format!("{folder}/{REPORT_INDEX}"),
+        None => path,
+    };
     serve(find(&state, &slug, &path).await?)
 }
 
@@ -99,9 +117,34 @@ async fn pledges(
     state: web::Data<AppState>,
     slug: web::Path<Slug>,
 ) -> Result<HttpResponse, PageError> {
-    let slug = slug.into_inner().into_string();
+    live_pledges(state, slug.into_inner().into_string(), None).await
+}
+
+/// The pledges page of a report in several languages, in one of its folders (`cy/pledges`).
+async fn pledges_in_language(
+    state: web::Data<AppState>,
+    path: web::Path<(Slug, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (slug, folder) = path.into_inner();
+    if !fieldwork_survey::is_language_code(&folder) {
+        return Err(PageError::NotFound);
+    }
+    live_pledges(state, slug.into_string(), Some(folder)).await
+}
+
+async fn live_pledges(
+    state: web::Data<AppState>,
+    slug: String,
+    folder: Option<String>,
+) -> Result<HttpResponse, PageError> {
     let page = state
-        .store_call(move |store| Ok(integration::live_pledges_page(store, &slug)))
+        .store_call(move |store| {
+            Ok(integration::live_pledges_page(
+                store,
+                &slug,
+                folder.as_deref(),
+            ))
+        })
         .await?;
     match page {
         Ok(Some(html)) => Ok(HttpResponse::Ok()

@@ -63,8 +63,13 @@ pub(crate) fn report(database: &str, args: ReportArgs) -> Result<()> {
             None,
         ),
     };
-    let site =
-        fieldwork_analysis::report::report(&store, &args.survey, &plan, plan_file.as_deref())?;
+    let site = fieldwork_analysis::report::report(
+        &store,
+        &args.survey,
+        &plan,
+        plan_file.as_deref(),
+        args.language.as_deref(),
+    )?;
     let charts = site
         .files
         .iter()

@@ -103,6 +103,11 @@ pub(crate) struct ReportArgs {
     /// (replacing any report published before).
     #[arg(long, conflicts_with = "unpublish")]
     pub(crate) publish: bool,
+    /// Build the report in this language alone (a language the survey speaks, such as
+    /// `cy`). By default a survey in several languages gets them all: its default language
+    /// at the site's root and each other in a folder named by its code (`cy/index.html`).
+    #[arg(long, value_name = "CODE", conflicts_with = "unpublish")]
+    pub(crate) language: Option<String>,
     /// Take the survey's published report down.
     #[arg(long)]
     pub(crate) unpublish: bool,

@@ -5,13 +5,20 @@
 use fieldwork_survey::{QuestionKind, SurveyDefinition};
 
 use super::charts::{Bar, Cell, Chart, ChartKind, LikertRow, Panel, RateRow, Reference};
+use super::words::ReportLanguage;
 use super::{Lookup, ReportChart};
 use crate::format;
 use crate::{Analysis, EstimateRow, Plan, ALL_STRATA};
 
-/// Every chart of the report, in report order.
-pub fn charts(definition: &SurveyDefinition, plan: &Plan, analysis: &Analysis) -> Vec<ReportChart> {
-    let lookup = Lookup::new(definition, plan, analysis);
+/// Every chart of the report, in report order, in the language of `words` (`definition` in
+/// that language alone: `SurveyDefinition::in_language`).
+pub fn charts(
+    definition: &SurveyDefinition,
+    plan: &Plan,
+    analysis: &Analysis,
+    words: &ReportLanguage,
+) -> Vec<ReportChart> {
+    let lookup = Lookup::new(definition, plan, analysis, words);
     let mut out = vec![response_rate_chart(&lookup)];
     for question in plan.questions(definition) {
         out.extend(question_charts(&lookup, question));
@@ -103,23 +110,32 @@ pub fn stem(variable: &str) -> String {
         .collect()
 }
 
-fn pct_ci(cell: &Cell) -> String {
+fn pct_ci(words: &ReportLanguage, cell: &Cell) -> String {
     match cell {
-        Cell::Shown { value, low, high } => format!(
-            "{} (95% CI {}–{})",
-            format::percent(*value),
-            format::percent(*low),
-            format::percent(*high)
+        Cell::Shown { value, low, high } => words.with(
+            "report-share-ci",
+            &[
+                ("share", format::percent(*value).into()),
+                ("low", format::percent(*low).into()),
+                ("high", format::percent(*high).into()),
+            ],
         ),
-        Cell::Suppressed(reason) => format!("suppressed ({reason})"),
+        Cell::Suppressed(reason) => words.with(
+            "report-cell-suppressed-because",
+            &[("reason", reason.as_str().into())],
+        ),
     }
 }
 
 fn base_n(lookup: &Lookup<'_>, question: &str, option: &str) -> String {
     lookup
         .row(question, option, ALL_STRATA)
-        .map(|r| format!("n = {}", format::thousands(r.n)))
-        .unwrap_or_else(|| "no responses".to_owned())
+        .map(|r| {
+            lookup
+                .words
+                .with("report-base-n", &[("n", format::thousands(r.n).into())])
+        })
+        .unwrap_or_else(|| lookup.words.t("report-no-responses"))
 }
 
 fn proportion_chart(
@@ -144,13 +160,17 @@ fn proportion_chart(
     let all_row = lookup.row(id, &option.code, ALL_STRATA);
     let all = match lookup.cell(all_row) {
         Cell::Shown { value, .. } => Some(Reference {
-            label: "All strata".to_owned(),
+            label: lookup.words.t("report-all-strata"),
             value,
         }),
         Cell::Suppressed(_) => None,
     };
+    let words = lookup.words;
     let benchmark_line = benchmark.map(|b| Reference {
-        label: format!("Benchmark ({})", short_source(&b.source)),
+        label: words.with(
+            "report-benchmark-line",
+            &[("source", short_source(&b.source).into())],
+        ),
         value: b.value,
     });
     let mut rows: Vec<EstimateRow> = all_row.into_iter().cloned().collect();
@@ -160,32 +180,40 @@ fn proportion_chart(
             .iter()
             .filter_map(|(code, _)| lookup.row(id, &option.code, code).cloned()),
     );
-    let mut alt = format!(
-        "Bar chart: share answering \"{}\" to \"{}\", {}. All strata: {}.",
-        option.label,
-        question.text,
-        lookup.by(),
-        pct_ci(&lookup.cell(all_row))
+    let mut alt = words.with(
+        "report-proportion-alt",
+        &[
+            ("option", option.label.to_string().into()),
+            ("question", question.text.to_string().into()),
+            ("by", lookup.by().into()),
+            ("all", pct_ci(words, &lookup.cell(all_row)).into()),
+        ],
     );
     for bar in &bars {
-        alt.push_str(&format!(" {}: {}.", bar.label, pct_ci(&bar.cell)));
+        alt.push(' ');
+        alt.push_str(&alt_group(words, &bar.label, pct_ci(words, &bar.cell)));
     }
+    let cited = |b: &crate::plan::Benchmark| {
+        [
+            ("value", format::percent(b.value).into()),
+            ("label", b.label.clone().into()),
+            ("source", b.source.clone().into()),
+        ]
+    };
     if let Some(b) = benchmark {
-        alt.push_str(&format!(
-            " Benchmark line at {}: {} ({}).",
-            format::percent(b.value),
-            b.label,
-            b.source
-        ));
+        alt.push(' ');
+        alt.push_str(&words.with("report-proportion-alt-benchmark", &cited(b)));
     }
-    let mut subtitle = vec![format!(
-        "Share answering \"{}\", {}, with 95% confidence intervals. Base: all who answered ({} in all strata).",
-        option.label,
-        lookup.by(),
-        base_n(lookup, id, &option.code)
+    let mut subtitle = vec![words.with(
+        "report-proportion-subtitle",
+        &[
+            ("option", option.label.to_string().into()),
+            ("by", lookup.by().into()),
+            ("base", base_n(lookup, id, &option.code).into()),
+        ],
     )];
     if let Some(b) = benchmark {
-        subtitle.push(format!("Benchmark: {} ({}).", b.label, b.source));
+        subtitle.push(words.with("report-proportion-subtitle-benchmark", &cited(b)));
     }
     ReportChart {
         chart: Chart {
@@ -198,10 +226,19 @@ fn proportion_chart(
                 benchmark: benchmark_line,
             },
             note: lookup.note(),
+            words: words.words.clone(),
         },
         alt,
         rows,
     }
+}
+
+/// "Local government: 46% (95% CI 41–51%)." in the alternative text.
+fn alt_group(words: &ReportLanguage, group: &str, value: String) -> String {
+    words.with(
+        "report-alt-group",
+        &[("group", group.into()), ("value", value.into())],
+    )
 }
 
 /// "Harvard Business Review / MIT survey of executives, as quoted by Doteveryone" becomes
@@ -264,51 +301,57 @@ fn ranked_chart(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let what = if multi {
-        "Share choosing each option (respondents could choose more than one)"
+    let words = lookup.words;
+    let what = words.t(if multi {
+        "report-ranked-multi"
     } else {
-        "Share giving each answer"
-    };
-    let mut alt = format!(
-        "Bar charts, one per group: \"{}\". {}, ranked by the all-strata share.",
-        question.text, what
+        "report-ranked-single"
+    });
+    let mut alt = words.with(
+        "report-ranked-alt",
+        &[
+            ("question", question.text.to_string().into()),
+            ("what", what.as_str().into()),
+        ],
     );
     for panel in &panels {
-        alt.push_str(&format!(" {}:", panel.label));
         let parts: Vec<String> = ranked
             .iter()
             .zip(&panel.cells)
-            .map(|(o, cell)| format!(" {} {}", o.label, short_cell(cell)))
+            .map(|(o, cell)| format!("{} {}", o.label, short_cell(words, cell)))
             .collect();
-        alt.push_str(&parts.join(";"));
-        alt.push('.');
+        alt.push(' ');
+        alt.push_str(&alt_group(words, &panel.label, parts.join("; ")));
     }
     let first = ranked.first().map(|o| o.code.as_str()).unwrap_or_default();
     ReportChart {
         chart: Chart {
             name: stem(id),
             title: question.text.to_string(),
-            subtitle: vec![format!(
-                "{}, ranked by the share across all strata; {}. Base: all who answered ({} in all strata). Lines show 95% confidence intervals.",
-                what,
-                lookup.by(),
-                base_n(lookup, id, first)
+            subtitle: vec![words.with(
+                "report-ranked-subtitle",
+                &[
+                    ("what", what.as_str().into()),
+                    ("by", lookup.by().into()),
+                    ("base", base_n(lookup, id, first).into()),
+                ],
             )],
             kind: ChartKind::Ranked {
                 options: ranked.iter().map(|o| o.label.to_string()).collect(),
                 panels,
             },
             note: lookup.note(),
+            words: words.words.clone(),
         },
         alt,
         rows,
     }
 }
 
-fn short_cell(cell: &Cell) -> String {
+fn short_cell(words: &ReportLanguage, cell: &Cell) -> String {
     match cell {
         Cell::Shown { value, .. } => format::percent(*value),
-        Cell::Suppressed(_) => "suppressed".to_owned(),
+        Cell::Suppressed(_) => words.t("report-cell-suppressed"),
     }
 }
 
@@ -361,38 +404,50 @@ fn likert_chart(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let mut alt = format!(
-        "Diverging bar chart: answers to \"{}\" {}, as shares of answers on the scale ({}).",
-        text,
-        lookup.by(),
-        scale
-            .iter()
-            .map(|p| p.label.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+    let words = lookup.words;
+    let mut alt = words.with(
+        "report-likert-alt",
+        &[
+            ("question", text.into()),
+            ("by", lookup.by().into()),
+            (
+                "scale",
+                scale
+                    .iter()
+                    .map(|p| p.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .into(),
+            ),
+        ],
     );
     for row in &rows {
-        match &row.scale {
-            Ok(shares) => {
-                let parts: Vec<String> = scale
-                    .iter()
-                    .zip(shares)
-                    .map(|(p, s)| format!("{} {}", p.label, format::percent(*s)))
-                    .collect();
-                alt.push_str(&format!(" {}: {}", row.label, parts.join(", ")));
-            }
-            Err(reason) => alt.push_str(&format!(" {}: suppressed ({reason})", row.label)),
-        }
+        let mut parts = match &row.scale {
+            Ok(shares) => scale
+                .iter()
+                .zip(shares)
+                .map(|(p, s)| format!("{} {}", p.label, format::percent(*s)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Err(reason) => words.with(
+                "report-cell-suppressed-because",
+                &[("reason", reason.as_str().into())],
+            ),
+        };
         for (p, s) in non_substantive.iter().zip(&row.other) {
             if let Some(s) = s {
-                alt.push_str(&format!(
-                    "; {} {} of all answers",
-                    p.label,
-                    format::percent(*s)
+                parts.push_str("; ");
+                parts.push_str(&words.with(
+                    "report-likert-alt-other",
+                    &[
+                        ("answer", p.label.to_string().into()),
+                        ("share", format::percent(*s).into()),
+                    ],
                 ));
             }
         }
-        alt.push('.');
+        alt.push(' ');
+        alt.push_str(&alt_group(words, &row.label, parts));
     }
     let mut subtitle = Vec::new();
     if let Some(stem_text) = stem_text {
@@ -404,19 +459,24 @@ fn likert_chart(
         &scale.first().map(|p| p.code.clone()).unwrap_or_default(),
     );
     subtitle.push(if non_substantive.is_empty() {
-        format!(
-            "Shares of answers {}, centred on the middle of the scale. Base: all who answered ({base} in all strata).",
-            lookup.by()
+        words.with(
+            "report-likert-subtitle",
+            &[("by", lookup.by().into()), ("base", base.into())],
         )
     } else {
-        format!(
-            "Shares of answers on the scale {}, centred on the middle of the scale ({base} in all strata); {} shown apart, in grey, as a share of all answers.",
-            lookup.by(),
-            non_substantive
-                .iter()
-                .map(|p| format!("\"{}\"", p.label))
-                .collect::<Vec<_>>()
-                .join(" and ")
+        let and = format!(" {} ", words.t("report-and"));
+        let other = non_substantive
+            .iter()
+            .map(|p| format!("\"{}\"", p.label))
+            .collect::<Vec<_>>()
+            .join(&and);
+        words.with(
+            "report-likert-subtitle-other",
+            &[
+                ("by", lookup.by().into()),
+                ("base", base.into()),
+                ("other", other.into()),
+            ],
         )
     });
     ReportChart {
@@ -437,6 +497,7 @@ fn likert_chart(
                 rows,
             },
             note: lookup.note(),
+            words: words.words.clone(),
         },
         alt,
         rows: data,
@@ -444,7 +505,10 @@ fn likert_chart(
 }
 
 /// The labels of the top two points of a scale, "Agree" or "Strongly agree".
-pub(crate) fn positive_labels(scale: &[fieldwork_survey::Choice]) -> String {
+pub(crate) fn positive_labels(
+    words: &ReportLanguage,
+    scale: &[fieldwork_survey::Choice],
+) -> String {
     let top: Vec<&str> = scale
         .iter()
         .rev()
@@ -455,7 +519,7 @@ pub(crate) fn positive_labels(scale: &[fieldwork_survey::Choice]) -> String {
         .rev()
         .map(|l| format!("\"{l}\""))
         .collect::<Vec<_>>()
-        .join(" or ")
+        .join(&format!(" {} ", words.t("report-or")))
 }
 
 fn heatmap_chart(
@@ -486,30 +550,47 @@ fn heatmap_chart(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let positive = positive_labels(scale);
-    let mut alt = format!(
-        "Heatmap: for each statement of \"{}\", the share answering {} {}.",
-        question.text,
-        positive,
-        lookup.by()
+    let words = lookup.words;
+    let positive = positive_labels(words, scale);
+    let mut alt = words.with(
+        "report-heatmap-alt",
+        &[
+            ("question", question.text.to_string().into()),
+            ("positive", positive.as_str().into()),
+            ("by", lookup.by().into()),
+        ],
     );
     for (item, row) in items.iter().zip(&cells) {
         let parts: Vec<String> = groups
             .iter()
             .zip(row)
-            .map(|((_, label), cell)| format!("{label} {}", short_cell(cell)))
+            .map(|((_, label), cell)| format!("{label} {}", short_cell(words, cell)))
             .collect();
-        alt.push_str(&format!(" \"{}\": {}.", item.text, parts.join(", ")));
+        alt.push(' ');
+        alt.push_str(&alt_group(
+            words,
+            &format!("\"{}\"", item.text),
+            parts.join(", "),
+        ));
     }
     ReportChart {
         chart: Chart {
             name: format!("{}-positive", stem(id)),
-            title: format!("Share answering {positive} to each statement, {}", lookup.by()),
+            title: words.with(
+                "report-heatmap-title",
+                &[
+                    ("positive", positive.as_str().into()),
+                    ("by", lookup.by().into()),
+                ],
+            ),
             subtitle: vec![
                 question.text.to_string(),
-                format!(
-                    "Each cell: % of those with an answer on the scale who chose {positive}. Darker cells are lower. Base: {}.",
-                    heatmap_base(&rows)
+                words.with(
+                    "report-heatmap-subtitle",
+                    &[
+                        ("positive", positive.as_str().into()),
+                        ("base", heatmap_base(words, &rows).into()),
+                    ],
                 ),
             ],
             kind: ChartKind::Heatmap {
@@ -518,6 +599,7 @@ fn heatmap_chart(
                 cells,
             },
             note: lookup.note(),
+            words: words.words.clone(),
         },
         alt,
         rows,
@@ -525,22 +607,25 @@ fn heatmap_chart(
 }
 
 /// "n = 2,480 to 2,569 in all strata": the all-strata bases of a heatmap's statements.
-fn heatmap_base(rows: &[EstimateRow]) -> String {
+fn heatmap_base(words: &ReportLanguage, rows: &[EstimateRow]) -> String {
     let bases: Vec<u64> = rows
         .iter()
         .filter(|r| r.stratum == ALL_STRATA)
         .map(|r| r.n)
         .collect();
     match (bases.iter().min(), bases.iter().max()) {
-        (Some(low), Some(high)) if low == high => {
-            format!("n = {} in all strata", format::thousands(*low))
-        }
-        (Some(low), Some(high)) => format!(
-            "n = {} to {} in all strata, by statement",
-            format::thousands(*low),
-            format::thousands(*high)
+        (Some(low), Some(high)) if low == high => words.with(
+            "report-heatmap-base",
+            &[("n", format::thousands(*low).into())],
         ),
-        _ => "no responses".to_owned(),
+        (Some(low), Some(high)) => words.with(
+            "report-heatmap-base-range",
+            &[
+                ("low", format::thousands(*low).into()),
+                ("high", format::thousands(*high).into()),
+            ],
+        ),
+        _ => words.t("report-no-responses"),
     }
 }
 
@@ -550,42 +635,62 @@ fn response_rate_chart(lookup: &Lookup<'_>) -> ReportChart {
         .response_rates
         .iter()
         .map(|r| RateRow {
-            label: r.label.clone(),
+            label: lookup.rates_label(r),
             complete: r.complete,
             population: r.population,
         })
         .collect();
     let complete: i64 = rows.iter().map(|r| r.complete).sum();
     let population: u64 = rows.iter().map(|r| r.population).sum();
-    let mut alt = format!(
-        "Bar chart: complete responses as a share of the population frame, {}. In all, {complete} of {population}.",
-        lookup.by()
+    let words = lookup.words;
+    let mut alt = words.with(
+        "report-rates-alt",
+        &[
+            ("by", lookup.by().into()),
+            ("complete", complete.to_string().into()),
+            ("population", population.to_string().into()),
+        ],
     );
     for r in &lookup.analysis.response_rates {
-        alt.push_str(&format!(
-            " {}: {} of {}{}.",
-            r.label,
-            r.complete,
-            r.population,
-            r.rate_frame
-                .map(|x| format!(" ({:.1}%)", x * 100.0))
-                .unwrap_or_default()
-        ));
+        alt.push(' ');
+        alt.push_str(
+            &words.with(
+                "report-rates-alt-group",
+                &[
+                    ("group", lookup.rates_label(r).into()),
+                    ("complete", r.complete.to_string().into()),
+                    ("population", r.population.to_string().into()),
+                    (
+                        "rate",
+                        r.rate_frame
+                            .map(|x| format!(" ({:.1}%)", x * 100.0))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
+            ),
+        );
     }
     ReportChart {
         chart: Chart {
             name: "response-rates".to_owned(),
-            title: format!("Responses against the population frame, {}", lookup.by()),
-            subtitle: vec![format!(
-                "Complete responses as a share of the population in the frame. In all, {} complete responses from a population of {}.",
-                format::thousands(complete.max(0) as u64),
-                format::thousands(population)
+            title: words.with("report-rates-title", &[("by", lookup.by().into())]),
+            subtitle: vec![words.with(
+                "report-rates-subtitle",
+                &[
+                    ("complete", format::thousands(complete.max(0) as u64).into()),
+                    ("population", format::thousands(population).into()),
+                ],
             )],
             kind: ChartKind::ResponseRates { rows },
-            note: format!(
-                "Source: {} (survey version {}); population frame as given in the survey definition.",
-                lookup.definition.title, lookup.analysis.version
+            note: words.with(
+                "report-rates-note",
+                &[
+                    ("title", lookup.definition.title.to_string().into()),
+                    ("version", lookup.analysis.version.to_string().into()),
+                ],
             ),
+            words: words.words.clone(),
         },
         alt,
         rows: Vec::new(),

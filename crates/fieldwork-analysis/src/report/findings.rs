@@ -3,6 +3,7 @@
 
 use fieldwork_survey::{Question, QuestionKind};
 
+use super::words::ReportLanguage;
 use super::{positive_labels, Lookup};
 use crate::format::percent;
 use crate::{EstimateRow, ALL_STRATA};
@@ -21,18 +22,50 @@ pub struct Finding {
 }
 
 /// "63% (95% CI 60–66%)" for a published row; `None` for a suppressed one.
-fn quoted(row: Option<&EstimateRow>) -> Option<String> {
+fn quoted(words: &ReportLanguage, row: Option<&EstimateRow>) -> Option<String> {
     let row = row.filter(|r| !r.suppressed)?;
     let value = row.estimate?;
     Some(match (row.ci_low, row.ci_high) {
-        (Some(low), Some(high)) => format!(
-            "{} (95% CI {}–{})",
-            percent(value),
-            whole(low),
-            percent(high)
+        (Some(low), Some(high)) => words.with(
+            "report-share-ci",
+            &[
+                ("share", percent(value).into()),
+                ("low", whole(low).into()),
+                ("high", percent(high).into()),
+            ],
         ),
         _ => percent(value),
     })
+}
+
+/// What a finding quotes respondents as having answered: an option of a question, or the
+/// top two points of a scale. The sentences are whole messages, so that a language can put
+/// the verb where it goes.
+enum Said<'a> {
+    Option { option: String, question: &'a str },
+    Positive { positive: String, question: &'a str },
+}
+
+impl Said<'_> {
+    fn args(&self) -> Vec<(&'static str, fieldwork_survey::Arg<'_>)> {
+        match self {
+            Said::Option { option, question } => vec![
+                ("option", option.as_str().into()),
+                ("question", (*question).into()),
+            ],
+            Said::Positive { positive, question } => vec![
+                ("positive", positive.as_str().into()),
+                ("question", (*question).into()),
+            ],
+        }
+    }
+
+    fn range_message(&self) -> &'static str {
+        match self {
+            Said::Option { .. } => "report-finding-option-range",
+            Said::Positive { .. } => "report-finding-positive-range",
+        }
+    }
 }
 
 /// A whole percentage without its sign: the lower bound of "65–78%".
@@ -41,6 +74,7 @@ fn whole(p: f64) -> String {
 }
 
 pub(crate) fn findings(lookup: &Lookup<'_>) -> Vec<Finding> {
+    let words = lookup.words;
     let mut out = Vec::new();
     for question in lookup.plan.questions(lookup.definition) {
         match &question.kind {
@@ -54,15 +88,21 @@ pub(crate) fn findings(lookup: &Lookup<'_>) -> Vec<Finding> {
                     let Some(option) = options.iter().find(|o| o.code == benchmark.option) else {
                         continue;
                     };
-                    let said = format!("answered \"{}\" to \"{}\"", option.label, question.text);
-                    if let Some(all) = quoted(lookup.row(&question.id, &option.code, ALL_STRATA)) {
+                    let said = Said::Option {
+                        option: option.label.to_string(),
+                        question: question.text.as_str(),
+                    };
+                    let all_row = lookup.row(&question.id, &option.code, ALL_STRATA);
+                    if let Some(all) = quoted(words, all_row) {
+                        let mut args = said.args();
+                        args.extend([
+                            ("share", all.into()),
+                            ("benchmark", percent(benchmark.value).into()),
+                            ("label", benchmark.label.as_str().into()),
+                            ("source", benchmark.source.as_str().into()),
+                        ]);
                         out.push(Finding {
-                            text: format!(
-                                "Across all strata, {all} {said}. The benchmark is {}: \"{}\" ({}).",
-                                percent(benchmark.value),
-                                benchmark.label,
-                                benchmark.source
-                            ),
+                            text: words.with("report-finding-benchmark", &args),
                             question: question.id.clone(),
                             option: option.code.clone(),
                             strata: vec![ALL_STRATA.to_owned()],
@@ -73,16 +113,16 @@ pub(crate) fn findings(lookup: &Lookup<'_>) -> Vec<Finding> {
                 }
             }
             QuestionKind::Likert { scale, .. } => {
-                let said = format!(
-                    "answered {} to \"{}\"",
-                    positive_labels(scale),
-                    question.text
-                );
-                if let Some(all) = quoted(lookup.row(&question.id, "_positive", ALL_STRATA)) {
+                let said = Said::Positive {
+                    positive: positive_labels(words, scale),
+                    question: question.text.as_str(),
+                };
+                if let Some(all) = quoted(words, lookup.row(&question.id, "_positive", ALL_STRATA))
+                {
+                    let mut args = said.args();
+                    args.push(("share", all.into()));
                     out.push(Finding {
-                        text: format!(
-                            "Across all strata, {all} {said} (of those who answered on the scale)."
-                        ),
+                        text: words.with("report-finding-positive", &args),
                         question: question.id.clone(),
                         option: "_positive".to_owned(),
                         strata: vec![ALL_STRATA.to_owned()],
@@ -106,11 +146,16 @@ pub(crate) fn findings(lookup: &Lookup<'_>) -> Vec<Finding> {
                     })
                     .max_by(|a, b| a.1.total_cmp(&b.1));
                 if let Some((option, _)) = top {
-                    if let Some(all) = quoted(lookup.row(&question.id, &option.code, ALL_STRATA)) {
+                    let all_row = lookup.row(&question.id, &option.code, ALL_STRATA);
+                    if let Some(all) = quoted(words, all_row) {
                         out.push(Finding {
-                            text: format!(
-                                "The answer chosen most often to \"{}\" was \"{}\": {all} of all who answered chose it.",
-                                question.text, option.label
+                            text: words.with(
+                                "report-finding-most-chosen",
+                                &[
+                                    ("question", question.text.as_str().into()),
+                                    ("option", option.label.as_str().into()),
+                                    ("share", all.into()),
+                                ],
                             ),
                             question: question.id.clone(),
                             option: option.code.clone(),
@@ -127,7 +172,7 @@ pub(crate) fn findings(lookup: &Lookup<'_>) -> Vec<Finding> {
 }
 
 /// The lowest and the highest published stratum, when at least two are published.
-fn range(lookup: &Lookup<'_>, question: &str, option: &str, said: &str) -> Option<Finding> {
+fn range(lookup: &Lookup<'_>, question: &str, option: &str, said: &Said<'_>) -> Option<Finding> {
     let shown: Vec<(&str, &EstimateRow)> = lookup
         .strata
         .iter()
@@ -149,14 +194,15 @@ fn range(lookup: &Lookup<'_>, question: &str, option: &str, said: &str) -> Optio
     if low.0 == high.0 {
         return None;
     }
+    let mut args = said.args();
+    args.extend([
+        ("high", lookup.stratum_label(high.0).into()),
+        ("high-share", quoted(lookup.words, Some(high.1))?.into()),
+        ("low", lookup.stratum_label(low.0).into()),
+        ("low-share", quoted(lookup.words, Some(low.1))?.into()),
+    ]);
     Some(Finding {
-        text: format!(
-            "In {}, {} {said}; in {}, {}.",
-            lookup.stratum_label(high.0),
-            quoted(Some(high.1))?,
-            lookup.stratum_label(low.0),
-            quoted(Some(low.1))?
-        ),
+        text: lookup.words.with(said.range_message(), &args),
         question: question.to_owned(),
         option: option.to_owned(),
         strata: vec![high.0.to_owned(), low.0.to_owned()],
@@ -184,17 +230,24 @@ fn grid_extremes(
         return Vec::new();
     };
     let least = shown.iter().min_by(|a, b| a.2.total_cmp(&b.2));
-    let positive = positive_labels(scale);
+    let words = lookup.words;
+    let positive = positive_labels(words, scale);
     let mut out = Vec::new();
-    for (which, (item, variable, _)) in [("most", most)]
-        .into_iter()
-        .chain(least.filter(|l| l.1 != most.1).map(|l| ("least", l)))
-    {
-        if let Some(all) = quoted(lookup.row(variable, "_positive", ALL_STRATA)) {
+    for (message, (item, variable, _)) in [("report-finding-grid-most", most)].into_iter().chain(
+        least
+            .filter(|l| l.1 != most.1)
+            .map(|l| ("report-finding-grid-least", l)),
+    ) {
+        if let Some(all) = quoted(words, lookup.row(variable, "_positive", ALL_STRATA)) {
             out.push(Finding {
-                text: format!(
-                    "Of the statements in \"{}\", leaders {which} often answered {positive} to \"{}\": {all} of those who answered on the scale.",
-                    question.text, item.text
+                text: words.with(
+                    message,
+                    &[
+                        ("question", question.text.as_str().into()),
+                        ("positive", positive.as_str().into()),
+                        ("item", item.text.as_str().into()),
+                        ("share", all.into()),
+                    ],
                 ),
                 question: variable.clone(),
                 option: "_positive".to_owned(),

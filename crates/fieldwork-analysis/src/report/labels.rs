@@ -1,14 +1,19 @@
 //! How an estimate row reads to a person: the question or statement it is about, the answer
 //! in the words respondents saw, and the figure in its unit. The static report and the admin
-//! draft report both use these, so the two read alike.
+//! draft report both use these, so the two read alike. The words of a summary row and of a
+//! net score's unit are the report's (`report-answer-*`, `report-points`), in the language of
+//! `words`; the admin pages pass English.
 
-use fieldwork_survey::{QuestionKind, SurveyDefinition};
+use fieldwork_survey::{Messages, QuestionKind, SurveyDefinition};
 
 /// How an estimate reads in a table: shares as percentages to one decimal, a net score in
 /// percentage points, means and quartiles as numbers.
-pub fn display_estimate(option: &str, value: f64) -> String {
+pub fn display_estimate(option: &str, value: f64, words: &Messages) -> String {
     match option {
-        "_net" => format!("{:+.1} pts", value * 100.0),
+        "_net" => words.with(
+            "report-points",
+            &[("value", format!("{:+.1}", value * 100.0).into())],
+        ),
         "_mean" | "_scale_mean" | "_median" | "_q1" | "_q3" => format!("{value:.2}"),
         _ => format!("{:.1}%", value * 100.0),
     }
@@ -16,20 +21,25 @@ pub fn display_estimate(option: &str, value: f64) -> String {
 
 /// The answer an estimate is of: the option's label, or what a summary row (`_mean`, ...)
 /// measures. An unknown code is shown as it is.
-pub fn answer_label(definition: &SurveyDefinition, variable: &str, option: &str) -> String {
+pub fn answer_label(
+    definition: &SurveyDefinition,
+    variable: &str,
+    option: &str,
+    words: &Messages,
+) -> String {
     let summary = match option {
-        "_positive" => Some("Positive (top two points)"),
-        "_negative" => Some("Negative (bottom two points)"),
-        "_net" => Some("Net (positive − negative)"),
-        "_mean" => Some("Mean"),
-        "_scale_mean" => Some("Mean scale score (1 to k)"),
-        "_median" => Some("Median"),
-        "_q1" => Some("Lower quartile"),
-        "_q3" => Some("Upper quartile"),
+        "_positive" => Some("report-answer-positive"),
+        "_negative" => Some("report-answer-negative"),
+        "_net" => Some("report-answer-net"),
+        "_mean" => Some("report-answer-mean"),
+        "_scale_mean" => Some("report-answer-scale-mean"),
+        "_median" => Some("report-answer-median"),
+        "_q1" => Some("report-answer-q1"),
+        "_q3" => Some("report-answer-q3"),
         _ => None,
     };
-    if let Some(s) = summary {
-        return s.to_owned();
+    if let Some(id) = summary {
+        return words.get(id);
     }
     let question = variable.split('.').next().unwrap_or(variable);
     definition
@@ -74,6 +84,7 @@ mod tests {
     #[test]
     fn rows_read_in_the_words_respondents_saw() {
         let definition = definition();
+        let english = Messages::english();
         assert_eq!(
             variable_label(&definition, "sector"),
             "Which part of the public sector do you lead in?"
@@ -83,27 +94,50 @@ mod tests {
         assert!(statement
             .ends_with(": We focus relentlessly on the needs of the people who use our services"));
         assert_eq!(
-            answer_label(&definition, "sector", "councils"),
+            answer_label(&definition, "sector", "councils", &english),
             "Local government"
         );
         assert_eq!(
-            answer_label(&definition, "behaviours.users", "strongly_disagree"),
+            answer_label(
+                &definition,
+                "behaviours.users",
+                "strongly_disagree",
+                &english
+            ),
             "Strongly disagree"
         );
         assert_eq!(
-            answer_label(&definition, "behaviours.users", "_net"),
+            answer_label(&definition, "behaviours.users", "_net", &english),
             "Net (positive − negative)"
         );
         // Ids the definition does not have are shown as they are, not dropped.
         assert_eq!(variable_label(&definition, "gone.item"), "gone.item");
-        assert_eq!(answer_label(&definition, "sector", "gone"), "gone");
+        assert_eq!(
+            answer_label(&definition, "sector", "gone", &english),
+            "gone"
+        );
+        // In Welsh: the survey's words from the definition in Welsh, the report's own from
+        // the catalogue.
+        let welsh = Messages::new("cy");
+        let cymraeg = definition.in_language("cy");
+        assert_ne!(
+            answer_label(&cymraeg, "sector", "councils", &welsh),
+            "Local government"
+        );
+        assert_eq!(
+            answer_label(&cymraeg, "behaviours.users", "_mean", &welsh),
+            "Cymedr"
+        );
     }
 
     #[test]
     fn figures_read_in_their_units() {
-        assert_eq!(display_estimate("yes", 0.4567), "45.7%");
-        assert_eq!(display_estimate("_positive", 0.5), "50.0%");
-        assert_eq!(display_estimate("_net", -0.125), "-12.5 pts");
-        assert_eq!(display_estimate("_mean", 3.21987), "3.22");
+        let english = Messages::english();
+        assert_eq!(display_estimate("yes", 0.4567, &english), "45.7%");
+        assert_eq!(display_estimate("_positive", 0.5, &english), "50.0%");
+        assert_eq!(display_estimate("_net", -0.125, &english), "-12.5 pts");
+        assert_eq!(display_estimate("_mean", 3.21987, &english), "3.22");
+        let welsh = Messages::new("cy");
+        assert_eq!(display_estimate("_net", 0.125, &welsh), "+12.5 pwynt");
     }
 }

@@ -5,13 +5,19 @@
 //! methodology, and returns every file of the site in memory ([`Site`]), so the CLI can write
 //! it to a directory and publish the same bytes to the database. `docs/report.md` describes
 //! what the report contains and how to read it.
+//!
+//! A report is in one of the survey's languages or in all of them ([`words`]): the survey's
+//! words from the definition in that language, the report's own from fieldwork's catalogues.
 
 pub mod charts;
 mod figures;
 mod findings;
 pub mod labels;
 pub mod pledges;
+mod prose;
 mod site;
+mod tables;
+pub mod words;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +31,7 @@ use crate::disclosure::{REASON_SECONDARY, REASON_SMALL, REASON_UNANIMOUS};
 use crate::format;
 use crate::{analyze, Analysis, AnalysisError, EstimateRow, Plan, ALL_STRATA};
 use charts::{Cell, Chart};
+use words::ReportLanguage;
 
 pub use figures::{charts, stem};
 pub(crate) use figures::{positive_labels, question_charts};
@@ -46,6 +53,7 @@ pub struct Site {
     /// SHA-256 of the plan file, hex; `None` for the default plan.
     pub plan_hash: Option<String>,
     pub survey_version: u32,
+    /// The key findings, in the language at the site's root.
     pub findings: Vec<Finding>,
 }
 
@@ -54,13 +62,13 @@ impl Site {
         self.files.iter().find(|f| f.path == path)
     }
 
-    /// The files to store as the published report: all but the pledges page, which the server
-    /// renders from the store on every request (so that a withdrawn pledge is never served,
-    /// nor kept in the stored report).
+    /// The files to store as the published report: all but the pledges page (in every
+    /// language), which the server renders from the store on every request (so that a
+    /// withdrawn pledge is never served, nor kept in the stored report).
     pub fn published_files(&self) -> impl Iterator<Item = &SiteFile> {
         self.files
             .iter()
-            .filter(|f| f.path != pledges::PLEDGES_PAGE)
+            .filter(|f| f.path.rsplit('/').next() != Some(pledges::PLEDGES_PAGE))
     }
 
     /// Write every file under `dir` (created if missing).
@@ -101,13 +109,19 @@ pub fn plan_hash(plan_file: &[u8]) -> String {
 
 /// Analyse survey `slug` as `plan` says and build its report, with its approved pledges.
 /// `plan_file` is the plan's bytes when it came from a file (for its hash).
+///
+/// `language` builds the report in that language alone; `None` builds it in every language
+/// the survey speaks ([`languages_to_build`]). The analysis is run once: it reads codes, not
+/// words, so every language shows the same figures.
 pub fn report(
     store: &Store,
     slug: &str,
     plan: &Plan,
     plan_file: Option<&[u8]>,
+    language: Option<&str>,
 ) -> Result<Site, AnalysisError> {
     let survey = store.latest_survey(slug)?;
+    let languages = languages_to_build(&survey.definition, language)?;
     let analysis = analyze(store, slug, plan)?;
     let provenance = Provenance {
         plan_hash: plan_file.map(plan_hash),
@@ -115,7 +129,31 @@ pub fn report(
         generated: Some(chrono::Utc::now().naive_utc()),
     };
     let pledges: Vec<PublishedPledge> = store.published_pledges(slug)?;
-    build_site(&survey.definition, plan, &analysis, &provenance, &pledges)
+    build_site(
+        &survey.definition,
+        plan,
+        &analysis,
+        &provenance,
+        &pledges,
+        &languages,
+    )
+}
+
+/// The languages a report of `definition` is built in: `asked` alone (refused unless the
+/// survey speaks it), or every language of the survey, the default at the site's root.
+pub fn languages_to_build(
+    definition: &SurveyDefinition,
+    asked: Option<&str>,
+) -> Result<Vec<ReportLanguage>, AnalysisError> {
+    match asked {
+        Some(code) if definition.speaks(code) => Ok(vec![ReportLanguage::alone(code)]),
+        Some(code) => Err(AnalysisError::Language {
+            survey: definition.slug.clone(),
+            asked: code.to_owned(),
+            offered: definition.languages().join(", "),
+        }),
+        None => Ok(ReportLanguage::all(&definition.languages())),
+    }
 }
 
 /// A chart with what the page needs beside it.
@@ -134,13 +172,21 @@ pub(crate) struct Lookup<'a> {
     pub definition: &'a SurveyDefinition,
     pub plan: &'a Plan,
     pub analysis: &'a Analysis,
+    /// The report's own words.
+    pub words: &'a ReportLanguage,
     rows: BTreeMap<(&'a str, &'a str, &'a str), &'a EstimateRow>,
     /// Stratum codes and labels, in the stratum question's order.
     pub strata: Vec<(String, String)>,
 }
 
 impl<'a> Lookup<'a> {
-    pub fn new(definition: &'a SurveyDefinition, plan: &'a Plan, analysis: &'a Analysis) -> Self {
+    /// `definition` in the report's language alone (`SurveyDefinition::in_language`).
+    pub fn new(
+        definition: &'a SurveyDefinition,
+        plan: &'a Plan,
+        analysis: &'a Analysis,
+        words: &'a ReportLanguage,
+    ) -> Self {
         let rows = analysis
             .estimates
             .iter()
@@ -164,6 +210,7 @@ impl<'a> Lookup<'a> {
             definition,
             plan,
             analysis,
+            words,
             rows,
             strata,
         }
@@ -175,14 +222,23 @@ impl<'a> Lookup<'a> {
 
     /// `all` first, then each stratum, with labels.
     pub fn groups(&self) -> Vec<(String, String)> {
-        std::iter::once((ALL_STRATA.to_owned(), "All strata".to_owned()))
+        std::iter::once((ALL_STRATA.to_owned(), self.words.t("report-all-strata")))
             .chain(self.strata.iter().cloned())
             .collect()
     }
 
+    /// A response-rate row's group in the report's language (the analysis names it in the
+    /// words of the stored definition's default language).
+    pub fn rates_label(&self, rates: &crate::StratumResponses) -> String {
+        self.strata
+            .iter()
+            .find(|(c, _)| *c == rates.stratum)
+            .map_or_else(|| rates.label.clone(), |(_, l)| l.clone())
+    }
+
     pub fn stratum_label(&self, code: &str) -> String {
         if code == ALL_STRATA {
-            return "All strata".to_owned();
+            return self.words.t("report-all-strata");
         }
         self.strata
             .iter()
@@ -192,15 +248,19 @@ impl<'a> Lookup<'a> {
 
     /// Why a cell is not shown, in a few words.
     pub fn short_reason(&self, row: Option<&EstimateRow>) -> String {
+        let w = self.words;
         match row {
-            None => "no responses".to_owned(),
-            Some(r) if r.reason == REASON_SMALL => format!(
-                "fewer than {} responses",
-                self.analysis.suppression_threshold
+            None => w.t("report-reason-no-responses"),
+            Some(r) if r.reason == REASON_SMALL => w.with(
+                "report-reason-small",
+                &[(
+                    "threshold",
+                    self.analysis.suppression_threshold.to_string().into(),
+                )],
             ),
-            Some(r) if r.reason == REASON_SECONDARY => "protects another group".to_owned(),
-            Some(r) if r.reason == REASON_UNANIMOUS => "everyone gave one answer".to_owned(),
-            Some(r) if r.estimate.is_none() => "no answers".to_owned(),
+            Some(r) if r.reason == REASON_SECONDARY => w.t("report-reason-secondary"),
+            Some(r) if r.reason == REASON_UNANIMOUS => w.t("report-reason-unanimous"),
+            Some(r) if r.estimate.is_none() => w.t("report-reason-no-answers"),
             Some(r) => r.reason.clone(),
         }
     }
@@ -224,7 +284,12 @@ impl<'a> Lookup<'a> {
         self.definition
             .stratification
             .as_ref()
-            .map(|s| format!("by {}", s.question.replace('_', " ")))
+            .map(|s| {
+                self.words.with(
+                    "report-by",
+                    &[("variable", s.question.replace('_', " ").into())],
+                )
+            })
             .unwrap_or_default()
     }
 
@@ -235,12 +300,17 @@ impl<'a> Lookup<'a> {
             .iter()
             .map(|r| r.complete)
             .sum();
-        format!(
-            "Source: {} (survey version {}), {} complete responses, weighted to the population frame. Figures resting on fewer than {} responses are suppressed.",
-            self.definition.title,
-            self.analysis.version,
-            format::thousands(complete.max(0) as u64),
-            self.analysis.suppression_threshold
+        self.words.with(
+            "report-source-note",
+            &[
+                ("title", self.definition.title.to_string().into()),
+                ("version", self.analysis.version.to_string().into()),
+                ("complete", format::thousands(complete.max(0) as u64).into()),
+                (
+                    "threshold",
+                    self.analysis.suppression_threshold.to_string().into(),
+                ),
+            ],
         )
     }
 }

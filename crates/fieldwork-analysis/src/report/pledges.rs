@@ -10,12 +10,14 @@ use askama::Template;
 use fieldwork_store::{Attribution, PublishedPledge};
 use fieldwork_survey::SurveyDefinition;
 
+use super::words::{PageUi, ReportLanguage};
 use crate::AnalysisError;
 
 /// The page's path in the site.
 pub const PLEDGES_PAGE: &str = "pledges.html";
 
-/// How a pledge is attributed when no sector may be named.
+/// How a pledge is attributed when no sector may be named, in English (the report's
+/// catalogue has it as `report-pledges-anonymous` in every language).
 pub const PUBLIC_SECTOR_LEADER: &str = "A public sector leader";
 
 /// The attribution shown with each pledge, in order.
@@ -31,6 +33,16 @@ pub fn attributions(
     pledges: &[PublishedPledge],
     sectors: &[(String, String)],
     threshold: u32,
+) -> Vec<String> {
+    attributions_in(pledges, sectors, threshold, PUBLIC_SECTOR_LEADER)
+}
+
+/// [`attributions`], with `anonymous` (in the page's language) for [`PUBLIC_SECTOR_LEADER`].
+fn attributions_in(
+    pledges: &[PublishedPledge],
+    sectors: &[(String, String)],
+    threshold: u32,
+    anonymous: &str,
 ) -> Vec<String> {
     let label = |code: &str| {
         sectors
@@ -49,7 +61,7 @@ pub fn attributions(
                 let count = pledges.iter().filter(|p| naming(p) == Some(sector)).count();
                 count >= threshold as usize
             });
-            named.unwrap_or(PUBLIC_SECTOR_LEADER).to_owned()
+            named.unwrap_or(anonymous).to_owned()
         })
         .collect()
 }
@@ -69,20 +81,23 @@ struct QuestionPledges {
 #[derive(Template)]
 #[template(path = "report/pledges.html")]
 struct PledgesPage<'a> {
+    ui: PageUi<'a>,
     site_title: &'a str,
     page_title: String,
-    threshold: u32,
+    threshold: String,
     questions: Vec<QuestionPledges>,
 }
 
-/// The pledges page of survey `definition`: `pledges` (approved, newest first, as
+/// The pledges page of survey `definition` (in the language of `words` alone:
+/// `SurveyDefinition::in_language`): `pledges` (approved, newest first, as
 /// `Store::published_pledges` gives them) under the publishable question each answers, with
 /// the attribution [`attributions`] gives. Pledges to a question that is no longer
-/// publishable are left out.
+/// publishable are left out. The pledges are in the words their authors wrote.
 pub fn pledges_page(
     definition: &SurveyDefinition,
     threshold: u32,
     pledges: &[PublishedPledge],
+    words: &ReportLanguage,
 ) -> Result<String, AnalysisError> {
     let publishable: Vec<_> = definition.publishable_questions().collect();
     let shown: Vec<PublishedPledge> = pledges
@@ -95,7 +110,8 @@ pub fn pledges_page(
         .iter()
         .map(|c| (c.code.clone(), c.label.to_string()))
         .collect();
-    let attributed = attributions(&shown, &sectors, threshold);
+    let anonymous = words.t("report-pledges-anonymous");
+    let attributed = attributions_in(&shown, &sectors, threshold, &anonymous);
     let questions = publishable
         .iter()
         .map(|question| QuestionPledges {
@@ -112,9 +128,10 @@ pub fn pledges_page(
         })
         .collect();
     let page = PledgesPage {
+        ui: words.ui(PLEDGES_PAGE),
         site_title: definition.title.as_str(),
-        page_title: format!("Pledges – {}", definition.title),
-        threshold,
+        page_title: format!("{} – {}", words.t("report-pledges"), definition.title),
+        threshold: threshold.to_string(),
         questions,
     };
     page.render()

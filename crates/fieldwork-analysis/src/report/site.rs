@@ -1,50 +1,30 @@
 //! The report's pages (askama templates under `templates/report/`, every value escaped) and
-//! the files of the site.
+//! the files of the site, in each of the report's languages.
+//!
+//! Each language is a complete site: the default language's at the root, every other one's
+//! in its own folder (`cy/`), with the same file names, so relative links stay inside a
+//! language and a page's switcher names the same page in the other folders. The data files
+//! hold codes, so they are the same bytes in every language.
 
 use askama::Template;
+use fieldwork_store::PublishedPledge;
 use fieldwork_survey::{QuestionKind, SurveyDefinition};
 
 use super::findings::findings;
-use super::labels::{answer_label, display_estimate};
 use super::pledges::{pledges_page, PLEDGES_PAGE};
+use super::prose::{describe_test, provenance_facts, report_summary, Fact};
+use super::tables::{estimate_table, figure, frame_table, FigureView, TableView};
+use super::words::{PageUi, ReportLanguage};
 use super::{
-    charts as chart_list_for, question_charts, stem, Lookup, Provenance, ReportChart, Site,
-    SiteFile,
+    charts as chart_list_for, stem, Finding, Lookup, Provenance, ReportChart, Site, SiteFile,
 };
 use crate::format;
-use crate::{csv_bytes, Analysis, AnalysisError, EstimateRow, Plan, TestRow, ALL_STRATA};
+use crate::{csv_bytes, Analysis, AnalysisError, EstimateRow, Plan, ALL_STRATA};
 
 const STYLE: &str = include_str!("../../templates/report/style.css");
 
 const HTML: &str = "text/html; charset=utf-8";
 const CSV: &str = "text/csv; charset=utf-8";
-
-/// A table as the page shows it.
-#[derive(Debug, Clone)]
-pub struct TableView {
-    pub id: String,
-    pub caption: String,
-    /// The CSV with the same rows, relative to the site's root.
-    pub csv: String,
-    pub headers: Vec<String>,
-    pub rows: Vec<RowView>,
-}
-
-#[derive(Debug, Clone)]
-pub struct RowView {
-    pub cells: Vec<String>,
-    pub suppressed: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct FigureView {
-    pub name: String,
-    pub title: String,
-    pub alt: String,
-    pub width: u32,
-    pub height: u32,
-    pub table: TableView,
-}
 
 #[derive(Debug, Clone)]
 pub struct FindingView {
@@ -54,7 +34,8 @@ pub struct FindingView {
     pub strata: String,
     pub benchmark: String,
     pub page: String,
-    /// The question the details link goes to, so the link makes sense out of context.
+    /// The question the details link goes to, so the link makes sense out of context:
+    /// "of the results for ‘…’".
     pub page_subject: String,
 }
 
@@ -64,15 +45,10 @@ pub struct Link {
     pub text: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct Fact {
-    pub term: String,
-    pub value: String,
-}
-
 #[derive(Template)]
 #[template(path = "report/index.html")]
 struct IndexPage<'a> {
+    ui: PageUi<'a>,
     site_title: &'a str,
     page_title: String,
     description: String,
@@ -88,6 +64,7 @@ struct IndexPage<'a> {
 #[derive(Template)]
 #[template(path = "report/question.html")]
 struct QuestionPage<'a> {
+    ui: PageUi<'a>,
     site_title: &'a str,
     page_title: String,
     heading: String,
@@ -103,641 +80,404 @@ struct QuestionPage<'a> {
 #[derive(Template)]
 #[template(path = "report/methodology.html")]
 struct MethodologyPage<'a> {
+    ui: PageUi<'a>,
     site_title: &'a str,
     page_title: String,
     facts: Vec<Fact>,
     frame: TableView,
     stratum_question: String,
-    threshold: u32,
+    threshold: String,
     level: String,
-    interval: String,
+    /// What the intervals are, in a sentence.
+    intervals: String,
     sensitive: Vec<String>,
     fieldwork: String,
     benchmarks: Vec<Fact>,
-}
-
-fn pct1(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
-}
-
-fn estimate_table(
-    lookup: &Lookup<'_>,
-    id: &str,
-    caption: String,
-    csv: String,
-    rows: &[EstimateRow],
-) -> TableView {
-    let headers = [
-        "Group",
-        "Answer",
-        "Estimate",
-        "95% CI",
-        "Base n",
-        "Design effect",
-        "Note",
-    ]
-    .iter()
-    .map(|h| (*h).to_owned())
-    .collect();
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let answer = answer_label(lookup.definition, &r.question_id, &r.option);
-            let (estimate, ci) = match (r.suppressed, r.estimate) {
-                (false, Some(v)) => (
-                    display_estimate(&r.option, v),
-                    match (r.ci_low, r.ci_high) {
-                        (Some(l), Some(h)) => {
-                            format!(
-                                "{} to {}",
-                                display_estimate(&r.option, l),
-                                display_estimate(&r.option, h)
-                            )
-                        }
-                        _ => "–".to_owned(),
-                    },
-                ),
-                (true, _) => ("Suppressed".to_owned(), "–".to_owned()),
-                (false, None) => ("–".to_owned(), "–".to_owned()),
-            };
-            let note = if r.suppressed {
-                format!("Suppressed: {}", lookup.short_reason(Some(r)))
-            } else {
-                r.reason.clone()
-            };
-            RowView {
-                cells: vec![
-                    lookup.stratum_label(&r.stratum),
-                    answer,
-                    estimate,
-                    ci,
-                    r.n.to_string(),
-                    r.deff
-                        .map(|d| format!("{d:.2}"))
-                        .unwrap_or_else(|| "–".to_owned()),
-                    note,
-                ],
-                suppressed: r.suppressed,
-            }
-        })
-        .collect();
-    TableView {
-        id: id.to_owned(),
-        caption,
-        csv,
-        headers,
-        rows,
-    }
-}
-
-fn rates_table(analysis: &Analysis) -> TableView {
-    let headers = [
-        "Stratum",
-        "Population (frame)",
-        "Invited",
-        "Complete",
-        "Partial",
-        "Complete / population",
-        "Complete / invited",
-    ]
-    .iter()
-    .map(|h| (*h).to_owned())
-    .collect();
-    let mut rows: Vec<RowView> = analysis
-        .response_rates
-        .iter()
-        .map(|r| RowView {
-            cells: vec![
-                r.label.clone(),
-                r.population.to_string(),
-                r.invited.to_string(),
-                r.complete.to_string(),
-                r.partial.to_string(),
-                r.rate_frame.map(pct1).unwrap_or_else(|| "–".to_owned()),
-                r.rate_invited.map(pct1).unwrap_or_else(|| "–".to_owned()),
-            ],
-            suppressed: false,
-        })
-        .collect();
-    let population: u64 = analysis.response_rates.iter().map(|r| r.population).sum();
-    let invited: i64 = analysis.response_rates.iter().map(|r| r.invited).sum();
-    let complete: i64 = analysis.response_rates.iter().map(|r| r.complete).sum();
-    let partial: i64 = analysis.response_rates.iter().map(|r| r.partial).sum();
-    rows.push(RowView {
-        cells: vec![
-            "All strata".to_owned(),
-            population.to_string(),
-            invited.to_string(),
-            complete.to_string(),
-            partial.to_string(),
-            if population > 0 {
-                pct1(complete as f64 / population as f64)
-            } else {
-                "–".to_owned()
-            },
-            if invited > 0 {
-                pct1(complete as f64 / invited as f64)
-            } else {
-                "–".to_owned()
-            },
-        ],
-        suppressed: false,
-    });
-    TableView {
-        id: "table-response-rates".to_owned(),
-        caption: "Responses and response rates by stratum".to_owned(),
-        csv: "response_rates.csv".to_owned(),
-        headers,
-        rows,
-    }
-}
-
-fn figure(lookup: &Lookup<'_>, chart: &ReportChart, analysis: &Analysis) -> FigureView {
-    let (width, height) = chart.chart.size();
-    let table = if chart.chart.name == "response-rates" {
-        TableView {
-            id: "data-response-rates".to_owned(),
-            ..rates_table(analysis)
-        }
-    } else {
-        estimate_table(
-            lookup,
-            &format!("data-{}", chart.chart.name),
-            format!("Data for the chart: {}", chart.chart.title),
-            format!("data/{}.csv", chart.chart.name),
-            &chart.rows,
-        )
-    };
-    FigureView {
-        name: chart.chart.name.clone(),
-        title: chart.chart.title.clone(),
-        alt: chart.alt.clone(),
-        width,
-        height,
-        table,
-    }
 }
 
 fn question_page_name(id: &str) -> String {
     format!("q-{}.html", stem(id))
 }
 
-fn date(d: chrono::NaiveDateTime) -> String {
-    d.format("%-d %B %Y").to_string()
+fn render(e: askama::Error) -> AnalysisError {
+    AnalysisError::Report(e.to_string())
 }
 
-/// Build every file of the report of `analysis`, with a pledges page of `pledges` (approved,
-/// newest first) when the survey has a publishable question.
+fn csv_error(e: csv::Error) -> AnalysisError {
+    AnalysisError::Report(e.to_string())
+}
+
+/// Build every file of the report of `analysis` in each of `languages` (the first at the
+/// site's root), with a pledges page of `pledges` (approved, newest first) when the survey has
+/// a publishable question. `definition` is the survey in all its languages.
 pub fn build_site(
     definition: &SurveyDefinition,
     plan: &Plan,
     analysis: &Analysis,
     provenance: &Provenance,
-    pledges: &[fieldwork_store::PublishedPledge],
+    pledges: &[PublishedPledge],
+    languages: &[ReportLanguage],
 ) -> Result<Site, AnalysisError> {
-    let lookup = Lookup::new(definition, plan, analysis);
-    let mut files: Vec<SiteFile> = Vec::new();
-    let mut add = |path: String, content_type: &'static str, body: Vec<u8>| {
-        files.push(SiteFile {
+    let mut files = Vec::new();
+    let mut root_findings = None;
+    for language in languages {
+        let single = definition.in_language(language.code());
+        let mut one = LanguageSite {
+            definition: &single,
+            lookup: Lookup::new(&single, plan, analysis, language),
+            files: Vec::new(),
+        };
+        let found = one.build(provenance, pledges)?;
+        root_findings.get_or_insert(found);
+        files.extend(one.files.into_iter().map(|file| SiteFile {
+            path: format!("{}{}", language.folder, file.path),
+            ..file
+        }));
+    }
+    Ok(Site {
+        files,
+        plan_hash: provenance.plan_hash.clone(),
+        survey_version: analysis.version,
+        findings: root_findings.unwrap_or_default(),
+    })
+}
+
+/// The files of the report in one language, as they are made.
+struct LanguageSite<'a> {
+    /// The survey in this language alone.
+    definition: &'a SurveyDefinition,
+    lookup: Lookup<'a>,
+    files: Vec<SiteFile>,
+}
+
+impl<'a> LanguageSite<'a> {
+    fn add(&mut self, path: String, content_type: &'static str, body: Vec<u8>) {
+        self.files.push(SiteFile {
             path,
             content_type,
             body,
         });
-    };
-    let render = |e: askama::Error| AnalysisError::Report(e.to_string());
-    let csv = |e: csv::Error| AnalysisError::Report(e.to_string());
-    let site_title = definition.title.as_str();
-
-    // The analysis outputs, as `fieldwork analyze` writes them.
-    add(
-        "estimates.csv".into(),
-        CSV,
-        csv_bytes(&analysis.estimates).map_err(csv)?,
-    );
-    add(
-        "estimates.json".into(),
-        "application/json",
-        (serde_json::to_string_pretty(&analysis.estimates)
-            .map_err(|e| AnalysisError::Report(e.to_string()))?
-            + "\n")
-            .into_bytes(),
-    );
-    add(
-        "tests.csv".into(),
-        CSV,
-        csv_bytes(&analysis.tests).map_err(csv)?,
-    );
-    add(
-        "response_rates.csv".into(),
-        CSV,
-        csv_bytes(&analysis.response_rates).map_err(csv)?,
-    );
-    add(
-        "style.css".into(),
-        "text/css; charset=utf-8",
-        STYLE.as_bytes().to_vec(),
-    );
-
-    let all_charts = chart_list_for(definition, plan, analysis);
-    for chart in &all_charts {
-        add(
-            format!("charts/{}.svg", chart.chart.name),
-            "image/svg+xml",
-            chart.chart.svg()?.into_bytes(),
-        );
-        add(
-            format!("charts/{}.png", chart.chart.name),
-            "image/png",
-            chart.chart.png()?,
-        );
-        if !chart.rows.is_empty() {
-            add(
-                format!("data/{}.csv", chart.chart.name),
-                CSV,
-                csv_bytes(&chart.rows).map_err(csv)?,
-            );
-        }
     }
 
-    // A page per question.
-    let questions = plan.questions(definition);
-    let sections: Vec<Link> = questions
-        .iter()
-        .map(|q| Link {
-            href: question_page_name(&q.id),
-            text: q.text.to_string(),
-        })
-        .collect();
-    for (i, question) in questions.iter().enumerate() {
-        let id = question.id.as_str();
-        let mut figures = Vec::new();
-        for chart in question_charts(&lookup, question) {
-            figures.push(figure(&lookup, &chart, analysis));
-        }
-        let own =
-            |r: &&EstimateRow| r.question_id == id || r.question_id.starts_with(&format!("{id}."));
-        let rows: Vec<EstimateRow> = analysis.estimates.iter().filter(own).cloned().collect();
-        let table_csv = format!("data/table-{}.csv", stem(id));
-        add(table_csv.clone(), CSV, csv_bytes(&rows).map_err(csv)?);
-        let mut tables = Vec::new();
-        // A grid gets a table per item (and one for its scale score); other questions one.
-        let mut variables: Vec<String> = Vec::new();
-        for r in &rows {
-            if !variables.contains(&r.question_id) {
-                variables.push(r.question_id.clone());
+    fn add_page(&mut self, path: String, page: &impl Template) -> Result<(), AnalysisError> {
+        let body = page.render().map_err(render)?.into_bytes();
+        self.add(path, HTML, body);
+        Ok(())
+    }
+
+    fn ui(&self, page: &str) -> PageUi<'a> {
+        self.lookup.words.ui(page)
+    }
+
+    fn build(
+        &mut self,
+        provenance: &Provenance,
+        pledges: &[PublishedPledge],
+    ) -> Result<Vec<Finding>, AnalysisError> {
+        self.data_files()?;
+        let charts = chart_list_for(
+            self.definition,
+            self.lookup.plan,
+            self.lookup.analysis,
+            self.lookup.words,
+        );
+        self.chart_files(&charts)?;
+        let sections = self.question_pages()?;
+        let facts = provenance_facts(&self.lookup, provenance);
+        let takes_pledges = self.pledges_page(pledges)?;
+        let found = self.index_page(&charts, sections, facts.clone(), takes_pledges)?;
+        self.methodology_page(facts)?;
+        Ok(found)
+    }
+
+    /// The analysis outputs, as `fieldwork analyze` writes them, and the stylesheet.
+    fn data_files(&mut self) -> Result<(), AnalysisError> {
+        let analysis = self.lookup.analysis;
+        self.add(
+            "estimates.csv".into(),
+            CSV,
+            csv_bytes(&analysis.estimates).map_err(csv_error)?,
+        );
+        let json = serde_json::to_string_pretty(&analysis.estimates)
+            .map_err(|e| AnalysisError::Report(e.to_string()))?;
+        self.add(
+            "estimates.json".into(),
+            "application/json",
+            (json + "\n").into_bytes(),
+        );
+        self.add(
+            "tests.csv".into(),
+            CSV,
+            csv_bytes(&analysis.tests).map_err(csv_error)?,
+        );
+        self.add(
+            "response_rates.csv".into(),
+            CSV,
+            csv_bytes(&analysis.response_rates).map_err(csv_error)?,
+        );
+        self.add(
+            "style.css".into(),
+            "text/css; charset=utf-8",
+            STYLE.as_bytes().to_vec(),
+        );
+        Ok(())
+    }
+
+    fn chart_files(&mut self, charts: &[ReportChart]) -> Result<(), AnalysisError> {
+        for chart in charts {
+            let name = &chart.chart.name;
+            self.add(
+                format!("charts/{name}.svg"),
+                "image/svg+xml",
+                chart.chart.svg()?.into_bytes(),
+            );
+            self.add(
+                format!("charts/{name}.png"),
+                "image/png",
+                chart.chart.png()?,
+            );
+            if !chart.rows.is_empty() {
+                let rows = csv_bytes(&chart.rows).map_err(csv_error)?;
+                self.add(format!("data/{name}.csv"), CSV, rows);
             }
         }
-        for variable in &variables {
-            let item_rows: Vec<EstimateRow> = rows
-                .iter()
-                .filter(|r| &r.question_id == variable)
-                .cloned()
-                .collect();
-            let caption = match (&question.kind, variable.split_once('.')) {
-                (QuestionKind::LikertGrid { items, .. }, Some((_, item))) => {
-                    items.iter().find(|it| it.id == item).map_or_else(
-                        || variable.clone(),
-                        |it| format!("Estimates: \"{}\"", it.text),
-                    )
-                }
-                (QuestionKind::LikertGrid { .. }, None) => {
-                    "Estimates: mean scale score over the statements".to_owned()
-                }
-                _ => format!("Estimates: {}", question.text),
-            };
-            tables.push(estimate_table(
-                &lookup,
-                &format!("table-{}", stem(variable)),
-                caption,
-                table_csv.clone(),
-                &item_rows,
-            ));
-        }
-        let tests: Vec<String> = analysis
-            .tests
+        Ok(())
+    }
+
+    /// A page per planned question; the links to them, in order.
+    fn question_pages(&mut self) -> Result<Vec<Link>, AnalysisError> {
+        let questions = self.lookup.plan.questions(self.definition);
+        let sections: Vec<Link> = questions
             .iter()
-            .filter(|t| t.question_id == id || t.question_id.starts_with(&format!("{id}.")))
-            .filter_map(|t| describe_test(&lookup, t))
+            .map(|q| Link {
+                href: question_page_name(&q.id),
+                text: q.text.to_string(),
+            })
             .collect();
-        let base = lookup
-            .row(
-                &rows
-                    .first()
-                    .map(|r| r.question_id.clone())
-                    .unwrap_or_default(),
-                &rows.first().map(|r| r.option.clone()).unwrap_or_default(),
-                ALL_STRATA,
-            )
+        for (i, question) in questions.iter().enumerate() {
+            let previous = i.checked_sub(1).map(|p| sections[p].clone());
+            let next = sections.get(i + 1).cloned();
+            self.question_page(question, previous, next)?;
+        }
+        Ok(sections)
+    }
+
+    fn question_page(
+        &mut self,
+        question: &fieldwork_survey::Question,
+        previous: Option<Link>,
+        next: Option<Link>,
+    ) -> Result<(), AnalysisError> {
+        let (lookup, words) = (&self.lookup, self.lookup.words);
+        let id = question.id.as_str();
+        let own = |variable: &str| variable == id || variable.starts_with(&format!("{id}."));
+        let rows: Vec<EstimateRow> = (lookup.analysis.estimates.iter())
+            .filter(|r| own(&r.question_id))
+            .cloned()
+            .collect();
+        let table_csv = format!("data/table-{}.csv", stem(id));
+        let figures: Vec<FigureView> = super::question_charts(lookup, question)
+            .iter()
+            .map(|chart| figure(lookup, chart))
+            .collect();
+        let tables = question_tables(lookup, question, &rows, &table_csv);
+        let tests: Vec<String> = (lookup.analysis.tests.iter())
+            .filter(|t| own(&t.question_id))
+            .filter_map(|t| describe_test(lookup, t))
+            .collect();
+        let base = rows
+            .first()
+            .and_then(|first| lookup.row(&first.question_id, &first.option, ALL_STRATA))
             .filter(|_| !matches!(question.kind, QuestionKind::LikertGrid { .. }))
-            .map(|r| format!("Base: {} responses in all strata.", format::thousands(r.n)))
+            .map(|r| words.with("report-base", &[("count", format::thousands(r.n).into())]))
             .unwrap_or_default();
+        let site_title = self.definition.title.as_str();
+        let page_name = question_page_name(id);
         let page = QuestionPage {
+            ui: self.ui(&page_name),
             site_title,
             page_title: format!("{} – {}", question.text, site_title),
             heading: question.text.to_string(),
-            hint: question
-                .hint
-                .as_ref()
+            hint: (question.hint.as_ref())
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             base,
             figures,
             tables,
             tests,
-            previous: i.checked_sub(1).map(|p| sections[p].clone()),
-            next: sections.get(i + 1).cloned(),
+            previous,
+            next,
         };
-        add(
-            question_page_name(id),
-            HTML,
-            page.render().map_err(render)?.into_bytes(),
-        );
+        let rows = csv_bytes(&rows).map_err(csv_error)?;
+        self.add(table_csv, CSV, rows);
+        self.add_page(page_name, &page)
     }
 
-    // The front page.
-    let found = findings(&lookup);
-    let finding_views: Vec<FindingView> = found
-        .iter()
-        .map(|f| FindingView {
+    /// The pledges page, when the survey takes pledges (linked even before any is published:
+    /// the served report's page is read live, so pledges approved after publishing appear on
+    /// it). Whether it did.
+    fn pledges_page(&mut self, pledges: &[PublishedPledge]) -> Result<bool, AnalysisError> {
+        if self.definition.publishable_questions().next().is_none() {
+            return Ok(false);
+        }
+        let threshold = self.lookup.plan.suppression_threshold;
+        let page = pledges_page(self.definition, threshold, pledges, self.lookup.words)?;
+        self.add(PLEDGES_PAGE.into(), HTML, page.into_bytes());
+        Ok(true)
+    }
+
+    fn index_page(
+        &mut self,
+        charts: &[ReportChart],
+        sections: Vec<Link>,
+        facts: Vec<Fact>,
+        takes_pledges: bool,
+    ) -> Result<Vec<Finding>, AnalysisError> {
+        let lookup = &self.lookup;
+        let words = lookup.words;
+        let found = findings(lookup);
+        let finding_views = found.iter().map(|f| self.finding_view(f)).collect();
+        let rates_chart = charts
+            .iter()
+            .find(|c| c.chart.name == "response-rates")
+            .ok_or_else(|| AnalysisError::Report("no response-rate chart".into()))?;
+        let download = |href: &str, id: &str| Link {
+            href: href.into(),
+            text: words.t(id),
+        };
+        let site_title = self.definition.title.as_str();
+        let index = IndexPage {
+            ui: self.ui("index.html"),
+            site_title,
+            page_title: words.with("report-index-title", &[("title", site_title.into())]),
+            description: report_summary(lookup),
+            findings: finding_views,
+            rates: figure(lookup, rates_chart),
+            sections,
+            downloads: vec![
+                download("estimates.csv", "report-download-estimates-csv"),
+                download("estimates.json", "report-download-estimates-json"),
+                download("tests.csv", "report-download-tests"),
+                download("response_rates.csv", "report-download-rates"),
+            ],
+            facts,
+            pledges: takes_pledges.then_some(PLEDGES_PAGE),
+        };
+        self.add_page("index.html".into(), &index)?;
+        Ok(found)
+    }
+
+    fn finding_view(&self, f: &Finding) -> FindingView {
+        let question = f.question.split('.').next().unwrap_or(&f.question);
+        FindingView {
             text: f.text.clone(),
             question: f.question.clone(),
             option: f.option.clone(),
             strata: f.strata.join(" "),
             benchmark: f.benchmark.map(|b| format!("{b}")).unwrap_or_default(),
-            page: question_page_name(f.question.split('.').next().unwrap_or(&f.question)),
-            page_subject: definition
-                .question(f.question.split('.').next().unwrap_or(&f.question))
+            page: question_page_name(question),
+            page_subject: self.lookup.words.with(
+                "report-details-of",
+                &[(
+                    "question",
+                    (self.definition.question(question))
+                        .map(|q| q.text.to_string())
+                        .unwrap_or_default()
+                        .into(),
+                )],
+            ),
+        }
+    }
+
+    fn methodology_page(&mut self, facts: Vec<Fact>) -> Result<(), AnalysisError> {
+        let (lookup, words) = (&self.lookup, self.lookup.words);
+        let (definition, plan, analysis) = (self.definition, lookup.plan, lookup.analysis);
+        let site_title = definition.title.as_str();
+        let level = format!("{:.0}%", analysis.confidence_level * 100.0);
+        let interval_method = match plan.interval {
+            crate::plan::IntervalChoice::Logit => "report-interval-logit",
+            crate::plan::IntervalChoice::Wilson => "report-interval-wilson",
+        };
+        let methodology = MethodologyPage {
+            ui: self.ui("methodology.html"),
+            site_title,
+            page_title: format!("{} – {site_title}", words.t("report-methodology")),
+            facts,
+            frame: frame_table(lookup),
+            stratum_question: (definition.stratification.as_ref())
+                .and_then(|s| definition.question(&s.question))
                 .map(|q| q.text.to_string())
                 .unwrap_or_default(),
-        })
-        .collect();
-    let rates_chart = all_charts
-        .iter()
-        .find(|c| c.chart.name == "response-rates")
-        .ok_or_else(|| AnalysisError::Report("no response-rate chart".into()))?;
-    let facts = provenance_facts(definition, plan, analysis, provenance);
-    // Linked whenever the survey takes pledges, none published yet included: the served
-    // report's page is read live, so pledges approved after publishing appear on it.
-    let takes_pledges = definition.publishable_questions().next().is_some();
-    if takes_pledges {
-        let page = pledges_page(definition, plan.suppression_threshold, pledges)?;
-        add(PLEDGES_PAGE.into(), HTML, page.into_bytes());
+            threshold: analysis.suppression_threshold.to_string(),
+            level: level.clone(),
+            intervals: words.with(
+                "report-intervals",
+                &[
+                    ("level", level.into()),
+                    ("method", words.t(interval_method).into()),
+                ],
+            ),
+            sensitive: definition
+                .questions()
+                .filter(|q| q.sensitive && !matches!(q.kind, QuestionKind::Text { .. }))
+                .map(|q| q.text.to_string())
+                .collect(),
+            fieldwork: plan.fieldwork.clone().unwrap_or_default(),
+            benchmarks: (plan.benchmarks.iter())
+                .map(|b| Fact {
+                    term: format!("{} ({})", format::percent(b.value), b.label),
+                    value: b.source.clone(),
+                })
+                .collect(),
+        };
+        self.add_page("methodology.html".into(), &methodology)
     }
-    let index = IndexPage {
-        site_title,
-        page_title: format!("{site_title}: findings"),
-        description: report_summary(plan, analysis),
-        findings: finding_views,
-        rates: figure(&lookup, rates_chart, analysis),
-        sections,
-        downloads: vec![
-            Link {
-                href: "estimates.csv".into(),
-                text: "Every estimate (CSV)".into(),
-            },
-            Link {
-                href: "estimates.json".into(),
-                text: "Every estimate (JSON)".into(),
-            },
-            Link {
-                href: "tests.csv".into(),
-                text: "Tests of association and reliability (CSV)".into(),
-            },
-            Link {
-                href: "response_rates.csv".into(),
-                text: "Responses and response rates (CSV)".into(),
-            },
-        ],
-        facts: facts.clone(),
-        pledges: takes_pledges.then_some(PLEDGES_PAGE),
-    };
-    add(
-        "index.html".into(),
-        HTML,
-        index.render().map_err(render)?.into_bytes(),
-    );
+}
 
-    let stratum_question = definition
-        .stratification
-        .as_ref()
-        .and_then(|s| definition.question(&s.question))
-        .map(|q| q.text.to_string())
-        .unwrap_or_default();
-    let frame_sources = definition
-        .stratification
-        .as_ref()
-        .map(|s| s.frame.sources.clone())
-        .unwrap_or_default();
-    let mut frame = rates_table(analysis);
-    frame.id = "table-frame".into();
-    frame.caption = "The population frame and the responses in each stratum".into();
-    frame.headers.push("Source of the population figure".into());
-    for (row, rate) in frame.rows.iter_mut().zip(&analysis.response_rates) {
-        row.cells.push(
-            frame_sources
-                .get(&rate.stratum)
+/// A question's tables: one, or for a grid one per statement and one for its scale score.
+fn question_tables(
+    lookup: &Lookup<'_>,
+    question: &fieldwork_survey::Question,
+    rows: &[EstimateRow],
+    csv: &str,
+) -> Vec<TableView> {
+    let words = lookup.words;
+    let mut variables: Vec<&str> = Vec::new();
+    for r in rows {
+        if !variables.contains(&r.question_id.as_str()) {
+            variables.push(&r.question_id);
+        }
+    }
+    variables
+        .into_iter()
+        .map(|variable| {
+            let item_rows: Vec<EstimateRow> = rows
+                .iter()
+                .filter(|r| r.question_id == variable)
                 .cloned()
-                .unwrap_or_default(),
-        );
-    }
-    if let Some(total) = frame.rows.last_mut() {
-        if total.cells.len() < frame.headers.len() {
-            total.cells.push(String::new());
-        }
-    }
-    let methodology = MethodologyPage {
-        site_title,
-        page_title: format!("Methodology – {site_title}"),
-        facts,
-        frame,
-        stratum_question,
-        threshold: analysis.suppression_threshold,
-        level: format!("{:.0}%", analysis.confidence_level * 100.0),
-        interval: match plan.interval {
-            crate::plan::IntervalChoice::Logit => {
-                "the logit method (as R's svyciprop does by default)".into()
-            }
-            crate::plan::IntervalChoice::Wilson => {
-                "Wilson's method with the design-based effective sample size".into()
-            }
-        },
-        sensitive: definition
-            .questions()
-            .filter(|q| q.sensitive && !matches!(q.kind, QuestionKind::Text { .. }))
-            .map(|q| q.text.to_string())
-            .collect(),
-        fieldwork: plan.fieldwork.clone().unwrap_or_default(),
-        benchmarks: plan
-            .benchmarks
-            .iter()
-            .map(|b| Fact {
-                term: format!("{} ({})", format::percent(b.value), b.label),
-                value: b.source.clone(),
-            })
-            .collect(),
-    };
-    add(
-        "methodology.html".into(),
-        HTML,
-        methodology.render().map_err(render)?.into_bytes(),
-    );
-
-    Ok(Site {
-        files,
-        plan_hash: provenance.plan_hash.clone(),
-        survey_version: analysis.version,
-        findings: found,
-    })
-}
-
-/// The front page's opening paragraph: the plan's own summary, or who responded and how
-/// the figures were made. (The survey's description speaks to respondents, not readers.)
-fn report_summary(plan: &Plan, analysis: &Analysis) -> String {
-    if let Some(summary) = plan
-        .summary
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        return summary.to_owned();
-    }
-    let complete: i64 = analysis.response_rates.iter().map(|r| r.complete).sum();
-    let groups: Vec<&str> = analysis
-        .response_rates
-        .iter()
-        .map(|r| r.label.as_str())
-        .collect();
-    let across = match groups.as_slice() {
-        [] | [_] => String::new(),
-        [init @ .., last] => format!(" across {} and {last}", init.join(", ")),
-    };
-    format!(
-        "What {} people who completed {}{across} told us. Each figure is weighted to the \
-         population of its group, with a {:.0}% confidence interval; figures resting on fewer \
-         than {} responses are withheld, so that no one who took part can be identified.",
-        format::thousands(complete.max(0) as u64),
-        analysis.title,
-        analysis.confidence_level * 100.0,
-        analysis.suppression_threshold,
-    )
-}
-
-fn provenance_facts(
-    definition: &SurveyDefinition,
-    plan: &Plan,
-    analysis: &Analysis,
-    provenance: &Provenance,
-) -> Vec<Fact> {
-    let complete: i64 = analysis.response_rates.iter().map(|r| r.complete).sum();
-    let partial: i64 = analysis.response_rates.iter().map(|r| r.partial).sum();
-    let population: u64 = analysis.response_rates.iter().map(|r| r.population).sum();
-    let mut facts = vec![
-        Fact {
-            term: "Survey".into(),
-            value: format!(
-                "{} ({}), version {}",
-                definition.title, definition.slug, analysis.version
-            ),
-        },
-        Fact {
-            term: "Responses".into(),
-            value: format!(
-                "{} complete ({}), {partial} partial (not analysed)",
-                format::thousands(complete.max(0) as u64),
-                if population > 0 {
-                    format!(
-                        "{} of a population of {}",
-                        pct1(complete as f64 / population as f64),
-                        format::thousands(population)
+                .collect();
+            let caption = match (&question.kind, variable.split_once('.')) {
+                (QuestionKind::LikertGrid { items, .. }, Some((_, item))) => {
+                    items.iter().find(|it| it.id == item).map_or_else(
+                        || variable.to_owned(),
+                        |it| {
+                            words.with(
+                                "report-estimates-item-caption",
+                                &[("item", it.text.as_str().into())],
+                            )
+                        },
                     )
-                } else {
-                    "no population frame".to_owned()
                 }
-            ),
-        },
-    ];
-    if let Some(fieldwork) = &plan.fieldwork {
-        facts.push(Fact {
-            term: "Fieldwork".into(),
-            value: fieldwork.clone(),
-        });
-    }
-    facts.push(Fact {
-        term: "Responses submitted".into(),
-        value: match provenance.submissions {
-            Some((first, last)) => format!("{} to {}", date(first), date(last)),
-            None => "none yet".to_owned(),
-        },
-    });
-    facts.push(Fact {
-        term: "Analysis plan (SHA-256)".into(),
-        value: provenance
-            .plan_hash
-            .clone()
-            .unwrap_or_else(|| "the default plan (every question but free text)".to_owned()),
-    });
-    if let Some(generated) = provenance.generated {
-        facts.push(Fact {
-            term: "Report generated".into(),
-            value: format!(
-                "{} by fieldwork {}",
-                generated.format("%-d %B %Y %H:%M UTC"),
-                env!("CARGO_PKG_VERSION")
-            ),
-        });
-    }
-    facts
-}
-
-fn describe_test(lookup: &Lookup<'_>, test: &TestRow) -> Option<String> {
-    let variable = if test.question_id.contains('.') {
-        let (question, item) = test.question_id.split_once('.')?;
-        lookup
-            .definition
-            .question(question)
-            .and_then(|q| match &q.kind {
-                QuestionKind::LikertGrid { items, .. } => items.iter().find(|i| i.id == item),
-                _ => None,
-            })
-            .map_or_else(|| test.question_id.clone(), |i| format!("\"{}\"", i.text))
-    } else {
-        "the answers".to_owned()
-    };
-    if test.suppressed {
-        let what = if test.test == "cronbach_alpha" {
-            format!(
-                "Cronbach's alpha in {}",
-                lookup.stratum_label(&test.stratum)
-            )
-        } else {
-            format!("Association of {variable} with the stratum")
-        };
-        let reason = if test.reason.is_empty() {
-            "base below the threshold"
-        } else {
-            test.reason.as_str()
-        };
-        return Some(format!("{what}: suppressed ({reason})."));
-    }
-    match test.test.as_str() {
-        "rao_scott_f" => {
-            let (f, ndf, ddf, p) = (test.statistic?, test.ndf?, test.ddf?, test.p_value?);
-            let p = if p < 0.001 {
-                "p < 0.001".to_owned()
-            } else {
-                format!("p = {p:.3}")
+                (QuestionKind::LikertGrid { .. }, None) => {
+                    words.t("report-estimates-scale-caption")
+                }
+                _ => words.with(
+                    "report-estimates-caption",
+                    &[("question", question.text.as_str().into())],
+                ),
             };
-            Some(format!(
-                "Association of {variable} with the stratum (Rao-Scott F): F = {f:.2} on {ndf:.2} and {ddf:.1} degrees of freedom, {p}."
-            ))
-        }
-        "cronbach_alpha" => test.statistic.map(|a| {
-            format!(
-                "Cronbach's alpha of the statements in {}: {a:.2} (n = {}).",
-                lookup.stratum_label(&test.stratum),
-                test.n
-            )
-        }),
-        _ => None,
-    }
+            let id = format!("table-{}", stem(variable));
+            estimate_table(lookup, &id, caption, csv.to_owned(), &item_rows)
+        })
+        .collect()
 }

@@ -70,7 +70,7 @@ fn fixture_report() -> (Site, SurveyDefinition, Plan) {
     store_responses(&db, &definition, COUNTS);
     let bytes = plan_bytes();
     let plan = Plan::parse(std::str::from_utf8(&bytes).unwrap(), &definition).unwrap();
-    let site = report::report(&db.store, &definition.slug, &plan, Some(&bytes)).unwrap();
+    let site = report::report(&db.store, &definition.slug, &plan, Some(&bytes), None).unwrap();
     // To review the report by eye: FIELDWORK_KEEP_REPORT=/some/dir cargo test ... report
     if let Ok(dir) = std::env::var("FIELDWORK_KEEP_REPORT") {
         site.write(std::path::Path::new(&dir)).unwrap();
@@ -204,10 +204,15 @@ fn the_fixture_survey_gives_the_full_report() {
 
     // PNGs decode, at twice the size of their SVG; SVGs parse as XML.
     let analysis = analyze_again(&site, &definition, &plan);
-    let expected: BTreeMap<String, (u32, u32)> = report::charts(&definition, &plan, &analysis)
-        .iter()
-        .map(|c| (c.chart.name.clone(), c.chart.size()))
-        .collect();
+    let expected: BTreeMap<String, (u32, u32)> = report::charts(
+        &definition.in_language("en"),
+        &plan,
+        &analysis,
+        &report::words::ReportLanguage::alone("en"),
+    )
+    .iter()
+    .map(|c| (c.chart.name.clone(), c.chart.size()))
+    .collect();
     for chart in &charts {
         let (w, h) = expected[*chart];
         let svg = text(&site, &format!("charts/{chart}.svg"));
@@ -423,7 +428,7 @@ fn hostile_text_in_the_definition_is_escaped_everywhere() {
         ],
     );
     let plan = Plan::default_for(&definition);
-    let site = report::report(&db.store, &definition.slug, &plan, None).unwrap();
+    let site = report::report(&db.store, &definition.slug, &plan, None, None).unwrap();
     let mut checked = 0;
     for file in &site.files {
         let is_markup = file.path.ends_with(".html") || file.path.ends_with(".svg");
@@ -498,7 +503,7 @@ fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
             .unwrap();
     }
     let plan = Plan::default_for(&definition);
-    let site = report::report(&db.store, slug, &plan, None).unwrap();
+    let site = report::report(&db.store, slug, &plan, None, None).unwrap();
     let page = text(&site, "pledges.html");
     let published = db.store.published_pledges(slug).unwrap();
     assert_eq!(published.len(), pledged - 1);
@@ -527,6 +532,294 @@ fn approved_pledges_get_a_page_of_their_own_that_is_never_stored_for_serving() {
         assert_eq!(shown, if count >= 10 { count } else { 0 }, "{label}");
     }
     assert!(text(&site, "index.html").contains("<a href=\"pledges.html\">read the pledges</a>"));
-    assert!(site.published_files().all(|f| f.path != "pledges.html"));
-    assert_eq!(site.published_files().count(), site.files.len() - 1);
+    // Neither the page nor its Welsh counterpart is stored for serving.
+    assert!(site
+        .published_files()
+        .all(|f| !f.path.ends_with("pledges.html")));
+    assert!(site.file("cy/pledges.html").is_some());
+    assert_eq!(site.published_files().count(), site.files.len() - 2);
+}
+
+/// The fixture survey's responses in a store, and its plan.
+fn fixture_store() -> (TestDatabase, SurveyDefinition, Plan, Vec<u8>) {
+    let db = testing::sqlite();
+    let definition = definition_from(&fixture_text());
+    store_responses(&db, &definition, COUNTS);
+    let bytes = plan_bytes();
+    let plan = Plan::parse(std::str::from_utf8(&bytes).unwrap(), &definition).unwrap();
+    (db, definition, plan, bytes)
+}
+
+fn html_pages(site: &Site) -> Vec<&str> {
+    site.files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| p.ends_with(".html"))
+        .collect()
+}
+
+/// The text of every `<text>` element of an SVG chart.
+fn svg_texts(site: &Site, path: &str) -> Vec<String> {
+    let svg = text(site, path);
+    let document = roxmltree::Document::parse(&svg).unwrap();
+    document
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .filter_map(|n| n.text().map(str::to_owned))
+        .collect()
+}
+
+/// The numbers in each table cell of a page, in order: what the tables say, whatever their
+/// words.
+fn table_numbers(page: &str) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for cell in page.split("<td>").skip(1) {
+        let cell = unescape(&cell[..cell.find("</td>").unwrap()]);
+        let mut number = String::new();
+        for c in cell.chars().chain([' ']) {
+            if c.is_ascii_digit() || (c == '.' && !number.is_empty()) || c == '%' {
+                number.push(c);
+            } else if !number.is_empty() {
+                numbers.push(std::mem::take(&mut number));
+            }
+        }
+    }
+    numbers
+}
+
+/// The numbers of each key finding, sorted (a language may quote them in another order).
+fn finding_numbers(index: &str) -> Vec<Vec<String>> {
+    index
+        .split("<li data-question=")
+        .skip(1)
+        .map(|item| {
+            let sentence = unescape(&item[item.find('>').unwrap()..item.find("<a href").unwrap()]);
+            let mut numbers: Vec<String> = sentence
+                .split(|c: char| !(c.is_ascii_digit() || c == '%'))
+                .filter(|s| s.chars().any(|c| c.is_ascii_digit()))
+                .map(str::to_owned)
+                .collect();
+            numbers.sort();
+            numbers
+        })
+        .collect()
+}
+
+#[test]
+fn the_welsh_report_speaks_welsh_and_shows_the_same_figures() {
+    let (db, definition, plan, bytes) = fixture_store();
+    let slug = definition.slug.as_str();
+    let welsh = report::report(&db.store, slug, &plan, Some(&bytes), Some("cy")).unwrap();
+    let english = report::report(&db.store, slug, &plan, Some(&bytes), Some("en")).unwrap();
+    let cymraeg = definition.in_language("cy");
+
+    // One language alone: the site's root, no folders of other languages, no switcher.
+    assert!(welsh.files.iter().all(|f| !f.path.starts_with("en/")));
+    for page in html_pages(&welsh) {
+        let body = text(&welsh, page);
+        assert!(body.contains("<html lang=\"cy\">"), "{page}");
+        assert!(!body.contains("language-select"), "{page}");
+        assert!(
+            text(&english, page).contains("<html lang=\"en-GB\">"),
+            "{page}"
+        );
+    }
+
+    // The report's own words and the survey's, in Welsh.
+    let index = unescape(&text(&welsh, "index.html"));
+    for needle in [
+        "<h2 id=\"key-findings\">Prif ganfyddiadau</h2>",
+        "<h2 id=\"responses\">Pwy ymatebodd</h2>",
+        "Neidio i'r prif gynnwys",
+        "Ar draws pob haen,",
+        "(cyfwng hyder 95%:",
+        cymraeg.title.as_str(),
+    ] {
+        assert!(index.contains(needle), "index lacks {needle}");
+    }
+    assert!(!index.contains("Key findings") && !index.contains("95% CI"));
+    let sector = cymraeg.question("disrupted").unwrap().text.to_string();
+    let page = unescape(&text(&welsh, "q-disrupted.html"));
+    assert!(page.contains(&format!("<h1>{sector}</h1>")), "{sector}");
+    for needle in [
+        "<th scope=\"col\">Amcangyfrif</th>",
+        "<th scope=\"col\">Cyfwng hyder 95%</th>",
+        "<th scope=\"col\">Effaith cynllun</th>",
+        "Wedi'i atal: llai na 10 o ymatebion",
+        "alt=\"Siart bar: y gyfran a atebodd",
+    ] {
+        assert!(page.contains(needle), "q-disrupted.html lacks {needle}");
+    }
+    let methodology = unescape(&text(&welsh, "methodology.html"));
+    for needle in [
+        "<h1>Methodoleg</h1>",
+        "sy'n dibynnu ar lai na 10 o ymatebion",
+        "cyfeiliornadau safonol",
+        "Cyfyngau hyder 95%",
+    ] {
+        assert!(methodology.contains(needle), "methodology lacks {needle}");
+    }
+
+    // The charts' words: the survey's question and the legend, in Welsh.
+    let chart = svg_texts(&welsh, "charts/disrupted-yes.svg").join(" ");
+    let english_chart = svg_texts(&english, "charts/disrupted-yes.svg").join(" ");
+    for needle in [
+        "Amcangyfrif",
+        "Cyfwng hyder 95%",
+        "Wedi'i atal (nid sero)",
+        "Pob haen",
+    ] {
+        assert!(chart.contains(needle), "chart lacks {needle}: {chart}");
+    }
+    assert!(chart.contains("Wedi'i atal: llai na 10 o"), "{chart}");
+    assert!(english_chart.contains("Suppressed (not zero)"));
+    assert!(!chart.contains("Suppressed") && !chart.contains("Estimate"));
+    let heatmap = svg_texts(&welsh, "charts/behaviours-positive.svg").join(" ");
+    assert!(heatmap.contains("% cadarnhaol"), "{heatmap}");
+
+    // Analysis is language-blind: the same data files, the same numbers in every table and
+    // in every key finding.
+    for data in [
+        "estimates.csv",
+        "estimates.json",
+        "tests.csv",
+        "response_rates.csv",
+    ] {
+        assert_eq!(
+            welsh.file(data).unwrap().body,
+            english.file(data).unwrap().body
+        );
+    }
+    let mut compared = 0;
+    for page in html_pages(&english) {
+        let numbers = table_numbers(&text(&english, page));
+        assert_eq!(table_numbers(&text(&welsh, page)), numbers, "{page}");
+        compared += numbers.len();
+    }
+    assert!(compared > 1000, "{compared}");
+    let findings = finding_numbers(&text(&english, "index.html"));
+    assert!(findings.len() > 5);
+    assert_eq!(finding_numbers(&text(&welsh, "index.html")), findings);
+}
+
+#[test]
+fn a_bilingual_study_publishes_both_languages_linked_page_to_page() {
+    let (db, definition, plan, bytes) = fixture_store();
+    let site = report::report(&db.store, &definition.slug, &plan, Some(&bytes), None).unwrap();
+    let root: Vec<&str> = html_pages(&site)
+        .into_iter()
+        .filter(|p| !p.contains('/'))
+        .collect();
+    assert!(root.len() > 10);
+    for page in &root {
+        let english = text(&site, page);
+        let welsh = text(&site, &format!("cy/{page}"));
+        assert!(english.contains("<html lang=\"en-GB\">"), "{page}");
+        assert!(welsh.contains("<html lang=\"cy\">"), "{page}");
+        assert!(
+            english.contains(&format!(
+                "<a href=\"cy/{page}\" hreflang=\"cy\" lang=\"cy\" rel=\"alternate\">Cymraeg</a>"
+            )),
+            "{page}"
+        );
+        assert!(
+            welsh.contains(&format!(
+                "<a href=\"../{page}\" hreflang=\"en\" lang=\"en\" rel=\"alternate\">English</a>"
+            )),
+            "{page}"
+        );
+        assert!(
+            english.contains("<nav class=\"language-select\" aria-label=\"Choose a language\">")
+        );
+        assert!(welsh.contains("<nav class=\"language-select\" aria-label=\"Dewis iaith\">"));
+    }
+    // Every file of a language has its counterpart in the other, and nothing else is nested.
+    let paths: BTreeSet<&str> = site.files.iter().map(|f| f.path.as_str()).collect();
+    for path in &paths {
+        match path.strip_prefix("cy/") {
+            Some(english) => assert!(paths.contains(english), "{path}"),
+            None => assert!(paths.contains(format!("cy/{path}").as_str()), "{path}"),
+        }
+    }
+    // The key findings the CLI counts are the default language's.
+    assert!(site
+        .findings
+        .iter()
+        .any(|f| f.text.starts_with("Across all strata")));
+}
+
+#[test]
+fn a_survey_in_one_language_keeps_its_site_as_it_was() {
+    // The fixture with English words only and no languages.
+    fn english_only(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) if map.contains_key("en") && map.contains_key("cy") => {
+                *value = map["en"].clone();
+            }
+            serde_json::Value::Object(map) => {
+                map.remove("languages");
+                map.values_mut().for_each(english_only);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(english_only),
+            _ => {}
+        }
+    }
+    let mut json: serde_json::Value = serde_json::from_str(&fixture_text()).unwrap();
+    english_only(&mut json);
+    let definition = definition_from(&json.to_string());
+    assert_eq!(definition.languages(), ["en"]);
+    let db = testing::sqlite();
+    store_responses(&db, &definition, COUNTS);
+    let plan = Plan::default_for(&definition);
+    let site = report::report(&db.store, &definition.slug, &plan, None, None).unwrap();
+    let (bilingual_db, bilingual, _, _) = fixture_store();
+    let both = report::report(&bilingual_db.store, &bilingual.slug, &plan, None, None).unwrap();
+    let expected: BTreeSet<&str> = both
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| !p.starts_with("cy/"))
+        .collect();
+    let paths: BTreeSet<&str> = site.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, expected, "the same files, none in a language folder");
+    for page in html_pages(&site) {
+        let body = text(&site, page);
+        assert!(body.contains("<html lang=\"en-GB\">"), "{page}");
+        assert!(
+            !body.contains("language-select") && !body.contains("hreflang"),
+            "{page}"
+        );
+    }
+    assert!(text(&site, "index.html").contains("<h2 id=\"key-findings\">Key findings</h2>"));
+    // And a language it does not speak is refused, naming the ones it does.
+    let error = report::report(&db.store, &definition.slug, &plan, None, Some("cy")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the survey `digital-leadership` is not in the language `cy`: its languages are en"
+    );
+}
+
+/// Every message of the report's catalogue renders in every language with its variables
+/// given, none left as its id or with a variable unfilled.
+#[test]
+fn every_report_message_renders_in_every_language() {
+    let english = fieldwork_survey::catalogue_source_messages(
+        &std::fs::read_to_string(format!(
+            "{ROOT}/crates/fieldwork-survey/locales/en/report.ftl"
+        ))
+        .unwrap(),
+    );
+    assert!(english.len() > 150);
+    for code in fieldwork_survey::interface_languages() {
+        let words = fieldwork_survey::Messages::new(code);
+        for (id, variables) in &english {
+            let args: Vec<(&'static str, fieldwork_survey::Arg<'_>)> = variables
+                .iter()
+                .map(|v| (&*Box::leak(v.clone().into_boxed_str()), "X".into()))
+                .collect();
+            let text = words.with(id, &args);
+            assert!(!text.is_empty() && text != *id, "`{code}` {id}: {text:?}");
+            assert!(!text.contains('{'), "`{code}` {id}: {text:?}");
+        }
+    }
 }

@@ -91,15 +91,17 @@ fn all_strata_estimates(
         .filter(|e| e.stratum == fieldwork_analysis::ALL_STRATA)
         .collect();
     let suppressed = all.iter().filter(|e| e.suppressed).count();
+    // The researchers' pages are in English.
+    let english = fieldwork_survey::Messages::english();
     let figure = |value: Option<f64>, option: &str| {
-        value.map_or_else(|| "–".to_owned(), |v| display_estimate(option, v))
+        value.map_or_else(|| "–".to_owned(), |v| display_estimate(option, v, &english))
     };
     let shown = all
         .into_iter()
         .filter(|e| !e.suppressed)
         .map(|e| EstimateView {
             question: variable_label(definition, &e.question_id),
-            option: answer_label(definition, &e.question_id, &e.option),
+            option: answer_label(definition, &e.question_id, &e.option, &english),
             n: e.n,
             estimate: figure(e.estimate, &e.option),
             interval: match (e.ci_low, e.ci_high) {

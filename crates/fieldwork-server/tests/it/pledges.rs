@@ -274,7 +274,41 @@ fn moderators_approve_and_reject_and_the_served_report_follows(db: TestDatabase)
         .report_file(SLUG, "pledges.html")
         .unwrap()
         .is_none());
-    for path in ["", "pledges", "methodology.html", "estimates.csv"] {
+    // The survey speaks Welsh too: the Welsh report's pledges page is live as well, in
+    // Welsh, with the same pledges in their authors' words, linked to the English one.
+    for path in ["cy/pledges", "cy/pledges.html"] {
+        let (status, welsh) = get(&client(), &format!("{}/r/{SLUG}/{path}", app.base));
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(welsh.contains("<html lang=\"cy\">"), "{welsh}");
+        assert!(welsh.contains("<h1>Addunedau</h1>"), "{welsh}");
+        assert!(welsh.contains(QUIET) && welsh.contains("Jane Smith"));
+        assert!(welsh.contains("<figcaption>Arweinydd yn y sector cyhoeddus</figcaption>"));
+        assert!(welsh.contains("href=\"../pledges.html\" hreflang=\"en\""));
+    }
+    let (_, english) = served(&app);
+    assert!(english.contains("href=\"cy/pledges.html\" hreflang=\"cy\""));
+    let (_, welsh_index) = get(&client(), &format!("{}/r/{SLUG}/cy/", app.base));
+    assert!(
+        welsh_index.contains("href=\"pledges.html\""),
+        "{welsh_index}"
+    );
+    for path in ["fr/pledges", "xx-1/pledges.html", "charts/pledges"] {
+        let (status, _) = get(&client(), &format!("{}/r/{SLUG}/{path}", app.base));
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert!(app
+        .store
+        .report_file(SLUG, "cy/pledges.html")
+        .unwrap()
+        .is_none());
+    for path in [
+        "",
+        "pledges",
+        "methodology.html",
+        "estimates.csv",
+        "cy/",
+        "cy/pledges",
+    ] {
         let (_, body) = get(&client(), &format!("{}/r/{SLUG}/{path}", app.base));
         assert!(
             !body.contains(PRIVATE) && !body.contains("oakwood"),

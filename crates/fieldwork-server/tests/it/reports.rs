@@ -9,6 +9,8 @@ use crate::spawn_app;
 
 const SLUG: &str = "digital-leadership";
 const INDEX: &str = "<!DOCTYPE html><title>Findings</title><link rel=\"stylesheet\" href=\"style.css\"><img src=\"charts/disrupted-yes.svg\" alt=\"A chart\">";
+/// A report in two languages keeps the second in a folder of its own.
+const WELSH_INDEX: &str = "<!DOCTYPE html><html lang=\"cy\"><title>Canfyddiadau</title>";
 const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>";
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0xff];
 
@@ -18,6 +20,16 @@ fn publish(app: &crate::TestApp) {
             path: "index.html",
             content_type: "text/html; charset=utf-8",
             body: INDEX.as_bytes(),
+        },
+        NewReportFile {
+            path: "cy/index.html",
+            content_type: "text/html; charset=utf-8",
+            body: WELSH_INDEX.as_bytes(),
+        },
+        NewReportFile {
+            path: "cy/charts/disrupted-yes.svg",
+            content_type: "image/svg+xml",
+            body: SVG.as_bytes(),
         },
         NewReportFile {
             path: "charts/disrupted-yes.svg",
@@ -94,6 +106,16 @@ fn a_published_report_is_served_and_unpublished_reports_are_not(db: TestDatabase
     let png = get("/r/digital-leadership/charts/disrupted-yes.png");
     assert_eq!(png.headers()["content-type"], "image/png");
     assert_eq!(png.bytes().unwrap().as_ref(), PNG);
+    for path in [
+        "/r/digital-leadership/cy/",
+        "/r/digital-leadership/cy/index.html",
+    ] {
+        let welsh = get(path);
+        assert_eq!(welsh.status(), StatusCode::OK, "{path}");
+        assert_eq!(welsh.text().unwrap(), WELSH_INDEX);
+    }
+    let welsh_svg = get("/r/digital-leadership/cy/charts/disrupted-yes.svg");
+    assert_eq!(welsh_svg.headers()["content-type"], "image/svg+xml");
     let csv = get("/r/digital-leadership/data/disrupted-yes.csv");
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
 

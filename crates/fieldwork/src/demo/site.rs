@@ -36,8 +36,13 @@ pub(super) fn analyse_and_publish(
         results.display()
     );
     let spinner = progress.spinner("Building the report");
-    let site =
-        fieldwork_analysis::report::report(store, slug, &plan, Some(fixtures::PLAN.as_bytes()))?;
+    let site = fieldwork_analysis::report::report(
+        store,
+        slug,
+        &plan,
+        Some(fixtures::PLAN.as_bytes()),
+        None,
+    )?;
     let report = out.join("report");
     site.write(&report)?;
     let files = crate::analyze::publish_site(store, slug, &site)?;

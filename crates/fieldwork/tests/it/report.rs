@@ -85,6 +85,13 @@ fn the_report_is_written_published_and_unpublished() {
     assert!(index.contains("<h2 id=\"key-findings\">Key findings</h2>"));
     assert!(dir.path().join("site/charts/disrupted-yes.png").exists());
     assert!(dir.path().join("site/data/disrupted-yes.csv").exists());
+    // The survey speaks English and Welsh: both, the Welsh under cy/, each linking the other.
+    let welsh = std::fs::read_to_string(dir.path().join("site/cy/index.html")).unwrap();
+    assert!(welsh.contains("<html lang=\"cy\">"), "{welsh}");
+    assert!(welsh.contains("<h2 id=\"key-findings\">Prif ganfyddiadau</h2>"));
+    assert!(welsh.contains("href=\"../index.html\" hreflang=\"en\""));
+    assert!(index.contains("href=\"cy/index.html\" hreflang=\"cy\""));
+    assert!(dir.path().join("site/cy/charts/disrupted-yes.png").exists());
 
     let store = Store::open(&db).unwrap();
     let published = store
@@ -107,6 +114,14 @@ fn the_report_is_written_published_and_unpublished() {
             .unwrap()
             .body,
         index.as_bytes()
+    );
+    assert_eq!(
+        store
+            .report_file("digital-leadership", "cy/index.html")
+            .unwrap()
+            .unwrap()
+            .body,
+        welsh.as_bytes()
     );
 
     let down = fieldwork(
@@ -157,6 +172,24 @@ fn report_mistakes_are_one_line_or_usage() {
         &["report", "--survey", "ghost", "--out", "x"],
     );
     assert_one_line_error(&unknown, "there is no survey `ghost`");
+    let french = fieldwork(
+        dir.path(),
+        &db,
+        &[
+            "report",
+            "--survey",
+            "digital-leadership",
+            "--language",
+            "fr",
+            "--out",
+            "x",
+        ],
+    );
+    assert_one_line_error(
+        &french,
+        "the survey `digital-leadership` is not in the language `fr`: its languages are en, cy",
+    );
+    assert!(!dir.path().join("x").exists());
     std::fs::write(dir.path().join("plan.toml"), "survey = \"other\"\n").unwrap();
     let wrong_plan = fieldwork(
         dir.path(),
@@ -174,4 +207,33 @@ fn report_mistakes_are_one_line_or_usage() {
         &wrong_plan,
         "in the plan plan.toml: the plan is for survey `other`, not `digital-leadership`",
     );
+}
+
+#[test]
+fn the_report_in_one_language_is_that_language_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_with_responses(&dir);
+    let written = fieldwork(
+        dir.path(),
+        &db,
+        &[
+            "report",
+            "--survey",
+            "digital-leadership",
+            "--language",
+            "cy",
+            "--out",
+            "adroddiad",
+        ],
+    );
+    assert!(written.status.success(), "{}", stderr(&written));
+    let index = std::fs::read_to_string(dir.path().join("adroddiad/index.html")).unwrap();
+    assert!(index.contains("<html lang=\"cy\">"));
+    assert!(index
+        .contains("<title>Arweinyddiaeth ddigidol yn sector cyhoeddus y DU: canfyddiadau</title>"));
+    assert!(
+        !index.contains("language-select"),
+        "one language: no switcher"
+    );
+    assert!(!dir.path().join("adroddiad/cy").exists());
 }

@@ -1,6 +1,7 @@
 //! What several chart kinds draw alike: row sizes, stratum labels on the left, the share
 //! axis with its gridlines, and the words for a suppressed cell.
 
+use fieldwork_survey::Messages;
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 
@@ -19,8 +20,8 @@ pub(super) const AXIS: f64 = 30.0;
 /// Width of the stratum labels on the left.
 pub(super) const LABEL_COLUMN: f64 = 190.0;
 
-pub(super) fn suppressed_label(reason: &str) -> String {
-    format!("Suppressed: {reason}")
+pub(super) fn suppressed_label(words: &Messages, reason: &str) -> String {
+    words.with("report-suppressed-because", &[("reason", reason.into())])
 }
 
 /// Stratum labels left of a row, wrapped to two lines at most, centred on `mid`.

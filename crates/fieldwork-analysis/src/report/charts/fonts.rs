@@ -115,6 +115,17 @@ pub(super) fn centre_baseline(y: f64, px: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// Welsh's circumflexed vowels, ŵ and ŷ among them, are in the bundled font, so a Welsh
+    /// chart's PNG draws them rather than an empty box.
+    #[test]
+    fn the_bundled_font_has_welsh_letters() {
+        for bold in [false, true] {
+            for c in "âêîôûŵŷÂÊÎÔÛŴŶäëïöüẁẃẅỳ".chars() {
+                assert_ne!(face(bold).glyph_id(c).0, 0, "{c} (bold: {bold})");
+            }
+        }
+    }
+
     #[test]
     fn wrapping_breaks_at_spaces_within_the_width() {
         let lines = wrap(

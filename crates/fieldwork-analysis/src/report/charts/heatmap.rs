@@ -1,5 +1,6 @@
 //! A heatmap: rows by columns, each cell coloured by its share on viridis.
 
+use fieldwork_survey::Messages;
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 
@@ -44,7 +45,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     rows: &[String],
     columns: &[String],
     cells: &[Vec<Cell>],
+    words: &Messages,
 ) -> Drawn<DB> {
+    let suppressed = words.get("report-suppressed");
     let g = heatmap_geometry(rows, columns);
     let x0 = MARGIN + g.label_width;
     for (j, header) in g.headers.iter().enumerate() {
@@ -96,7 +99,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 }
                 Some(Cell::Suppressed(_)) | None => {
                     c.hatched(cx0 + 2.0, cy0 + 2.0, cx1 - 2.0, cy1 - 2.0)?;
-                    let w = text_width("Suppressed", SMALL_PX, false);
+                    let w = text_width(&suppressed, SMALL_PX, false);
                     let cx = (cx0 + cx1) / 2.0;
                     c.fill(
                         cx - w / 2.0 - 3.0,
@@ -106,7 +109,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                         HATCH_FILL,
                     )?;
                     c.text(
-                        "Suppressed",
+                        &suppressed,
                         cx,
                         centre_baseline(mid, SMALL_PX),
                         SMALL_PX,
@@ -149,7 +152,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         )?;
     }
     c.text(
-        "% positive",
+        &words.get("report-chart-positive"),
         kx0 - 12.0,
         centre_baseline(ky + 6.0, SMALL_PX),
         SMALL_PX,

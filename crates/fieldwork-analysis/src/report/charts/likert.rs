@@ -1,6 +1,7 @@
 //! A diverging Likert chart: stacked bars centred on the scale's neutral point, a row per
 //! stratum, with the non-substantive answers beside them.
 
+use fieldwork_survey::Messages;
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 use plotters::style::RGBColor;
@@ -49,6 +50,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     scale: &[String],
     non_substantive: &[String],
     rows: &[LikertRow],
+    words: &Messages,
 ) -> Drawn<DB> {
     let colours = diverging(scale.len());
     let (legend, legend_height) = likert_legend(scale, non_substantive);
@@ -149,7 +151,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 }
             }
             Err(reason) => {
-                let text = suppressed_label(reason);
+                let text = suppressed_label(words, reason);
                 let w = text_width(&text, SMALL_PX, false);
                 let (h0, h1) = (centre - w / 2.0 - 14.0, centre + w / 2.0 + 14.0);
                 c.hatched(h0, b0, h1, b1)?;
@@ -194,7 +196,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                     None => {
                         c.hatched(sx, b0 + 4.0, sx + 14.0, b1 - 4.0)?;
                         c.text(
-                            "Suppressed",
+                            &words.get("report-suppressed"),
                             sx + 19.0,
                             centre_baseline(mid, SMALL_PX),
                             SMALL_PX,
@@ -209,7 +211,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     }
     if has_other {
         let ox = WIDTH - MARGIN - other_width;
-        let header = format!("{} (of all answers)", non_substantive.join(" / "));
+        let header = words.with(
+            "report-chart-of-all-answers",
+            &[("answers", non_substantive.join(" / ").into())],
+        );
         let lines = wrap(&header, SMALL_PX, true, other_width);
         let total = lines.len() as f64 * line_height(SMALL_PX);
         c.paragraph(

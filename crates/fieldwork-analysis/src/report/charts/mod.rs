@@ -29,6 +29,7 @@ mod response_rates;
 pub use fonts::{text_width, wrap, FONT_FAMILY};
 pub use palette::{OKABE_BLUE, OKABE_VERMILLION};
 
+use fieldwork_survey::Messages;
 use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
 use plotters::style::text_anchor::HPos;
 
@@ -145,6 +146,8 @@ pub struct Chart {
     pub kind: ChartKind,
     /// A note under the chart (the source, the suppression rule).
     pub note: String,
+    /// The words the chart draws besides these (legends, "Suppressed"), in its language.
+    pub words: Messages,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -273,19 +276,21 @@ impl Chart {
                 bars,
                 all,
                 benchmark,
-            } => proportion::draw(c, top, bars, all.as_ref(), benchmark.as_ref())?,
+            } => proportion::draw(c, top, bars, all.as_ref(), benchmark.as_ref(), &self.words)?,
             ChartKind::Likert {
                 scale,
                 non_substantive,
                 rows,
-            } => likert::draw(c, top, scale, non_substantive, rows)?,
-            ChartKind::Ranked { options, panels } => ranked::draw(c, top, options, panels)?,
+            } => likert::draw(c, top, scale, non_substantive, rows, &self.words)?,
+            ChartKind::Ranked { options, panels } => {
+                ranked::draw(c, top, options, panels, &self.words)?
+            }
             ChartKind::Heatmap {
                 rows,
                 columns,
                 cells,
-            } => heatmap::draw(c, top, rows, columns, cells)?,
-            ChartKind::ResponseRates { rows } => response_rates::draw(c, top, rows)?,
+            } => heatmap::draw(c, top, rows, columns, cells, &self.words)?,
+            ChartKind::ResponseRates { rows } => response_rates::draw(c, top, rows, &self.words)?,
         }
         c.paragraph(
             &layout.note,

@@ -1,6 +1,7 @@
 //! A proportion chart: a horizontal bar per stratum with its interval, and reference lines
 //! for all strata and a benchmark.
 
+use fieldwork_survey::Messages;
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 use plotters::style::RGBColor;
@@ -22,6 +23,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     bars: &[Bar],
     all: Option<&Reference>,
     benchmark: Option<&Reference>,
+    words: &Messages,
 ) -> Drawn<DB> {
     let x0 = MARGIN + LABEL_COLUMN;
     // Room on the right for a value label beyond 100%.
@@ -39,7 +41,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         match &bar.cell {
             Cell::Shown { value, .. } => c.fill(x0, b0, xs(*value), b1, OKABE_BLUE)?,
             Cell::Suppressed(reason) => {
-                let text = suppressed_label(reason);
+                let text = suppressed_label(words, reason);
                 let w = text_width(&text, SMALL_PX, false);
                 c.hatched(x0, b0, x0 + w + 20.0, b1)?;
                 c.fill(x0 + 6.0, mid - 8.0, x0 + w + 14.0, mid + 8.0, HATCH_FILL)?;
@@ -105,8 +107,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     let mut x = x0;
     c.fill(x, ly - 7.0, x + 18.0, ly + 7.0, OKABE_BLUE)?;
     x += 24.0;
+    let estimate = words.get("report-chart-estimate");
     c.text(
-        "Estimate",
+        &estimate,
         x,
         centre_baseline(ly, SMALL_PX),
         SMALL_PX,
@@ -114,14 +117,14 @@ pub(super) fn draw<DB: DrawingBackend>(
         INK,
         HPos::Left,
     )?;
-    x += text_width("Estimate", SMALL_PX, false) + 20.0;
+    x += text_width(&estimate, SMALL_PX, false) + 20.0;
     c.line((x, ly), (x + 18.0, ly), INK, 1.5)?;
     c.line((x, ly - 5.0), (x, ly + 5.0), INK, 1.5)?;
     c.line((x + 18.0, ly - 5.0), (x + 18.0, ly + 5.0), INK, 1.5)?;
     x += 24.0;
-    let ci = "95% confidence interval";
+    let ci = words.get("report-chart-ci");
     c.text(
-        ci,
+        &ci,
         x,
         centre_baseline(ly, SMALL_PX),
         SMALL_PX,
@@ -129,11 +132,11 @@ pub(super) fn draw<DB: DrawingBackend>(
         INK,
         HPos::Left,
     )?;
-    x += text_width(ci, SMALL_PX, false) + 20.0;
+    x += text_width(&ci, SMALL_PX, false) + 20.0;
     c.hatched(x, ly - 7.0, x + 18.0, ly + 7.0)?;
     x += 24.0;
     c.text(
-        "Suppressed (not zero)",
+        &words.get("report-chart-suppressed-not-zero"),
         x,
         centre_baseline(ly, SMALL_PX),
         SMALL_PX,

@@ -1,6 +1,7 @@
 //! A ranked chart: the options down the side, in order, and a panel per stratum (small
 //! multiples).
 
+use fieldwork_survey::Messages;
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 use plotters::style::RGBColor;
@@ -48,6 +49,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     top: f64,
     options: &[String],
     panels: &[Panel],
+    words: &Messages,
 ) -> Drawn<DB> {
     let g = ranked_geometry(options, panels);
     let plot_top = top + g.head;
@@ -118,7 +120,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 Cell::Suppressed(r) => r.clone(),
                 Cell::Shown { .. } => String::new(),
             };
-            let mut lines = vec!["Suppressed:".to_owned()];
+            let mut lines = vec![format!("{}:", words.get("report-suppressed"))];
             lines.extend(wrap(&reason, SMALL_PX, false, g.panel_width - 28.0));
             let total = lines.len() as f64 * line_height(SMALL_PX);
             let mid = plot_top + 50.0;
@@ -164,7 +166,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                     Cell::Suppressed(_) => {
                         c.hatched(bx0, mid - 8.0, bx0 + 30.0, mid + 8.0)?;
                         c.text(
-                            "supp.",
+                            &words.get("report-chart-suppressed-short"),
                             px0 + g.panel_width - 4.0,
                             centre_baseline(mid, SMALL_PX),
                             SMALL_PX,

@@ -1,5 +1,6 @@
 //! Response rates: each stratum's complete responses against its population.
 
+use fieldwork_survey::Messages;
 use plotters::backend::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 
@@ -14,6 +15,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     c: &mut Canvas<DB>,
     top: f64,
     rows: &[RateRow],
+    words: &Messages,
 ) -> Drawn<DB> {
     let x0 = MARGIN + LABEL_COLUMN;
     let x1 = WIDTH - MARGIN - 190.0;
@@ -33,15 +35,18 @@ pub(super) fn draw<DB: DrawingBackend>(
         row_label(c, &row.label, None, x0, mid)?;
         let r = rate(row);
         c.fill(x0, mid - BAR / 2.0, xs(r), mid + BAR / 2.0, OKABE_BLUE)?;
+        let complete = thousands(row.complete.max(0) as u64);
         let text = if row.population > 0 {
-            format!(
-                "{} of {} ({:.1}%)",
-                thousands(row.complete.max(0) as u64),
-                thousands(row.population),
-                r * 100.0
+            words.with(
+                "report-chart-rate",
+                &[
+                    ("complete", complete.into()),
+                    ("population", thousands(row.population).into()),
+                    ("rate", format!("{:.1}%", r * 100.0).into()),
+                ],
             )
         } else {
-            format!("{} (no frame count)", thousands(row.complete.max(0) as u64))
+            words.with("report-chart-no-frame", &[("complete", complete.into())])
         };
         c.text(
             &text,
