@@ -38,6 +38,7 @@ pub struct Metrics {
     sign_in_failures: IntCounterVec,
     exports: IntCounterVec,
     rate_limited: IntCounter,
+    emails_sent: IntCounter,
 }
 
 /// Seconds, from a millisecond to ten seconds: what a submission or a page takes.
@@ -111,6 +112,11 @@ impl Metrics {
             "Writes refused by the per-address rate limit",
         )
         .expect("valid metric");
+        let emails_sent = IntCounter::new(
+            "emails_sent_total",
+            "Invitations and reminders the mail server accepted from this server",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(request_seconds.clone()),
@@ -120,6 +126,7 @@ impl Metrics {
             Box::new(sign_in_failures.clone()),
             Box::new(exports.clone()),
             Box::new(rate_limited.clone()),
+            Box::new(emails_sent.clone()),
         ] {
             registry
                 .register(collector)
@@ -135,6 +142,7 @@ impl Metrics {
             sign_in_failures,
             exports,
             rate_limited,
+            emails_sent,
         }
     }
 
@@ -191,6 +199,10 @@ impl Metrics {
 
     /// The page, in Prometheus' text format.
     pub fn render(&self) -> String {
+        // The sender counts for itself (it also runs in the CLI, without a registry).
+        let sent = crate::outreach::emails_sent_total();
+        self.emails_sent
+            .inc_by(sent.saturating_sub(self.emails_sent.get()));
         let mut out = Vec::new();
         // Encoding into a Vec fails only on a metric the registry itself refused.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

@@ -37,6 +37,29 @@ pub struct TestDatabase {
     pub store: Store,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// Last: dropped after the store's own connections.
+    _drop: Option<DropDatabase>,
+}
+
+/// Drops a PostgreSQL test database when its test is done: on a long-lived server (the one
+/// `FIELDWORK_TEST_POSTGRES_URL` names) thousands of runs would otherwise fill its disk.
+/// `WITH (FORCE)` closes the pooled connections of stores still open on it.
+#[derive(Debug)]
+struct DropDatabase {
+    name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(postgres_server_url()) {
+            // A database that cannot be dropped now is left for the server's owner.
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
+        }
+    }
 }
 
 /// A store on a new SQLite file in a temporary directory.
@@ -48,6 +71,7 @@ pub fn sqlite() -> TestDatabase {
         store,
         url,
         _dir: Some(dir),
+        _drop: None,
     }
 }
 
@@ -55,10 +79,17 @@ pub fn sqlite() -> TestDatabase {
 pub fn postgres() -> TestDatabase {
     let url = postgres_database_url();
     let store = Store::open(&url).expect("a new PostgreSQL store");
+    let name = url
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.split('?').next())
+        .filter(|n| n.starts_with("fieldwork_test_"))
+        .map(|n| DropDatabase { name: n.to_owned() });
     TestDatabase {
         store,
         url,
         _dir: None,
+        _drop: name,
     }
 }
 

@@ -121,6 +121,8 @@ fn readyz_says_ready_and_metrics_need_the_token(db: TestDatabase) {
         !page.contains("digital-leadership") && !page.contains("police"),
         "{page}"
     );
+    // The emails this process's sender had accepted (none here: a counter at or above 0).
+    assert!(page.contains("fieldwork_emails_sent_total "), "{page}");
 }
 
 fieldwork_store::on_both_backends!(
