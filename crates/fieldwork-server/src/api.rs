@@ -444,6 +444,7 @@ async fn get_export(
     let choice = query.choose(&survey.definition).map_err(|e| match e {
         ExportRequestError::Malformed(detail) => ApiError::BadRequest(detail),
         ExportRequestError::NoSuchStratum(detail) => ApiError::StratumNotFound(detail),
+        ExportRequestError::NoSuchLanguage(detail) => ApiError::LanguageNotFound(detail),
     })?;
     Ok(crate::exports::stream_export(
         &state,

@@ -142,6 +142,9 @@ pub enum ExportRequestError {
     /// thing named that does not exist.
     #[error("{0}")]
     NoSuchStratum(String),
+    /// A language the survey is not in: 404 likewise.
+    #[error("{0}")]
+    NoSuchLanguage(String),
 }
 
 impl ExportRequest {
@@ -175,7 +178,7 @@ impl ExportRequest {
         };
         if let Some(language) = self.language.as_deref() {
             if !definition.speaks(language) {
-                return Err(ExportRequestError::Malformed(format!(
+                return Err(ExportRequestError::NoSuchLanguage(format!(
                     "`language` is one of the survey's languages ({}), not `{}`",
                     definition.languages().join(", "),
                     language.escape_debug()

@@ -19,6 +19,9 @@ pub enum ApiError {
     /// A stratum the survey does not have, named in a query.
     #[error("{0}")]
     StratumNotFound(String),
+    /// A language the survey is not in (an export's labels).
+    #[error("{0}")]
+    LanguageNotFound(String),
     /// A path under `/api/` that names no resource.
     #[error("there is nothing at this address; /api/v1/openapi.json describes the API")]
     NoSuchResource,
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::SurveyNotFound(_) | ApiError::NotFound => "survey-not-found",
             ApiError::StratumNotFound(_) => "stratum-not-found",
+            ApiError::LanguageNotFound(_) => "language-not-found",
             ApiError::NoSuchResource => "not-found",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Conflict(_) => "conflict",
@@ -100,6 +104,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "Bad request",
             ApiError::SurveyNotFound(_) | ApiError::NotFound => "Survey not found",
             ApiError::StratumNotFound(_) => "Stratum not found",
+            ApiError::LanguageNotFound(_) => "Language not found",
             ApiError::NoSuchResource => "Not found",
             ApiError::Unauthorized(_) => "Unauthorized",
             ApiError::Conflict(_) => "Conflict",
@@ -150,6 +155,7 @@ impl ResponseError for ApiError {
             ApiError::SurveyNotFound(_)
             | ApiError::NotFound
             | ApiError::StratumNotFound(_)
+            | ApiError::LanguageNotFound(_)
             | ApiError::NoSuchResource => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

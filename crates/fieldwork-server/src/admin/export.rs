@@ -34,7 +34,8 @@ pub(super) async fn export(
     let choice = query.choose(&survey.definition).map_err(|problem| {
         let status = match problem {
             integration::ExportRequestError::Malformed(_) => StatusCode::BAD_REQUEST,
-            integration::ExportRequestError::NoSuchStratum(_) => StatusCode::NOT_FOUND,
+            integration::ExportRequestError::NoSuchStratum(_)
+            | integration::ExportRequestError::NoSuchLanguage(_) => StatusCode::NOT_FOUND,
         };
         PageError::message(
             status,

@@ -982,6 +982,18 @@ fn exports_are_real_streamed_and_audited(db: TestDatabase) {
         problem["detail"].as_str().unwrap().contains("police"),
         "the detail lists the strata there are: {problem}"
     );
+    // So is a language it is not in; one it is in labels the export in it.
+    let french = get("format=csv-wide&language=fr");
+    assert_eq!(french.status(), StatusCode::NOT_FOUND);
+    let problem: serde_json::Value = french.json().unwrap();
+    assert_eq!(
+        problem["type"],
+        "https://fieldwork.invalid/problems/language-not-found"
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("en, cy"));
+    let welsh = get("format=csv-wide&stratum=police&labels=text&language=cy");
+    assert_eq!(welsh.status(), StatusCode::OK);
+    assert!(welsh.text().unwrap().contains("Plismona"));
     for bad in [
         "format=csv-wide&since=yesterday",
         "format=csv-wide&labels=both",
