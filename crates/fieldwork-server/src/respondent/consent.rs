@@ -12,7 +12,7 @@ use super::privacy_href;
 use super::Localised;
 use crate::csrf::FormFields;
 use crate::language::Ui;
-use crate::pages::{html, Link, MessagePage, PageError};
+use crate::pages::{html, PageError};
 use crate::slug::Slug;
 use crate::AppState;
 
@@ -118,19 +118,11 @@ pub(super) async fn declined_page(
 ) -> Result<HttpResponse, PageError> {
     let slug = path.into_inner().into_string();
     let survey = state.current_survey(&slug).await?;
-    let Localised { definition, ui } = Localised::new(&survey.definition, &req, None);
-    let page = MessagePage {
-        service_name: definition.title.to_string(),
-        has_errors: false,
-        privacy_href: privacy_href(&definition),
-        heading: ui.t("declined-title"),
-        paragraphs: vec![ui.t("declined-thanks"), ui.t("declined-close")],
-        link: Some(Link {
-            href: format!("/s/{slug}"),
-            text: ui.t("declined-back"),
-        }),
-        ui,
-    };
+    let page = Localised::new(&survey.definition, &req, None).message_page(
+        "declined-title",
+        &["declined-thanks", "declined-close"],
+        Some((format!("/s/{slug}"), "declined-back")),
+    );
     html(StatusCode::OK, &page)
 }
 

@@ -42,7 +42,7 @@ use self::withdraw::withdraw;
 use self::withdraw::withdraw_page;
 use crate::extract::CheckedForm;
 use crate::language::{LanguageWish, Ui};
-use crate::pages::PageError;
+use crate::pages::{Link, MessagePage, PageError};
 use crate::respondent::question::question_page;
 use crate::routing::Routes;
 use crate::tokens::hash;
@@ -195,6 +195,29 @@ impl Localised {
 
     pub fn lang(&self) -> &str {
         &self.ui.lang
+    }
+
+    /// A page of this survey saying something in fieldwork's words: the heading and
+    /// paragraphs are message ids, the link (if any) a path and the id of its text.
+    pub fn message_page(
+        self,
+        heading: &str,
+        paragraphs: &[&str],
+        link: Option<(String, &str)>,
+    ) -> MessagePage {
+        let Localised { definition, ui } = self;
+        MessagePage {
+            service_name: definition.title.to_string(),
+            has_errors: false,
+            privacy_href: privacy_href(&definition),
+            heading: ui.t(heading),
+            paragraphs: paragraphs.iter().map(|id| ui.t(id)).collect(),
+            link: link.map(|(href, text)| Link {
+                href,
+                text: ui.t(text),
+            }),
+            ui,
+        }
     }
 }
 

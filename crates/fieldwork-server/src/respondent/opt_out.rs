@@ -111,14 +111,9 @@ pub(super) async fn opt_out(
 }
 
 fn opted_out_page(localised: Localised) -> MessagePage {
-    let Localised { definition, ui } = localised;
-    MessagePage {
-        service_name: definition.title.to_string(),
-        has_errors: false,
-        privacy_href: privacy_href(&definition),
-        heading: ui.t("opted-out-title"),
-        paragraphs: vec![ui.t("opted-out-stopped"), ui.t("opted-out-link-works")],
-        link: None,
-        ui,
-    }
+    localised.message_page(
+        "opted-out-title",
+        &["opted-out-stopped", "opted-out-link-works"],
+        None,
+    )
 }

@@ -14,9 +14,7 @@ use super::RECEIPT_PURPOSE;
 use crate::csrf::{csrf_token, FormFields};
 use crate::extract::CheckedForm;
 use crate::language::Ui;
-use crate::pages::{
-    html, html_with_cookie, with_cookies, Link, MessagePage, PageError, SummaryError,
-};
+use crate::pages::{html, html_with_cookie, with_cookies, MessagePage, PageError, SummaryError};
 use crate::slug::Slug;
 use crate::tokens::{hash, legacy_receipt, normalise_receipt};
 use crate::AppState;
@@ -152,18 +150,9 @@ pub(super) fn receipt_candidates(typed: &str) -> Result<Vec<String>, &'static st
 }
 
 fn withdrawn_page(req: &HttpRequest, survey: &StoredSurvey) -> MessagePage {
-    let slug = survey.slug();
-    let Localised { definition, ui } = Localised::new(&survey.definition, req, None);
-    MessagePage {
-        service_name: definition.title.to_string(),
-        has_errors: false,
-        privacy_href: privacy_href(&definition),
-        heading: ui.t("withdrawn-title"),
-        paragraphs: vec![ui.t("withdrawn-deleted"), ui.t("withdrawn-published")],
-        link: Some(Link {
-            href: format!("/s/{slug}"),
-            text: ui.t("go-to-start"),
-        }),
-        ui,
-    }
+    Localised::new(&survey.definition, req, None).message_page(
+        "withdrawn-title",
+        &["withdrawn-deleted", "withdrawn-published"],
+        Some((format!("/s/{}", survey.slug()), "go-to-start")),
+    )
 }
