@@ -80,6 +80,10 @@ pub struct Frame {
 #[schemars(deny_unknown_fields)]
 pub struct Page {
     pub title: Text,
+    /// A short introduction shown above the page's first question (on that screen only).
+    /// Blank lines separate its paragraphs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
     pub questions: Vec<Question>,
 }
 
@@ -346,6 +350,7 @@ impl SurveyDefinition {
         }
         for page in &mut single.pages {
             localise(&mut page.title);
+            page.description.iter_mut().for_each(localise);
             for question in &mut page.questions {
                 localise(&mut question.text);
                 question.hint.iter_mut().for_each(localise);

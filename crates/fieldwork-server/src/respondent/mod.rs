@@ -24,8 +24,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest};
 use fieldwork_store::{StoredResponse, StoredSurvey, SurveyStatus};
 use fieldwork_survey::{
-    answer_from_stored, fix_invited_stratum, is_shown, Answer, Messages, Question,
-    SubmittedAnswers, SurveyDefinition,
+    answer_from_stored, fix_invited_stratum, is_shown, Answer, Messages, Page, Question,
+    SubmittedAnswers, SurveyDefinition, Text,
 };
 
 use self::answers::{answers, download};
@@ -252,6 +252,17 @@ pub(super) fn fill_fixed_stratum(
     }
 }
 
+/// A description's paragraphs, as the respondent pages show a survey's or a page's: split at
+/// blank lines (each one a `govuk-body` paragraph, escaped by the template).
+fn paragraphs(description: Option<&Text>) -> Vec<String> {
+    description
+        .map_or("", Text::as_str)
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Everything a page of a started response needs.
 pub(super) struct Session {
     survey: Arc<StoredSurvey>,
@@ -330,13 +341,36 @@ impl Session {
             .collect()
     }
 
-    fn section_of(&self, question_id: &str) -> String {
+    fn page_of(&self, question_id: &str) -> Option<&Page> {
         self.definition()
             .pages
             .iter()
             .find(|p| p.questions.iter().any(|q| q.id == question_id))
+    }
+
+    fn section_of(&self, question_id: &str) -> String {
+        self.page_of(question_id)
             .map(|p| p.title.to_string())
             .unwrap_or_default()
+    }
+
+    /// The paragraphs of the page's introduction, on the screen of the first of its questions
+    /// this respondent is asked (one question a screen: repeated on each, it would be noise);
+    /// a first question hidden by `show_if`, or an invited respondent's stratum question,
+    /// passes it on to the next one, so that no respondent misses it.
+    fn introduction_above(&self, question_id: &str) -> Vec<String> {
+        let Some(page) = self.page_of(question_id) else {
+            return Vec::new();
+        };
+        let first_asked = self
+            .asked()
+            .into_iter()
+            .find(|asked| page.questions.iter().any(|q| q.id == asked.id));
+        if first_asked.is_some_and(|q| q.id == question_id) {
+            paragraphs(page.description.as_ref())
+        } else {
+            Vec::new()
+        }
     }
 
     /// Where to carry on: the first question asked but not answered, else the check page.

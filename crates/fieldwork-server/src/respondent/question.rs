@@ -42,6 +42,8 @@ struct QuestionPage {
     errors: Vec<SummaryError>,
     slug: String,
     section: String,
+    /// The paragraphs of the page's introduction, on its first question's screen only.
+    introduction: Vec<String>,
     q: QuestionView,
     csrf_token: String,
     back_href: String,
@@ -146,6 +148,7 @@ fn render_question(
         errors: summary,
         slug: slug.clone(),
         section: session.section_of(&question.id),
+        introduction: session.introduction_above(&question.id),
         q: question_view(
             session.words(),
             question,

@@ -16,6 +16,7 @@ use super::check::confirmation;
 use super::consent::{
     block_views, consent_views, given_consent, BlockView, ConsentMissing, ConsentView,
 };
+use super::paragraphs;
 use super::privacy_href;
 use super::session_cookie;
 use super::session_cookie_name;
@@ -163,14 +164,7 @@ impl StartPage {
             privacy_href: privacy_href(definition),
             slug: definition.slug.clone(),
             title: definition.title.to_string(),
-            description: definition
-                .description
-                .as_ref()
-                .map_or("", |d| d.as_str())
-                .split("\n\n")
-                .filter(|p| !p.trim().is_empty())
-                .map(str::to_owned)
-                .collect(),
+            description: paragraphs(definition.description.as_ref()),
             question_count_text: ui
                 .words
                 .with("start-question-count", &[("count", question_count.into())]),

@@ -7,6 +7,7 @@ mod journey;
 mod languages;
 mod operations;
 mod opt_out;
+mod page_introduction;
 mod pledges;
 mod reports;
 mod researchers;
@@ -28,11 +29,19 @@ pub struct TestApp {
 }
 
 pub fn fixture_definition() -> SurveyDefinition {
+    fixture_definition_edited(|_| {})
+}
+
+/// The fixture with `edit` made to its JSON before it is parsed and checked, as a researcher
+/// would make it.
+pub fn fixture_definition_edited(edit: impl FnOnce(&mut serde_json::Value)) -> SurveyDefinition {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
-    let mut definition = parse_definition(
+    let mut json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(format!("{root}/surveys/digital-leadership.json")).unwrap(),
     )
     .unwrap();
+    edit(&mut json);
+    let mut definition = parse_definition(&json.to_string()).unwrap();
     resolve_frame_csv(
         &mut definition,
         &std::fs::read_to_string(format!("{root}/frames/uk-public-sector.csv")).unwrap(),

@@ -252,6 +252,7 @@ impl Checker {
         earlier: &mut HashMap<String, EarlierQuestion>,
     ) -> Page {
         let title = self.required_text(raw.title, path, "title");
+        let description = self.optional_text(raw.description, path, "description");
         let mut questions = Vec::new();
         match raw.questions {
             None => self.problem(path, "missing field `questions`"),
@@ -291,7 +292,11 @@ impl Checker {
                 }
             }
         }
-        Page { title, questions }
+        Page {
+            title,
+            description,
+            questions,
+        }
     }
 
     pub(super) fn question(

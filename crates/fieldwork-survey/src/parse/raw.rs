@@ -63,6 +63,7 @@ pub(super) struct RawFrame {
 #[derive(Deserialize)]
 pub(super) struct RawPage {
     pub(super) title: Option<RawText>,
+    pub(super) description: Option<RawText>,
     pub(super) questions: Option<Vec<RawQuestion>>,
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use fieldwork_survey::{
     catalogue_source_messages, interface_languages, parse_definition, validate_answers,
-    validate_answers_in, Completeness, Messages, SubmittedAnswers,
+    validate_answers_in, Completeness, Messages, SubmittedAnswers, Text,
 };
 use serde_json::json;
 
@@ -76,6 +76,66 @@ fn every_string_missing_in_a_language_is_listed_with_its_path_at_once() {
             "pages[0].questions[0].hint.cy: the `cy` words must not be empty",
             "pages[0].questions[1].unit.fr: `fr` is not one of the survey's languages (en, cy)",
         ]
+    );
+}
+
+/// A page's introduction is words for respondents like any other: checked in every language
+/// by its path, left out of the canonical JSON when absent, and put into one language.
+#[test]
+fn a_page_description_is_checked_in_every_language_round_tripped_and_localised() {
+    let mut survey = bilingual();
+    let without = parse_definition(&survey.to_string()).unwrap();
+    assert_eq!(without.pages[0].description, None);
+    assert!(
+        !without.to_canonical_json().contains("description"),
+        "a page without a description keeps the canonical JSON it had"
+    );
+
+    survey["pages"][0]["description"] = json!({
+        "en": "First, about you.\n\nIt takes a minute.",
+        "cy": "Yn gyntaf, amdanoch chi.\n\nMae'n cymryd munud."
+    });
+    let definition = parse_definition(&survey.to_string()).unwrap();
+    let canonical = definition.to_canonical_json();
+    assert!(
+        canonical.contains(
+            r#""title": {
+        "en": "About you",
+        "cy": "Amdanoch chi"
+      },
+      "description": {
+        "en": "First, about you.\n\nIt takes a minute.",
+        "cy": "Yn gyntaf, amdanoch chi.\n\nMae'n cymryd munud."
+      },
+      "questions": ["#
+        ),
+        "{canonical}"
+    );
+    assert_eq!(parse_definition(&canonical).unwrap(), definition);
+
+    let welsh = definition.in_language("cy");
+    assert_eq!(
+        welsh.pages[0].description,
+        Some(Text::Plain(
+            "Yn gyntaf, amdanoch chi.\n\nMae'n cymryd munud.".into()
+        ))
+    );
+    assert_eq!(parse_definition(&welsh.to_canonical_json()).unwrap(), welsh);
+
+    survey["pages"][0]["description"] = json!({"en": "First, about you."});
+    assert_eq!(
+        problems(survey.clone()),
+        ["pages[0].description.cy: missing in `cy`"]
+    );
+    survey["pages"][0]["description"] = json!("First, about you.");
+    assert_eq!(
+        problems(survey.clone()),
+        ["pages[0].description: missing in `cy`: the survey's languages are en, cy, so write `description` as an object of each language's words, such as {\"en\": \"...\", \"cy\": \"...\"}"]
+    );
+    survey["pages"][0]["description"] = json!({"en": "First, about you.", "cy": " "});
+    assert_eq!(
+        problems(survey),
+        ["pages[0].description.cy: the `cy` words must not be empty"]
     );
 }
 

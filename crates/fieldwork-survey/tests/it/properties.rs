@@ -342,7 +342,12 @@ fn generated_definition() -> impl Strategy<Value = Value> {
                             Value::Object(map)
                         })
                         .collect();
-                    json!({"title": format!("Page {p}"), "questions": questions})
+                    let mut page = json!({"title": format!("Page {p}"), "questions": questions});
+                    // Some pages with an introduction, so the round trip covers it too.
+                    if p % 2 == 1 {
+                        page["description"] = json!(format!("About page {p}.\n\nIn two paragraphs."));
+                    }
+                    page
                 })
                 .collect();
             let mut definition = json!({
