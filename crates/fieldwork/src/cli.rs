@@ -244,10 +244,33 @@ pub(crate) struct InviteArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SurveyCommand {
-    /// Check a definition and report every problem in it, each with its JSON path.
-    Validate { file: PathBuf },
-    /// Store a definition: a new survey, or a new version of an existing one.
-    Import { file: PathBuf },
+    /// Check a definition (JSON, or an XLSForm .xlsx) and report every problem in it, each
+    /// with its JSON path or its sheet, row and column.
+    Validate {
+        file: PathBuf,
+        #[command(flatten)]
+        xlsform: XlsFormArgs,
+    },
+    /// Store a definition (JSON, or an XLSForm .xlsx): a new survey, or a new version of an
+    /// existing one.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        xlsform: XlsFormArgs,
+    },
+    /// Write a survey's definition out: as an XLSForm workbook (docs/xlsform.md) or as JSON.
+    Export {
+        slug: String,
+        /// xlsform (an .xlsx workbook) or json (the canonical definition).
+        #[arg(long, default_value = "xlsform", value_parser = ["xlsform", "json"])]
+        format: String,
+        /// The file to write (it is replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// Which version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+    },
     /// List surveys with their latest version, status and response counts.
     List,
     /// Let the survey's latest version take responses.
@@ -263,6 +286,19 @@ pub(crate) enum SurveyCommand {
     /// Delete a survey: every version, response, invitation, role, API token and published
     /// report of it. The audit log keeps its entries.
     Delete(accounts::DeleteArgs),
+}
+
+/// What an XLSForm may leave to the command line (docs/xlsform.md, "Strata and frame").
+#[derive(Debug, clap::Args)]
+pub(crate) struct XlsFormArgs {
+    /// The stratum question (a select_one whose options are the strata), when the workbook
+    /// marks none with `stratum` in its fieldwork column. XLSForm only.
+    #[arg(long)]
+    pub(crate) stratum: Option<String>,
+    /// A population frame CSV (`stratum,population,source`) in place of the choices sheet's
+    /// population column. XLSForm only.
+    #[arg(long)]
+    pub(crate) frame: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

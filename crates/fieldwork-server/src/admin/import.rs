@@ -65,18 +65,36 @@ pub(super) async fn import_page(
     render_import(&state, &req, &researcher.user, StatusCode::OK, Vec::new())
 }
 
-/// The definition of an upload, with its frame resolved, or every problem with it.
+/// The definition of an upload (JSON, or an XLSForm workbook), with its frame resolved, or
+/// every problem with it.
 fn checked_definition(upload: &Upload) -> Result<SurveyDefinition, Vec<String>> {
     let Some(bytes) = upload.definition.as_deref().filter(|b| !b.is_empty()) else {
-        return Err(vec!["Select a survey definition (a JSON file)".into()]);
-    };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(vec!["The definition must be a JSON file in UTF-8".into()]);
+        return Err(vec![
+            "Select a survey definition (a JSON file or an XLSForm workbook)".into(),
+        ]);
     };
     let problems = |e: fieldwork_survey::DefinitionErrors| -> Vec<String> {
         e.problems.iter().map(ToString::to_string).collect()
     };
-    let mut definition = parse_definition(text).map_err(problems)?;
+    let mut definition = if fieldwork_xlsform::looks_like_workbook(bytes) {
+        let options = fieldwork_xlsform::ImportOptions {
+            file_stem: upload.definition_name.as_deref().map(file_stem),
+            stratum: None,
+            // An uploaded frame stands in for the workbook's population column.
+            frame_csv: upload
+                .frame
+                .as_ref()
+                .map(|_| "the uploaded frame".to_owned()),
+        };
+        fieldwork_xlsform::read_xlsform(bytes, &options).map_err(|e| problems(e.into()))?
+    } else {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Err(vec![
+                "The definition must be a JSON file in UTF-8 or an XLSForm (.xlsx)".into(),
+            ]);
+        };
+        parse_definition(text).map_err(problems)?
+    };
     let frame_file = definition
         .stratification
         .as_ref()
@@ -93,6 +111,14 @@ fn checked_definition(upload: &Upload) -> Result<SurveyDefinition, Vec<String>> 
         resolve_frame_csv(&mut definition, frame).map_err(problems)?;
     }
     Ok(definition)
+}
+
+/// `survey.xlsx` gives `survey`; the browser may send a path.
+fn file_stem(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.')
+        .map_or(base, |(stem, _)| stem)
+        .to_owned()
 }
 
 pub(super) async fn import(

@@ -15,6 +15,8 @@ pub(super) const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 pub(super) struct Upload {
     pub csrf: Option<String>,
     pub definition: Option<Vec<u8>>,
+    /// The definition's file name as the browser gave it (an XLSForm's default form_id).
+    pub definition_name: Option<String>,
     pub frame: Option<Vec<u8>>,
     /// A contacts CSV (the Contacts page).
     pub contacts: Option<Vec<u8>>,
@@ -74,10 +76,14 @@ pub(super) async fn read_upload(
     let mut upload = Upload::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.file_name().map(str::to_owned);
         let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
         match name.as_str() {
             "csrf_token" => upload.csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "definition" => upload.definition = Some(bytes),
+            "definition" => {
+                upload.definition = Some(bytes);
+                upload.definition_name = file_name;
+            }
             "frame" if !bytes.is_empty() => upload.frame = Some(bytes),
             "contacts" => upload.contacts = Some(bytes),
             _ => {}
