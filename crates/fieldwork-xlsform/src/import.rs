@@ -56,11 +56,32 @@ pub fn read_xlsform(
         Err(errors) => {
             for problem in errors.problems {
                 let location = reading.locate(&problem.path);
-                reading.problems.add(location, problem.message);
+                reading
+                    .problems
+                    .add(location, in_xlsform_words(&problem.path, problem.message));
             }
             Err(reading.problems.into_errors())
         }
     }
+}
+
+/// A checker's message about a missing JSON field, named as the workbook names it.
+fn in_xlsform_words(path: &str, message: String) -> String {
+    let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    else {
+        return message;
+    };
+    let column = match field {
+        "text" | "label" => "a label: fill in its label column",
+        "title" if path.starts_with("pages") => "a label: a group's label is its page's title",
+        "title" => "a title: give settings a form_title",
+        "id" | "code" => "a name: fill in its name column",
+        "slug" => "a form_id: give settings a form_id",
+        _ => return message,
+    };
+    format!("this has no {column}")
 }
 
 /// The columns of one translatable field (`label`, `hint`, ...): the plain column and each
@@ -224,6 +245,7 @@ impl Reading {
         settings: Option<&Sheet>,
     ) {
         let mut found: Vec<String> = Vec::new();
+        let mut first_column: HashMap<String, Location> = HashMap::new();
         let mut plain_beside = false;
         let sheets = [
             (
@@ -241,6 +263,23 @@ impl Reading {
         ];
         for (sheet, bases) in sheets {
             let Some(sheet) = sheet else { continue };
+            for header in &sheet.headers {
+                let single_colon = header.language.is_none()
+                    && header
+                        .base
+                        .split_once(':')
+                        .is_some_and(|(base, _)| bases.contains(&base));
+                if single_colon {
+                    self.problems.add(
+                        sheet.header_location(header),
+                        format!(
+                            "`{}` has one colon: a translation's column is written with two \
+                             and the language's code, as `label::English (en)`",
+                            header.text
+                        ),
+                    );
+                }
+            }
             for header in sheet
                 .headers
                 .iter()
@@ -252,6 +291,9 @@ impl Reading {
                 ) {
                     (None, _) => plain_beside = true,
                     (Some(_), Some(code)) => {
+                        first_column
+                            .entry(code.clone())
+                            .or_insert_with(|| sheet.header_location(header));
                         if !found.contains(&code) {
                             found.push(code);
                         }
@@ -297,6 +339,11 @@ impl Reading {
         self.languages = std::iter::once(default.clone())
             .chain(found.into_iter().filter(|code| *code != default))
             .collect();
+        for (index, code) in self.languages.clone().iter().enumerate() {
+            if let Some(location) = first_column.get(code) {
+                self.note(&format!("languages[{index}]"), location.clone());
+            }
+        }
         self.default_language = Some(default);
     }
 
@@ -321,6 +368,19 @@ impl Reading {
             .plain
             .or(columns.translated.first().map(|(_, h)| *h))?;
         self.note(path, sheet.location(row, first));
+        for header in columns
+            .plain
+            .iter()
+            .chain(columns.translated.iter().map(|(_, h)| h))
+        {
+            if row.text(header.column).contains("${") {
+                self.problems.add(
+                    sheet.location(row, header),
+                    "references to answers (${...}) in texts are not supported: fieldwork shows \
+                     every text as written",
+                );
+            }
+        }
         let Some(default) = self.default_language.clone() else {
             let words = row.text(columns.plain?.column);
             return (!words.is_empty()).then_some(Value::String(words));
@@ -371,7 +431,16 @@ impl Reading {
             .filter(|(noted, _)| within(noted))
             .max_by_key(|(noted, _)| noted.len())
             .map_or_else(
-                || Location::sheet(&format!("survey (at {path})")),
+                || {
+                    // What no cell holds: the survey's own fields come from settings.
+                    let top = path.split(['.', '[']).next().unwrap_or_default();
+                    match top {
+                        "$" | "slug" | "title" | "version" | "languages" => {
+                            Location::sheet("settings")
+                        }
+                        _ => Location::sheet("survey"),
+                    }
+                },
                 |(_, location)| location.clone(),
             )
     }
@@ -390,6 +459,15 @@ impl Reading {
             let text = row.text(header.column);
             (!text.is_empty()).then(|| (text, sheet.location(row, header)))
         };
+        for (name, why) in [
+            ("instance_name", "instance names are expressions fieldwork does not evaluate: each response has its own id"),
+            ("public_key", "encrypted forms are not supported: fieldwork keeps answers in its own database, access-checked"),
+            ("submission_url", "fieldwork receives the answers itself: there is no submission URL to set"),
+        ] {
+            if let Some((_, location)) = cell(name) {
+                self.problems.add(location, why);
+            }
+        }
         let form_id = cell("form_id");
         let slug = match (&form_id, &options.file_stem) {
             (Some((id, location)), _) => {
@@ -411,8 +489,13 @@ impl Reading {
                 definition.insert("title".into(), title);
             }
             (None, None) => {
-                if let Some((id, _)) = &form_id {
-                    definition.insert("title".into(), self.all_languages(id));
+                // XLSForm's form_title defaults to the form id, and that to the file's name.
+                let fallback = form_id
+                    .as_ref()
+                    .map(|(id, _)| id.clone())
+                    .or_else(|| options.file_stem.clone());
+                if let Some(id) = fallback {
+                    definition.insert("title".into(), self.all_languages(&id));
                 }
             }
         }
@@ -596,6 +679,12 @@ impl Reading {
             ("begin_group", _) | ("begin", Some("group")) => RowType::BeginGroup,
             ("end_group", _) | ("end", Some("group")) => RowType::EndGroup,
             ("select_one", _) => RowType::SelectOne(list(1)?),
+            _ if text.to_ascii_lowercase().contains("or specify other") => {
+                return refused(
+                    "\"or specify other\" is not supported: add an \"Other\" option and a text \
+                     question shown when it is selected",
+                )
+            }
             ("select", Some("one")) => RowType::SelectOne(list(2)?),
             ("select_multiple", _) => RowType::SelectMultiple(list(1)?),
             ("select", Some("multiple")) => RowType::SelectMultiple(list(2)?),
@@ -604,7 +693,7 @@ impl Reading {
             ("decimal", None) => RowType::Decimal,
             ("text" | "string", None) => RowType::Text,
             ("note", None) => RowType::Note,
-            ("begin_repeat" | "end_repeat", _) | ("begin" | "end", Some("repeat")) => {
+            ("begin_repeat" | "end_repeat", _) | ("begin" | "end", Some("repeat" | "loop")) => {
                 return refused(
                     "repeats are not supported: fieldwork asks each question once per \
                      response; ask for a fixed number of items, or one text answer",
@@ -616,7 +705,7 @@ impl Reading {
                      answers only; derive variables in analysis",
                 )
             }
-            ("select_one_from_file" | "select_multiple_from_file", _) => {
+            ("select_one_from_file" | "select_multiple_from_file" | "select_one_external", _) => {
                 return refused(
                     "choices from a file are not supported: put the list on the choices sheet",
                 )
@@ -763,8 +852,12 @@ impl Reading {
         match group {
             Some(row) => {
                 self.note(&path, Location::row(&survey.name, row.number));
+                // A group without a label (a field-list screen, say) takes the survey's title.
                 let title = self.text(survey, row, "label", &format!("{path}.title"));
-                page.insert("title".into(), title.unwrap_or(Value::Null));
+                page.insert(
+                    "title".into(),
+                    title.unwrap_or_else(|| survey_title.clone()),
+                );
                 for (column, why) in [
                     ("relevant", "a page (a top-level group) cannot be conditional in fieldwork: put the condition on each of its questions"),
                     ("fieldwork", "the fieldwork column applies to questions and grids, not pages"),
