@@ -73,15 +73,17 @@ fn in_xlsform_words(path: &str, message: String) -> String {
     else {
         return message;
     };
-    let column = match field {
-        "text" | "label" => "a label: fill in its label column",
-        "title" if path.starts_with("pages") => "a label: a group's label is its page's title",
-        "title" => "a title: give settings a form_title",
-        "id" | "code" => "a name: fill in its name column",
-        "slug" => "a form_id: give settings a form_id",
+    let words = match field {
+        "text" | "label" => "this row has no label: fill in its label column",
+        "title" if path.starts_with("pages") => {
+            "this group has no label: a group's label is its page's title"
+        }
+        "title" => "the survey has no title: give settings a form_title",
+        "id" | "code" => "this row has no name: fill in its name column",
+        "slug" => "the survey has no form_id: give settings a form_id",
         _ => return message,
     };
-    format!("this has no {column}")
+    words.to_owned()
 }
 
 /// The columns of one translatable field (`label`, `hint`, ...): the plain column and each
