@@ -82,7 +82,7 @@ pub(crate) fn read_fieldwork_sheet(
             .or(translated.first().map(|(_, h)| *h))
             .map_or(key_location.clone(), |h| sheet.location(row, h));
         let value = if languages.is_empty() {
-            plain.map_or(Value::Null, |h| cell_value(row.value(h.column)))
+            plain.map_or(Value::Null, |h| cell_value(&key, row.value(h.column)))
         } else {
             let mut words = Map::new();
             for code in languages {
@@ -106,7 +106,7 @@ pub(crate) fn read_fieldwork_sheet(
                 .iter()
                 .all(|(_, h)| row.text(h.column).is_empty());
             match (only_plain, plain) {
-                (true, Some(h)) => cell_value(row.value(h.column)),
+                (true, Some(h)) => cell_value(&key, row.value(h.column)),
                 _ if words.is_empty() => Value::Null,
                 _ => Value::Object(words),
             }
@@ -249,28 +249,31 @@ fn empty_for(rest: &[Segment]) -> Value {
     }
 }
 
-/// A cell as JSON: numbers as numbers (whole ones as integers), booleans as booleans, the
-/// rest as strings.
-fn cell_value(cell: &Data) -> Value {
-    match cell {
-        Data::Empty => Value::Null,
-        Data::Bool(value) => Value::Bool(*value),
-        Data::Int(value) => Value::from(*value),
-        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
-            Value::from(*value as i64)
-        }
-        Data::Float(value) => {
-            serde_json::Number::from_f64(*value).map_or(Value::Null, Value::Number)
-        }
-        other => {
-            let text = crate::workbook::cell_text(other);
-            if text.is_empty() {
-                Value::Null
-            } else {
-                Value::String(text)
-            }
-        }
+/// The keys whose values are not words: a flag, and whole numbers.
+const FLAG_KEYS: [&str; 1] = ["allow_open_link"];
+const NUMBER_KEYS: [&str; 2] = ["email.reminders_allowed", "email.contact_retention_days"];
+
+/// A cell as the JSON its key takes: a flag from TRUE/FALSE (a spreadsheet's boolean or the
+/// words yes, no, true, false), a whole number where one belongs, and text everywhere else
+/// (so that a version typed as 1.0 stays words). What does not fit is left for the checker to
+/// name.
+fn cell_value(key: &str, cell: &Data) -> Value {
+    let text = crate::workbook::cell_text(cell);
+    if matches!(cell, Data::Empty) || text.is_empty() {
+        return Value::Null;
     }
+    if FLAG_KEYS.contains(&key) {
+        return match (cell, text.to_ascii_lowercase().as_str()) {
+            (Data::Bool(flag), _) => Value::Bool(*flag),
+            (_, "true" | "yes") => Value::Bool(true),
+            (_, "false" | "no") => Value::Bool(false),
+            _ => Value::String(text),
+        };
+    }
+    if NUMBER_KEYS.contains(&key) {
+        return text.parse::<u64>().map_or(Value::String(text), Value::from);
+    }
+    Value::String(text)
 }
 
 /// The rows that say `value` (the definition's JSON), each key with its scalar or its

@@ -139,12 +139,12 @@ fn check_inflated_size(bytes: &[u8]) -> Result<(), String> {
         return Ok(());
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("the file is not a readable workbook: {e}"))?;
+        .map_err(|e| format!("the file is not a readable .xlsx workbook ({e}): save the XLSForm as Excel Workbook (.xlsx)"))?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
         let size = archive
             .by_index_raw(index)
-            .map_err(|e| format!("the file is not a readable workbook: {e}"))?
+            .map_err(|e| format!("the file is not a readable .xlsx workbook ({e})"))?
             .size();
         total = total.saturating_add(size);
     }
