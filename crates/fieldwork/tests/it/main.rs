@@ -12,6 +12,7 @@ mod faults;
 mod report;
 mod storage_faults;
 mod survey;
+mod xlsform;
 
 use std::path::Path;
 use std::process::{Command, Output};
