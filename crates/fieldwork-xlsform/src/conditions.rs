@@ -101,6 +101,30 @@ fn condition(expr: &Expr) -> Result<Condition, String> {
     }
 }
 
+/// The questions an expression compares with `=` or `!=` (none if it does not parse).
+pub(crate) fn equality_tested(text: &str) -> Vec<String> {
+    fn walk(expr: &Expr, found: &mut Vec<String>) {
+        match expr {
+            Expr::Or(parts) | Expr::And(parts) | Expr::Call(_, parts) => {
+                parts.iter().for_each(|p| walk(p, found));
+            }
+            Expr::Compare(left, Comparison::Equal | Comparison::NotEqual, right) => {
+                for side in [left, right] {
+                    if let Expr::Reference(question) = side.as_ref() {
+                        found.push(question.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(expr) = expression::parse(text) {
+        walk(&expr, &mut found);
+    }
+    found
+}
+
 /// An option code written as a string or a number (`${q} = 1` for the code `1`).
 fn code_literal(code: &Expr, whole: &Expr) -> Result<String, String> {
     match code {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::languages::language_code;
 use crate::problems::{Location, Problems};
-use crate::workbook::Sheet;
+use crate::workbook::{Row, Sheet};
 
 /// The keys the sheet may set at the top of the definition.
 const TOP_KEYS: [&str; 7] = [
@@ -82,18 +82,18 @@ pub(crate) fn read_fieldwork_sheet(
             .or(translated.first().map(|(_, h)| *h))
             .map_or(key_location.clone(), |h| sheet.location(row, h));
         let value = if languages.is_empty() {
-            plain.map_or(Value::Null, |h| cell_value(&key, row.value(h.column)))
+            plain.map_or(Value::Null, |h| cell_value(&key, row, h.column))
         } else {
             let mut words = Map::new();
             for code in languages {
                 let from_column = translated
                     .iter()
                     .find(|(c, _)| c == code)
-                    .map(|(_, h)| row.text(h.column))
+                    .map(|(_, h)| row.words(h.column))
                     .filter(|t| !t.is_empty())
                     .or_else(|| {
                         (Some(code.as_str()) == default_language)
-                            .then(|| plain.map(|h| row.text(h.column)))
+                            .then(|| plain.map(|h| row.words(h.column)))
                             .flatten()
                             .filter(|t| !t.is_empty())
                     });
@@ -106,7 +106,7 @@ pub(crate) fn read_fieldwork_sheet(
                 .iter()
                 .all(|(_, h)| row.text(h.column).is_empty());
             match (only_plain, plain) {
-                (true, Some(h)) => cell_value(&key, row.value(h.column)),
+                (true, Some(h)) => cell_value(&key, row, h.column),
                 _ if words.is_empty() => Value::Null,
                 _ => Value::Object(words),
             }
@@ -116,6 +116,14 @@ pub(crate) fn read_fieldwork_sheet(
             continue;
         }
         let path = json_path(&segments);
+        // Each enclosing object is placed at its first row, so that a problem with it (a
+        // missing field) names a cell too.
+        for end in 1..segments.len() {
+            let enclosing = json_path(&segments[..end]);
+            if !positions.iter().any(|(noted, _)| *noted == enclosing) {
+                positions.push((enclosing, key_location.clone()));
+            }
+        }
         positions.push((path.clone(), value_location.clone()));
         for (code, header) in &translated {
             positions.push((format!("{path}.{code}"), sheet.location(row, header)));
@@ -257,13 +265,14 @@ const NUMBER_KEYS: [&str; 2] = ["email.reminders_allowed", "email.contact_retent
 /// words yes, no, true, false), a whole number where one belongs, and text everywhere else
 /// (so that a version typed as 1.0 stays words). What does not fit is left for the checker to
 /// name.
-fn cell_value(key: &str, cell: &Data) -> Value {
-    let text = crate::workbook::cell_text(cell);
-    if matches!(cell, Data::Empty) || text.is_empty() {
+fn cell_value(key: &str, row: &Row, column: usize) -> Value {
+    let cell = row.value(column);
+    let text = row.words(column);
+    if text.is_empty() {
         return Value::Null;
     }
     if FLAG_KEYS.contains(&key) {
-        return match (cell, text.to_ascii_lowercase().as_str()) {
+        return match (cell, text.trim().to_ascii_lowercase().as_str()) {
             (Data::Bool(flag), _) => Value::Bool(*flag),
             (_, "true" | "yes") => Value::Bool(true),
             (_, "false" | "no") => Value::Bool(false),
@@ -271,7 +280,10 @@ fn cell_value(key: &str, cell: &Data) -> Value {
         };
     }
     if NUMBER_KEYS.contains(&key) {
-        return text.parse::<u64>().map_or(Value::String(text), Value::from);
+        return text
+            .trim()
+            .parse::<u64>()
+            .map_or(Value::String(text), Value::from);
     }
     Value::String(text)
 }

@@ -6,12 +6,12 @@
 //! JSON path) are put back on the cells they came from. What XLSForm can say but fieldwork
 //! cannot is refused here, every instance at once; nothing is stored unless nothing is wrong.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use fieldwork_survey::{parse_definition, SurveyDefinition};
 use serde_json::{json, Map, Value};
 
-use crate::conditions::condition_from_relevant;
+use crate::conditions::{condition_from_relevant, equality_tested};
 use crate::constraints::{bounds_from_constraint, Bounds, Constrained};
 use crate::fieldwork_sheet::{read_fieldwork_sheet, FieldworkSheet};
 use crate::languages::language_code;
@@ -30,7 +30,7 @@ pub struct ImportOptions {
     pub frame_csv: Option<String>,
 }
 
-/// Read an XLSForm workbook (.xlsx, .xls or .ods) as a survey definition.
+/// Read an XLSForm workbook (.xlsx) as a survey definition.
 pub fn read_xlsform(
     bytes: &[u8],
     options: &ImportOptions,
@@ -47,6 +47,7 @@ pub fn read_xlsform(
         positions: Vec::new(),
         languages: Vec::new(),
         default_language: None,
+        used_hints: HashSet::new(),
     };
     let json = reading.definition(&workbook, survey, options);
     let checked = parse_definition(&json.to_string());
@@ -65,6 +66,23 @@ pub fn read_xlsform(
     }
 }
 
+/// Whether words hold an XLSForm reference, `${name}` (which fieldwork cannot fill in), as
+/// opposed to a `$` or `${` that is just text.
+fn has_reference(words: &str) -> bool {
+    words.match_indices("${").any(|(at, _)| {
+        let rest = &words[at + 2..];
+        rest.find('}').is_some_and(|end| {
+            let name = &rest[..end];
+            name.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
+    })
+}
+
 /// A checker's message about a missing JSON field, named as the workbook names it.
 fn in_xlsform_words(path: &str, message: String) -> String {
     let Some(field) = message
@@ -73,13 +91,14 @@ fn in_xlsform_words(path: &str, message: String) -> String {
     else {
         return message;
     };
+    let in_form = path.starts_with("pages");
     let words = match field {
-        "text" | "label" => "this row has no label: fill in its label column",
+        "text" | "label" if in_form => "this row has no label: fill in its label column",
         "title" if path.starts_with("pages") => {
             "this group has no label: a group's label is its page's title"
         }
         "title" => "the survey has no title: give settings a form_title",
-        "id" | "code" => "this row has no name: fill in its name column",
+        "id" | "code" if in_form => "this row has no name: fill in its name column",
         "slug" => "the survey has no form_id: give settings a form_id",
         _ => return message,
     };
@@ -100,6 +119,8 @@ struct Reading {
     /// Empty for a survey in one language with plain strings.
     languages: Vec<String>,
     default_language: Option<String>,
+    /// The option hints of the fieldwork sheet that found their option.
+    used_hints: HashSet<(String, String)>,
 }
 
 /// Columns with a meaning fieldwork cannot keep: a cell in one is refused, saying why.
@@ -184,8 +205,16 @@ impl Reading {
         let mut stratum = None;
         let mut description = Vec::new();
         let title = definition.get("title").cloned().unwrap_or(Value::Null);
+        let settings_stratum = settings.and_then(|sheet| {
+            let header = sheet.column("stratum")?;
+            let row = sheet.rows.first()?;
+            let name = row.text(header.column);
+            (!name.is_empty()).then(|| (name, sheet.location(row, header)))
+        });
         let context = Context {
             survey,
+            settings_stratum,
+            select_multiple: select_multiple_names(&tree, survey),
             choices,
             lists: &lists,
             hints: &extras.choice_hints,
@@ -375,7 +404,7 @@ impl Reading {
             .iter()
             .chain(columns.translated.iter().map(|(_, h)| h))
         {
-            if row.text(header.column).contains("${") {
+            if has_reference(&row.words(header.column)) {
                 self.problems.add(
                     sheet.location(row, header),
                     "references to answers (${...}) in texts are not supported: fieldwork shows \
@@ -384,19 +413,19 @@ impl Reading {
             }
         }
         let Some(default) = self.default_language.clone() else {
-            let words = row.text(columns.plain?.column);
+            let words = row.words(columns.plain?.column);
             return (!words.is_empty()).then_some(Value::String(words));
         };
         let mut words: BTreeMap<String, String> = BTreeMap::new();
         if let Some(plain) = columns.plain {
-            let text = row.text(plain.column);
+            let text = row.words(plain.column);
             if !text.is_empty() {
                 words.insert(default.clone(), text);
             }
         }
         for (code, header) in &columns.translated {
             self.note(&format!("{path}.{code}"), sheet.location(row, header));
-            let text = row.text(header.column);
+            let text = row.words(header.column);
             if !text.is_empty() {
                 words.insert(code.clone(), text);
             }
@@ -458,7 +487,12 @@ impl Reading {
             let sheet = settings?;
             let header = sheet.column(name)?;
             let row = sheet.rows.first()?;
-            let text = row.text(header.column);
+            // A title's words are kept as written; the other settings are names and numbers.
+            let text = if name == "form_title" {
+                row.words(header.column)
+            } else {
+                row.text(header.column)
+            };
             (!text.is_empty()).then(|| (text, sheet.location(row, header)))
         };
         for (name, why) in [
@@ -510,13 +544,17 @@ impl Reading {
                     self.note("version", location);
                     definition.insert("version".into(), json!(number));
                 }
-                Err(_) => self.problems.add(
-                    location,
-                    format!(
-                        "version `{version}` is not a whole number: fieldwork numbers a \
-                         survey's versions 1, 2, 3 (a date such as 2026120301 will do)"
-                    ),
-                ),
+                Err(_) => {
+                    self.problems.add(
+                        location,
+                        format!(
+                            "version `{version}` is not a whole number: fieldwork numbers a \
+                             survey's versions 1, 2, 3 (a date such as 2026120301 will do)"
+                        ),
+                    );
+                    // Stands in, so that the checker does not report it missing as well.
+                    definition.insert("version".into(), json!(1));
+                }
             },
             None => {
                 definition.insert("version".into(), json!(1));
@@ -863,11 +901,10 @@ impl Reading {
                 for (column, why) in [
                     ("relevant", "a page (a top-level group) cannot be conditional in fieldwork: put the condition on each of its questions"),
                     ("fieldwork", "the fieldwork column applies to questions and grids, not pages"),
+                    ("hint", "a page has no hint: put its words in a note at the start of the group, which becomes the page's introduction"),
                 ] {
-                    if let Some(header) = survey.column(column) {
-                        if !row.text(header.column).is_empty() {
-                            self.problems.add(survey.location(row, header), why);
-                        }
+                    if let Some(header) = survey.columns(column).find(|h| !row.text(h.column).is_empty()) {
+                        self.problems.add(survey.location(row, header), why);
                     }
                 }
             }
@@ -971,7 +1008,7 @@ impl Reading {
         grid.insert("type".into(), json!("likert_grid"));
         self.put_text(&mut grid, survey, group, "label", "text", path);
         self.put_text(&mut grid, survey, group, "hint", "hint", path);
-        self.put_condition(&mut grid, survey, group, path);
+        self.put_condition(&mut grid, context, group, path);
         self.put_flags(&mut grid, survey, group, path, stratum, false);
         let mut items = Vec::new();
         let mut required = Vec::new();
@@ -1069,7 +1106,7 @@ impl Reading {
             path,
         );
         question.insert("required".into(), Value::Bool(self.required(survey, row)));
-        self.put_condition(&mut question, survey, row, path);
+        self.put_condition(&mut question, context, row, path);
         let is_stratum_candidate = matches!(row_type, RowType::SelectOne(_));
         self.put_flags(
             &mut question,
@@ -1211,10 +1248,11 @@ impl Reading {
     fn put_condition(
         &mut self,
         object: &mut Map<String, Value>,
-        survey: &Sheet,
+        context: &Context,
         row: &Row,
         path: &str,
     ) {
+        let survey = context.survey;
         let Some(header) = survey.column("relevant") else {
             return;
         };
@@ -1224,6 +1262,20 @@ impl Reading {
         }
         let location = survey.location(row, header);
         self.note(&format!("{path}.show_if"), location.clone());
+        // In XPath `${q} = 'x'` on a select_multiple holds only when x is all that was chosen;
+        // fieldwork's test is whether x is among the choices, which is selected().
+        for question in equality_tested(&text) {
+            if context.select_multiple.contains(&question) {
+                self.problems.add(
+                    location.clone(),
+                    format!(
+                        "`${{{question}}}` is a select_multiple: `=` and `!=` compare its whole \
+                         answer; write selected(${{{question}}}, 'x') to test one option"
+                    ),
+                );
+                return;
+            }
+        }
         match condition_from_relevant(&text) {
             Ok(condition) => {
                 object.insert(
@@ -1396,7 +1448,9 @@ impl Reading {
             if let Some(label) = self.text(sheet, row, "label", &format!("{option_path}.label")) {
                 option.insert("label".into(), label);
             }
-            if let Some((hint, location)) = context.hints.get(&(list.to_owned(), code.clone())) {
+            let key = (list.to_owned(), code.clone());
+            if let Some((hint, location)) = context.hints.get(&key) {
+                self.used_hints.insert(key);
                 self.note(&format!("{option_path}.hint"), location.clone());
                 option.insert("hint".into(), hint.clone());
             }
@@ -1417,14 +1471,24 @@ impl Reading {
         context: &Context,
         tree: &[Node],
     ) -> Option<Value> {
-        let (question, list, location) = match (&options.stratum, marked) {
-            (Some(question), _) => {
-                let list = find_list(tree, question, context.survey).unwrap_or_default();
-                (
-                    question.clone(),
-                    list,
-                    Location::sheet(&context.survey.name),
-                )
+        let named = options
+            .stratum
+            .clone()
+            .map(|question| (question, Location::sheet(&context.survey.name)))
+            .or_else(|| context.settings_stratum.clone());
+        let (question, list, location) = match (named, marked) {
+            (Some((question, location)), marked) => {
+                if let Some((other, _, mark)) = marked.filter(|(id, _, _)| *id != question) {
+                    self.problems.add(
+                        mark,
+                        format!(
+                            "`{other}` is marked as the stratum, but `{question}` is named as \
+                             it too: a survey has one stratum question"
+                        ),
+                    );
+                }
+                let list = find_list(tree, &question, context.survey).unwrap_or_default();
+                (question, list, location)
             }
             (None, Some(marked)) => marked,
             (None, None) => {
@@ -1432,7 +1496,8 @@ impl Reading {
                     self.problems.add(
                         Location::sheet(&context.survey.name),
                         "a frame was given but no stratum question: mark one with `stratum` in \
-                         the fieldwork column, or pass --stratum",
+                         the fieldwork column, name it in settings' stratum column, or pass \
+                         --stratum",
                     );
                 }
                 return None;
@@ -1476,13 +1541,15 @@ impl Reading {
                     }
                 }
             }
-            if population.is_empty() {
+            // Without a list (the question is not a select_one) the checker says what is wrong.
+            if population.is_empty() && !list.is_empty() {
                 self.problems.add(
                     location.clone(),
                     format!(
                         "the stratum question's list `{list}` gives no population: add a \
                          population column to the choices sheet with each stratum's size (and a \
-                         population_source), or pass --frame FRAME.csv"
+                         population_source), or give a frame CSV (--frame, or the import page's \
+                         frame file)"
                     ),
                 );
             }
@@ -1504,7 +1571,7 @@ impl Reading {
                     location.clone(),
                     format!("there is no list `{list}` on the choices sheet"),
                 );
-            } else if !self.positions.iter().any(|(_, l)| l == location) {
+            } else if !self.used_hints.contains(&(list.clone(), code.clone())) {
                 self.problems.add(
                     location.clone(),
                     format!("list `{list}` has no choice `{code}`"),
@@ -1517,6 +1584,11 @@ impl Reading {
 /// What every question's reading needs from the workbook.
 struct Context<'a, 'w> {
     survey: &'w Sheet,
+    /// Settings' `stratum` column: the stratum question's name, and its cell.
+    settings_stratum: Option<(String, Location)>,
+    /// The names of the select_multiple questions, whose answers `=` does not test as
+    /// fieldwork's conditions do.
+    select_multiple: HashSet<String>,
     choices: Option<&'w Sheet>,
     lists: &'a HashMap<String, Vec<&'w Row>>,
     hints: &'a HashMap<(String, String), (Value, Location)>,
@@ -1591,6 +1663,24 @@ fn join_texts(texts: &[Value]) -> Value {
 
 fn description_row(tree: &[Node]) -> usize {
     tree.first().map_or(1, |node| node.row().number)
+}
+
+/// The names of every select_multiple question.
+fn select_multiple_names(tree: &[Node], survey: &Sheet) -> HashSet<String> {
+    let Some(name) = survey.column("name") else {
+        return HashSet::new();
+    };
+    let mut names = HashSet::new();
+    for node in tree {
+        match node {
+            Node::Question(row, RowType::SelectMultiple(_)) => {
+                names.insert(row.text(name.column));
+            }
+            Node::Group(_, children) => names.extend(select_multiple_names(children, survey)),
+            _ => {}
+        }
+    }
+    names
 }
 
 /// The list of the select_one named `question`, for `--stratum`.

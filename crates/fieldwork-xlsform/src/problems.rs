@@ -144,7 +144,7 @@ impl Problems {
     }
 
     pub(crate) fn into_errors(mut self) -> XlsFormErrors {
-        let order = |sheet: &str| match sheet {
+        let order = |sheet: &str| match sheet.to_ascii_lowercase().as_str() {
             "survey" => 0,
             "choices" => 1,
             "settings" => 2,

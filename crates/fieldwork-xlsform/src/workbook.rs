@@ -63,6 +63,15 @@ impl Row {
     pub(crate) fn text(&self, column: usize) -> String {
         cell_text(self.value(column))
     }
+
+    /// The cell's words as written, spaces and all (a label's padding is part of it); empty
+    /// when there is nothing but space.
+    pub(crate) fn words(&self, column: usize) -> String {
+        match self.value(column) {
+            Data::String(words) if !words.trim().is_empty() => words.clone(),
+            other => cell_text(other),
+        }
+    }
 }
 
 pub(crate) fn cell_text(value: &Data) -> String {

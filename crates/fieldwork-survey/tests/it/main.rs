@@ -3,6 +3,7 @@
 mod answers;
 mod definitions;
 mod fuzz_regressions;
+mod generated;
 mod languages;
 mod properties;
 mod wide;

@@ -588,3 +588,97 @@ fn a_grid_needs_one_list_and_statements_required_alike() {
         );
     }
 }
+
+#[test]
+fn fieldworks_own_columns_and_sheet_are_checked_cell_by_cell() {
+    let bytes = workbook(&[
+        (
+            "survey",
+            &[
+                &["type", "name", "label", "hint", "relevant", "required"],
+                &["begin_group", "p", "Page", "A page hint", "", ""],
+                &["select_one s", "sector", "Sector", "", "", "yes"],
+                &["select_multiple t", "tools", "Tools", "", "", ""],
+                &["text", "why", "Why?", "", "${tools} = 'chat'", ""],
+                &["end_group", "", "", "", "", ""],
+            ],
+        ),
+        (
+            "choices",
+            &[
+                &["list_name", "name", "label", "population"],
+                &["s", "a", "A", "10"],
+                &["s", "b", "B", "many"],
+                &["t", "chat", "Chat", ""],
+            ],
+        ),
+        (
+            "settings",
+            &[&["form_id", "stratum"], &["checked", "sector"]],
+        ),
+        (
+            "fieldwork",
+            &[
+                &["key", "value"],
+                &["privacy_notice.controller", "Us"],
+                &["choices.t.nothing.hint", "No such option"],
+                &["choices.nowhere.a.hint", "No such list"],
+            ],
+        ),
+    ]);
+    let found = problems(&read(&bytes).unwrap_err());
+    for (place, words) in [
+        ("survey!D2", "a page has no hint"),
+        ("survey!E5", "write selected(${tools}, 'x')"),
+        ("choices!D3", "not a whole number of people"),
+        ("fieldwork!A2", "missing field"),
+        ("fieldwork!B3", "list `t` has no choice `nothing`"),
+        ("fieldwork!B4", "there is no list `nowhere`"),
+    ] {
+        assert!(
+            found.iter().any(|(p, m)| p == place && m.contains(words)),
+            "expected {place}: {words}, in {found:#?}"
+        );
+    }
+
+    // A value of the wrong type stops the checker at it, by its cell.
+    let typed = workbook(&[
+        ("survey", &[&["type", "name", "label"], &["text", "a", "A"]]),
+        ("settings", &[&["form_id"], &["typed"]]),
+        (
+            "fieldwork",
+            &[&["key", "value"], &["email.reminders_allowed", "two"]],
+        ),
+    ]);
+    let found = problems(&read(&typed).unwrap_err());
+    assert!(
+        found
+            .iter()
+            .any(|(p, m)| p == "fieldwork!B2" && m.contains("expected u32")),
+        "{found:#?}"
+    );
+
+    // The stratum named in settings, with its population from the choices sheet.
+    let named = workbook(&[
+        (
+            "survey",
+            &[
+                &["type", "name", "label", "required"],
+                &["select_one s", "sector", "Sector", "yes"],
+            ],
+        ),
+        (
+            "choices",
+            &[
+                &["list_name", "name", "label", "population"],
+                &["s", "a", "A", "10"],
+                &["s", "b", "B", "20"],
+            ],
+        ),
+        ("settings", &[&["form_id", "stratum"], &["named", "sector"]]),
+    ]);
+    let definition = read(&named).unwrap_or_else(|e| panic!("{:#?}", problems(&e)));
+    let stratification = definition.stratification.unwrap();
+    assert_eq!(stratification.question, "sector");
+    assert_eq!(stratification.frame.population.get("b"), Some(&20));
+}

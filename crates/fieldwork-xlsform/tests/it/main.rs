@@ -2,6 +2,9 @@
 //! examples, and on every survey fixture round-tripped and converted by pyxform.
 
 mod constructs;
+/// The survey crate's generator of definitions, shared by path.
+#[path = "../../../fieldwork-survey/tests/it/generated.rs"]
+mod generated;
 mod hostile;
 mod round_trip;
 mod spec_examples;

@@ -108,3 +108,26 @@ fn pyxform_converts_every_exported_workbook_without_errors_or_warnings() {
         }
     }
 }
+
+/// The survey crate's generated definitions (any question kind, labels with quotes, padding,
+/// line breaks and any printable character, bounds of any sign, conditions, page
+/// introductions, strata) each read back from their workbook unchanged.
+mod generated_definitions {
+    use fieldwork_survey::parse_definition;
+    use fieldwork_xlsform::write_xlsform;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn every_generated_definition_round_trips(value in crate::generated::generated_definition()) {
+            if let Ok(definition) = parse_definition(&value.to_string()) {
+                let workbook = write_xlsform(&definition).unwrap();
+                let back = crate::read(&workbook)
+                    .map_err(|e| format!("{:#?}", crate::problems(&e)));
+                prop_assert_eq!(back, Ok(definition));
+            }
+        }
+    }
+}
