@@ -51,7 +51,7 @@ fn load_definition(file: &Path, xlsform: &XlsFormArgs) -> Result<SurveyDefinitio
     } else {
         let text = String::from_utf8(bytes).with_context(|| {
             format!(
-                "{} is neither UTF-8 JSON nor an .xlsx workbook",
+                "{} is not UTF-8 text: neither a JSON definition nor an .xlsx workbook",
                 file.display()
             )
         })?;
