@@ -208,27 +208,23 @@ pub(crate) fn relevant_from_condition(
             }
             inner => format!("not({})", relevant_from_condition(inner, definition)),
         },
-        Condition::All { all } => all
-            .iter()
-            .map(|c| match c {
-                Condition::Any { .. } | Condition::OneOf { .. } | Condition::All { .. } => {
-                    format!("({})", relevant_from_condition(c, definition))
-                }
-                other => relevant_from_condition(other, definition),
-            })
-            .collect::<Vec<_>>()
-            .join(" and "),
-        Condition::Any { any } => any
-            .iter()
-            .map(|c| match c {
-                Condition::Any { .. } | Condition::OneOf { .. } | Condition::All { .. } => {
-                    format!("({})", relevant_from_condition(c, definition))
-                }
-                other => relevant_from_condition(other, definition),
-            })
-            .collect::<Vec<_>>()
-            .join(" or "),
+        Condition::All { all } => joined(all, " and ", definition),
+        Condition::Any { any } => joined(any, " or ", definition),
     }
+}
+
+/// Conditions joined by `and` or `or`, each compound one in parentheses.
+fn joined(parts: &[Condition], word: &str, definition: &SurveyDefinition) -> String {
+    parts
+        .iter()
+        .map(|c| match c {
+            Condition::Any { .. } | Condition::OneOf { .. } | Condition::All { .. } => {
+                format!("({})", relevant_from_condition(c, definition))
+            }
+            other => relevant_from_condition(other, definition),
+        })
+        .collect::<Vec<_>>()
+        .join(word)
 }
 
 #[cfg(test)]
