@@ -131,3 +131,14 @@ mod generated_definitions {
         }
     }
 }
+
+/// The study's workbook in `fixtures/xlsform/` (an example for researchers to start from) is
+/// the study itself: it imports as the JSON fixture does.
+#[test]
+fn the_checked_in_study_workbook_is_the_study() {
+    let workbook =
+        std::fs::read(crate::repository().join("fixtures/xlsform/digital-leadership.xlsx"))
+            .unwrap();
+    let study = fixtures().remove(0);
+    assert_eq!(read(&workbook).unwrap(), study);
+}
