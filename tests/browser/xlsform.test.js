@@ -76,6 +76,6 @@ describe('XLSForm upload', () => {
       for (const cell of ['survey!D3 (choice_filter):', 'survey!D4 (choice_filter):']) {
         assert.ok(problems.some((p) => p.startsWith(cell)), `${cell} is listed among:\n${problems.join('\n')}`);
       }
-      assert.equal(await definitionField().getAttribute('aria-describedby'), 'definition-error definition-problems');
+      assert.equal(await definitionField().getAttribute('aria-describedby'), 'definition-hint definition-error definition-problems');
     }));
 });

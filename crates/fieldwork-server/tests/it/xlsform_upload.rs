@@ -214,6 +214,21 @@ fn a_workbook_with_problems_is_refused_cell_by_cell(db: TestDatabase) {
     );
     assert!(!page.contains("<co>"), "{page}");
 
+    // A frame for a workbook with no strata is a mistake, not something to ignore.
+    let frame = fixture_bytes("frames/uk-public-sector.csv");
+    let response = upload(
+        &app,
+        &browser,
+        &[
+            ("definition", "pizza_poll.xlsx", &select_one),
+            ("frame", "uk-public-sector.csv", &frame),
+        ],
+    );
+    assert_refused_with(
+        response,
+        "survey: a frame was given but no stratum question",
+    );
+
     assert_eq!(stored_slugs(&app), before, "nothing is stored");
 }
 
