@@ -11,6 +11,7 @@ mod page_introduction;
 mod pledges;
 mod reports;
 mod researchers;
+mod xlsform_upload;
 
 use std::sync::Arc;
 

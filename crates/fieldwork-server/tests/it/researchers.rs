@@ -89,7 +89,8 @@ pub(crate) fn page_csrf(browser: &Client, base: &str) -> String {
     csrf(&page.text().unwrap())
 }
 
-fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+/// A multipart/form-data body of `(name, file name, content)` fields, and its content type.
+pub(crate) fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "fieldwork-test-boundary-7f3a";
     let mut body = Vec::new();
     for (name, filename, content) in fields {
