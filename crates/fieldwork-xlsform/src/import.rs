@@ -48,6 +48,7 @@ pub fn read_xlsform(
         languages: Vec::new(),
         default_language: None,
         used_hints: HashSet::new(),
+        frame_reported: false,
     };
     let json = reading.definition(&workbook, survey, options);
     let checked = parse_definition(&json.to_string());
@@ -56,6 +57,9 @@ pub fn read_xlsform(
         Ok(_) => Err(reading.problems.into_errors()),
         Err(errors) => {
             for problem in errors.problems {
+                if reading.frame_reported && problem.path.starts_with("stratification.frame") {
+                    continue;
+                }
                 let location = reading.locate(&problem.path);
                 reading
                     .problems
@@ -121,6 +125,8 @@ struct Reading {
     default_language: Option<String>,
     /// The option hints of the fieldwork sheet that found their option.
     used_hints: HashSet<(String, String)>,
+    /// Whether a missing frame is reported already (the checker would name each stratum).
+    frame_reported: bool,
 }
 
 /// Columns with a meaning fieldwork cannot keep: a cell in one is refused, saying why.
@@ -510,7 +516,10 @@ impl Reading {
                 self.note("slug", location.clone());
                 slug_from_form_id(id)
             }
-            (None, Some(stem)) => slug_from_form_id(stem),
+            (None, Some(stem)) => {
+                self.note("slug", Location::sheet("the file's name"));
+                slug_from_form_id(stem)
+            }
             (None, None) => String::new(),
         };
         definition.insert("slug".into(), Value::String(slug));
@@ -1488,6 +1497,9 @@ impl Reading {
                     );
                 }
                 let list = find_list(tree, &question, context.survey).unwrap_or_default();
+                // The question's own row says more than "survey" or a settings cell would.
+                let location = find_row(tree, &question, context.survey)
+                    .map_or(location, |row| Location::row(&context.survey.name, row));
                 (question, list, location)
             }
             (None, Some(marked)) => marked,
@@ -1543,6 +1555,7 @@ impl Reading {
             }
             // Without a list (the question is not a select_one) the checker says what is wrong.
             if population.is_empty() && !list.is_empty() {
+                self.frame_reported = true;
                 self.problems.add(
                     location.clone(),
                     format!(
@@ -1681,6 +1694,16 @@ fn select_multiple_names(tree: &[Node], survey: &Sheet) -> HashSet<String> {
         }
     }
     names
+}
+
+/// The row of the question named `question`.
+fn find_row(tree: &[Node], question: &str, survey: &Sheet) -> Option<usize> {
+    let name = survey.column("name")?;
+    tree.iter().find_map(|node| match node {
+        Node::Question(row, _) if row.text(name.column) == question => Some(row.number),
+        Node::Group(_, children) => find_row(children, question, survey),
+        _ => None,
+    })
 }
 
 /// The list of the select_one named `question`, for `--stratum`.

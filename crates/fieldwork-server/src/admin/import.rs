@@ -135,7 +135,11 @@ pub(super) async fn import(
     )?;
     let user = researcher.user;
     let refused = StatusCode::UNPROCESSABLE_ENTITY;
-    let definition = match checked_definition(&upload) {
+    // Reading a workbook (or a large JSON file) is CPU work: off the async workers.
+    let checked = web::block(move || checked_definition(&upload))
+        .await
+        .map_err(|_| PageError::Internal)?;
+    let definition = match checked {
         Ok(definition) => definition,
         Err(problems) => return render_import(&state, &req, &user, refused, problems),
     };

@@ -210,7 +210,7 @@ fn a_workbook_with_problems_is_refused_cell_by_cell(db: TestDatabase) {
     );
     let page = assert_refused_with(
         response,
-        "settings: `poll-&#38;-&#60;co&#62;` is not a valid slug",
+        "the file&#39;s name: `poll-&#38;-&#60;co&#62;` is not a valid slug",
     );
     assert!(!page.contains("<co>"), "{page}");
 
@@ -247,7 +247,10 @@ fn files_that_are_not_xlsx_workbooks_are_refused(db: TestDatabase) {
     let mut damaged = b"PK\x03\x04".to_vec();
     damaged.extend((0..2000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
     let response = upload(&app, &browser, &[("definition", "survey.xlsx", &damaged)]);
-    assert_refused_with(response, "workbook: the file is not a readable workbook");
+    assert_refused_with(
+        response,
+        "workbook: the file is not a readable .xlsx workbook",
+    );
 
     assert_eq!(stored_slugs(&app), before, "nothing is stored");
 }
