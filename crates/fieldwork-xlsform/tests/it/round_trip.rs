@@ -66,11 +66,28 @@ fn pyxform() -> PathBuf {
     })
 }
 
+/// The fixtures, and a dozen generated definitions (labels with quotes, line breaks and any
+/// printable character, every question kind, conditions, strata).
+fn exported_surveys() -> Vec<fieldwork_survey::SurveyDefinition> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut surveys = fixtures();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = crate::generated::generated_definition();
+    while surveys.len() < fixtures().len() + 12 {
+        let value = strategy.new_tree(&mut runner).unwrap().current();
+        if let Ok(mut definition) = fieldwork_survey::parse_definition(&value.to_string()) {
+            definition.slug = format!("generated-{}", surveys.len());
+            surveys.push(definition);
+        }
+    }
+    surveys
+}
+
 #[test]
 fn pyxform_converts_every_exported_workbook_without_errors_or_warnings() {
     let converter = pyxform();
     let scratch = tempfile::tempdir().unwrap();
-    for definition in fixtures() {
+    for definition in exported_surveys() {
         let form = scratch.path().join(format!("{}.xlsx", definition.slug));
         let xform = scratch.path().join(format!("{}.xml", definition.slug));
         std::fs::write(&form, write_xlsform(&definition).unwrap()).unwrap();
