@@ -93,6 +93,17 @@ fn every_construct() -> Vec<u8> {
     ])
 }
 
+/// Each `(cell, words)` is among the problems found: a problem at that cell saying those words.
+#[track_caller]
+fn assert_problems(found: &[(String, String)], expected: &[(&str, &str)]) {
+    for (place, words) in expected {
+        assert!(
+            found.iter().any(|(p, m)| p == place && m.contains(words)),
+            "expected {place}: {words}, in {found:#?}"
+        );
+    }
+}
+
 #[test]
 fn every_supported_construct_maps_onto_the_definition() {
     let definition = read(&every_construct()).unwrap_or_else(|e| panic!("{:#?}", problems(&e)));
@@ -529,12 +540,7 @@ fn every_refusal_is_listed_at_once_with_its_cell() {
         ("settings!B2", "not a whole number"),
         ("fieldwork!A2", "not something the fieldwork sheet sets"),
     ];
-    for (place, words) in expected {
-        assert!(
-            found.iter().any(|(p, m)| p == place && m.contains(words)),
-            "expected {place}: {words}, in {found:#?}"
-        );
-    }
+    assert_problems(&found, &expected);
 }
 
 #[test]
@@ -574,19 +580,17 @@ fn a_grid_needs_one_list_and_statements_required_alike() {
         ),
     ]);
     let found = problems(&read(&bytes).unwrap_err());
-    for (place, words) in [
-        ("survey row 5", "required together or not at all"),
-        ("survey!E5", "put the condition on the group"),
-        (
-            "survey row 7",
-            "every row in it must be a select_one from the same list",
-        ),
-    ] {
-        assert!(
-            found.iter().any(|(p, m)| p == place && m.contains(words)),
-            "expected {place}: {words}, in {found:#?}"
-        );
-    }
+    assert_problems(
+        &found,
+        &[
+            ("survey row 5", "required together or not at all"),
+            ("survey!E5", "put the condition on the group"),
+            (
+                "survey row 7",
+                "every row in it must be a select_one from the same list",
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -627,19 +631,17 @@ fn fieldworks_own_columns_and_sheet_are_checked_cell_by_cell() {
         ),
     ]);
     let found = problems(&read(&bytes).unwrap_err());
-    for (place, words) in [
-        ("survey!D2", "a page has no hint"),
-        ("survey!E5", "write selected(${tools}, 'x')"),
-        ("choices!D3", "not a whole number of people"),
-        ("fieldwork!A2", "missing field"),
-        ("fieldwork!B3", "list `t` has no choice `nothing`"),
-        ("fieldwork!B4", "there is no list `nowhere`"),
-    ] {
-        assert!(
-            found.iter().any(|(p, m)| p == place && m.contains(words)),
-            "expected {place}: {words}, in {found:#?}"
-        );
-    }
+    assert_problems(
+        &found,
+        &[
+            ("survey!D2", "a page has no hint"),
+            ("survey!E5", "write selected(${tools}, 'x')"),
+            ("choices!D3", "not a whole number of people"),
+            ("fieldwork!A2", "missing field"),
+            ("fieldwork!B3", "list `t` has no choice `nothing`"),
+            ("fieldwork!B4", "there is no list `nowhere`"),
+        ],
+    );
 
     // A value of the wrong type stops the checker at it, by its cell.
     let typed = workbook(&[
