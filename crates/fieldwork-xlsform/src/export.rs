@@ -53,10 +53,11 @@ impl Table {
         }
     }
 
-    fn push(&mut self, cells: Vec<(&str, Cell)>) {
+    /// A row of cells, each given with its column's header.
+    fn push<H: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = (H, Cell)>) {
         let mut row = vec![Cell::Empty; self.headers.len()];
         for (header, cell) in cells {
-            if let Some(index) = self.headers.iter().position(|h| h == header) {
+            if let Some(index) = self.headers.iter().position(|h| h == header.as_ref()) {
                 row[index] = cell;
             }
         }
@@ -211,11 +212,8 @@ impl<'d> Writer<'d> {
     }
 
     fn row(&mut self, fixed: Vec<(&str, Cell)>, texts: Vec<(String, Cell)>) {
-        let mut cells: Vec<(String, Cell)> =
-            fixed.into_iter().map(|(h, c)| (h.to_owned(), c)).collect();
-        cells.extend(texts);
-        let borrowed = cells.iter().map(|(h, c)| (h.as_str(), c.clone())).collect();
-        self.survey.push(borrowed);
+        let fixed = fixed.into_iter().map(|(h, c)| (h.to_owned(), c));
+        self.survey.push(fixed.chain(texts));
     }
 
     fn note(&mut self, name: String, text: &Text) {
@@ -416,8 +414,7 @@ impl<'d> Writer<'d> {
                     cells.push(("population_source".to_owned(), source.clone().into()));
                 }
             }
-            let borrowed = cells.iter().map(|(h, c)| (h.as_str(), c.clone())).collect();
-            self.choices.push(borrowed);
+            self.choices.push(cells);
             if let Some(hint) = &option.hint {
                 let key = format!("choices.{list}.{}.hint", option.code);
                 let value = serde_json::to_value(hint).unwrap_or(Value::Null);
@@ -443,8 +440,7 @@ impl<'d> Writer<'d> {
             Value::Bool(flag) => cells.push(("value".to_owned(), Cell::Bool(*flag))),
             Value::Null | Value::Array(_) | Value::Object(_) => return,
         }
-        let borrowed = cells.iter().map(|(h, c)| (h.as_str(), c.clone())).collect();
-        self.fieldwork.push(borrowed);
+        self.fieldwork.push(cells);
     }
 
     /// The title's translations and what XLSForm has no place for.

@@ -47,11 +47,12 @@ enum Segment {
 pub(crate) fn read_fieldwork_sheet(
     sheet: &Sheet,
     languages: &[String],
-    default_language: Option<&str>,
     problems: &mut Problems,
     positions: &mut Vec<(String, Location)>,
 ) -> FieldworkSheet {
     let mut read = FieldworkSheet::default();
+    // A plain `value` column holds the default language's words.
+    let default_language = languages.first().map(String::as_str);
     let Some(key_column) = sheet.column("key") else {
         if !sheet.rows.is_empty() {
             problems.add(
@@ -208,14 +209,14 @@ fn insert(tree: &mut Value, segments: &[Segment], value: Value) -> Result<(), St
             map.entry(key.clone()).or_insert_with(|| empty_for(rest))
         }
         (Segment::Index(index), Value::Array(items)) => {
-            if *index == items.len() {
+            let next = items.len();
+            if *index == next {
                 items.push(empty_for(rest));
             }
             items.get_mut(*index).ok_or_else(|| {
                 format!(
-                    "entry {index} comes before entry {} of its list: number a list's entries \
-                     0, 1, 2 in order",
-                    items_len_hint(*index)
+                    "entry {index} comes before entry {next} of its list: number a list's \
+                     entries 0, 1, 2 in order"
                 )
             })?
         }
@@ -243,10 +244,6 @@ fn insert(tree: &mut Value, segments: &[Segment], value: Value) -> Result<(), St
         );
     }
     insert(slot, rest, value)
-}
-
-fn items_len_hint(index: usize) -> usize {
-    index.saturating_sub(1)
 }
 
 fn empty_for(rest: &[Segment]) -> Value {

@@ -46,7 +46,6 @@ pub fn read_xlsform(
         problems: Problems::default(),
         positions: Vec::new(),
         languages: Vec::new(),
-        default_language: None,
         used_hints: HashSet::new(),
         frame_reported: false,
     };
@@ -98,9 +97,7 @@ fn in_xlsform_words(path: &str, message: String) -> String {
     let in_form = path.starts_with("pages");
     let words = match field {
         "text" | "label" if in_form => "this row has no label: fill in its label column",
-        "title" if path.starts_with("pages") => {
-            "this group has no label: a group's label is its page's title"
-        }
+        "title" if in_form => "this group has no label: a group's label is its page's title",
         "title" => "the survey has no title: give settings a form_title",
         "id" | "code" if in_form => "this row has no name: fill in its name column",
         "slug" => "the survey has no form_id: give settings a form_id",
@@ -120,14 +117,16 @@ struct Reading {
     problems: Problems,
     /// JSON paths of the definition being built, and the cells they came from.
     positions: Vec<(String, Location)>,
-    /// Empty for a survey in one language with plain strings.
+    /// Empty for a survey in one language with plain strings; the default first.
     languages: Vec<String>,
-    default_language: Option<String>,
     /// The option hints of the fieldwork sheet that found their option.
     used_hints: HashSet<(String, String)>,
     /// Whether a missing frame is reported already (the checker would name each stratum).
     frame_reported: bool,
 }
+
+const MEDIA_REFUSED: &str =
+    "media are not supported: fieldwork forms are text, for accessibility and low bandwidth";
 
 /// Columns with a meaning fieldwork cannot keep: a cell in one is refused, saying why.
 const REFUSED_SURVEY_COLUMNS: [(&str, &str); 14] = [
@@ -138,11 +137,11 @@ const REFUSED_SURVEY_COLUMNS: [(&str, &str); 14] = [
     ("read_only", "read-only questions are not supported: show fixed text as a note"),
     ("trigger", "triggers are not supported: fieldwork does not recalculate answers"),
     ("parameters", "parameters are not supported: no fieldwork question type takes any"),
-    ("image", "media are not supported: fieldwork forms are text, for accessibility and low bandwidth"),
-    ("big-image", "media are not supported: fieldwork forms are text, for accessibility and low bandwidth"),
-    ("audio", "media are not supported: fieldwork forms are text, for accessibility and low bandwidth"),
-    ("video", "media are not supported: fieldwork forms are text, for accessibility and low bandwidth"),
-    ("media", "media are not supported: fieldwork forms are text, for accessibility and low bandwidth"),
+    ("image", MEDIA_REFUSED),
+    ("big-image", MEDIA_REFUSED),
+    ("audio", MEDIA_REFUSED),
+    ("video", MEDIA_REFUSED),
+    ("media", MEDIA_REFUSED),
     ("guidance_hint", "guidance hints are not supported: fieldwork shows one hint; put what respondents need in hint"),
     ("bind", "bind:: columns are not supported: fieldwork's columns are listed in docs/xlsform.md"),
 ];
@@ -194,7 +193,6 @@ impl Reading {
             Some(sheet) => read_fieldwork_sheet(
                 sheet,
                 &self.languages,
-                self.default_language.as_deref(),
                 &mut self.problems,
                 &mut self.positions,
             ),
@@ -381,7 +379,12 @@ impl Reading {
                 self.note(&format!("languages[{index}]"), location.clone());
             }
         }
-        self.default_language = Some(default);
+    }
+
+    /// The language of plain columns in a survey of several languages; `None` in a survey in
+    /// one language.
+    fn default_language(&self) -> Option<&str> {
+        self.languages.first().map(String::as_str)
     }
 
     fn text_columns<'s>(&self, sheet: &'s Sheet, base: &'s str) -> TextColumns<'s> {
@@ -418,7 +421,7 @@ impl Reading {
                 );
             }
         }
-        let Some(default) = self.default_language.clone() else {
+        let Some(default) = self.default_language().map(str::to_owned) else {
             let words = row.words(columns.plain?.column);
             return (!words.is_empty()).then_some(Value::String(words));
         };
@@ -527,7 +530,7 @@ impl Reading {
             (Some(_), _) => {}
             (None, Some((title, location))) => {
                 self.note("title", location);
-                let title = match &self.default_language {
+                let title = match self.default_language() {
                     Some(code) => json!({ code: title }),
                     None => Value::String(title),
                 };
@@ -606,11 +609,8 @@ impl Reading {
             let refused = REFUSED_CHOICE_COLUMNS.contains(&header.base.as_str());
             for row in &sheet.rows {
                 if refused && !row.text(header.column).is_empty() {
-                    self.problems.add(
-                        sheet.location(row, header),
-                        "media are not supported: fieldwork forms are text, for accessibility \
-                         and low bandwidth",
-                    );
+                    self.problems
+                        .add(sheet.location(row, header), MEDIA_REFUSED);
                 }
             }
         }
@@ -769,10 +769,7 @@ impl Reading {
                 return refused("locations are not supported: fieldwork does not collect them")
             }
             ("image" | "audio" | "video" | "file" | "background-audio" | "background-video", _) => {
-                return refused(
-                    "media are not supported: fieldwork forms are text, for accessibility and \
-                     low bandwidth",
-                )
+                return refused(MEDIA_REFUSED)
             }
             ("rank" | "range", _) => {
                 return refused(
